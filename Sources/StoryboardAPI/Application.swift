@@ -1,0 +1,82 @@
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import StoryboardCore
+import StoryboardDatabase
+import StoryboardServices
+
+/// The metrics of one server instance: its own registry, so tests never share counters.
+public struct AppMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+}
+
+/// The router with every middleware and controller. The executable and the tests use this
+/// same function, so tests run the very server users run.
+public func buildRouter(
+    configuration: StoryboardConfiguration,
+    database: Database,
+    metrics: AppMetrics,
+    boundHost: String? = nil
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let table = RouteTable()
+    // Outermost first: metrics see the final status; security headers go on error responses
+    // too; the error middleware turns everything below it into the envelope.
+    router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: table))
+    router.add(middleware: CrossSiteMiddleware(allowedHosts: AllowedHosts(bindHost: boundHost ?? configuration.host, publicHosts: configuration.publicHosts)))
+    if let token = configuration.apiToken {
+        router.add(middleware: AuthMiddleware(token: token))
+    }
+    router.add(middleware: JSONContentTypeMiddleware(routes: table))
+
+    let routes = Routes(router: router, table: table)
+    let document = OpenAPIDocument.build(operations: Operations.all)
+    let documentBytes = (try? JSONCoding.encoder.encode(document)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+
+    HealthController(database: database, timeout: min(configuration.connectTimeout, 5)).register(routes)
+    OperationsController(registry: metrics.registry, openAPIDocument: documentBytes).register(routes)
+    ProjectController(service: ProjectService(database: database), maxBodyBytes: configuration.maxBodyBytes).register(routes)
+    return router
+}
+
+/// The HTTP server for `configuration`, listening on its host and port.
+public func buildApplication(
+    configuration: StoryboardConfiguration,
+    database: Database,
+    metrics: AppMetrics,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, database: database, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+/// Closes the database after the HTTP server has drained (services stop in reverse order).
+public struct DatabaseService: Service {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await database.close()
+    }
+}

@@ -1,0 +1,116 @@
+import StoryboardCore
+
+/// One documented operation. The document is written by hand beside the routes (not derived
+/// from them), so the test that compares it with the router catches a route added without docs.
+struct OpenAPIOperation {
+    var method: String
+    var path: String
+    var operationID: String
+    var summary: String
+    var tag: String
+    var parameters: [JSONValue] = []
+    /// A component schema name for a JSON body.
+    var requestSchema: String? = nil
+    var successStatus: Int = 200
+    var successDescription: String = "OK"
+    /// A component schema name, or nil for no body (204).
+    var responseSchema: String? = nil
+    var responseHeaders: [String: JSONValue] = [:]
+    var errors: [Int] = []
+    var isPublic = false
+}
+
+enum OpenAPIDocument {
+    static func build(operations: [OpenAPIOperation]) -> JSONValue {
+        var paths: [String: JSONValue] = [:]
+        for operation in operations {
+            var item: [String: JSONValue] = paths[operation.path]?.objectValue ?? [:]
+            item[operation.method.lowercased()] = describe(operation)
+            paths[operation.path] = .object(item)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Storyboard API",
+                "version": .string(StoryboardVersion.current),
+                "description": "Plan AI-generated music videos. Every error has the envelope of the Error schema.",
+            ],
+            "servers": [["url": "/"]],
+            "paths": .object(paths),
+            "components": [
+                "schemas": .object(Schemas.all),
+                "responses": .object(errorResponses),
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "Needed when STORYBOARD_API_TOKEN is set"]],
+            ],
+        ]
+    }
+
+    private static func describe(_ operation: OpenAPIOperation) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "operationId": .string(operation.operationID),
+            "summary": .string(operation.summary),
+            "tags": [.string(operation.tag)],
+        ]
+        var parameters = operation.parameters
+        for name in pathParameterNames(operation.path) {
+            parameters.insert(
+                ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]], at: 0
+            )
+        }
+        if !parameters.isEmpty { object["parameters"] = .array(parameters) }
+        if let schema = operation.requestSchema {
+            object["requestBody"] = [
+                "required": true,
+                "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schema)")]]],
+            ]
+        }
+        var success: [String: JSONValue] = ["description": .string(operation.successDescription)]
+        if let schema = operation.responseSchema {
+            success["content"] = ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schema)")]]]
+        }
+        if !operation.responseHeaders.isEmpty { success["headers"] = .object(operation.responseHeaders) }
+        var responses: [String: JSONValue] = [String(operation.successStatus): .object(success)]
+        var statuses = Set(operation.errors).union([500, 503])
+        if operation.path.hasPrefix("/api/") && !operation.isPublic { statuses.insert(401) }
+        if operation.method != "GET" { statuses.formUnion([403]) }
+        if operation.requestSchema != nil { statuses.formUnion([400, 413, 415]) }
+        if !pathParameterNames(operation.path).isEmpty { statuses.insert(400) }
+        for status in statuses.sorted() {
+            responses[String(status)] = ["$ref": .string("#/components/responses/Error\(status)")]
+        }
+        object["responses"] = .object(responses)
+        if operation.path.hasPrefix("/api/") && !operation.isPublic {
+            object["security"] = [["bearer": []], [:]]
+        }
+        return .object(object)
+    }
+
+    private static func pathParameterNames(_ path: String) -> [String] {
+        path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }.reversed()
+    }
+
+    /// One shared response per status, listing the codes the contract allows for it.
+    private static var errorResponses: [String: JSONValue] {
+        let byStatus = Dictionary(grouping: ErrorCode.allCases, by: \.status)
+        var responses: [String: JSONValue] = [:]
+        for (status, codes) in byStatus {
+            var response: [String: JSONValue] = [
+                "description": .string("Error: \(codes.map(\.rawValue).sorted().joined(separator: ", "))"),
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ]
+            if status == 503 { response["headers"] = ["Retry-After": ["schema": ["type": "integer"], "description": "Seconds to wait"]] }
+            responses["Error\(status)"] = .object(response)
+        }
+        return responses
+    }
+
+    static let pageParameters: [JSONValue] = [
+        ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 50]],
+        ["name": "cursor", "in": "query", "schema": ["type": "string"], "description": "next_cursor of the previous page"],
+    ]
+    static let includeDeleted: JSONValue = ["name": "include_deleted", "in": "query", "schema": ["type": "boolean", "default": false]]
+    static let ifMatch: JSONValue = [
+        "name": "If-Match", "in": "header", "schema": ["type": "string"], "description": "The ETag (version) last read; 412 when stale",
+    ]
+    static let etagHeader: [String: JSONValue] = ["ETag": ["schema": ["type": "string"], "description": "The resource's version, quoted"]]
+}

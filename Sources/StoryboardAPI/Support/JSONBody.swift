@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import StoryboardCore
+
+/// A request body read as a JSON object, with typed field access that collects every problem
+/// (unknown fields, wrong types) into one 400 with field details.
+struct JSONBody {
+    private let object: [String: JSONValue]
+    private(set) var errors = FieldErrors()
+
+    init(object: [String: JSONValue]) {
+        self.object = object
+    }
+
+    /// Reads at most `limit` bytes (413 beyond) and insists on a JSON object.
+    static func read(_ request: Request, limit: Int) async throws -> JSONBody {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw AppError(.fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
+        }
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw AppError(.fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
+        }
+        let data = buffer.readData(length: buffer.readableBytes) ?? Data()
+        if data.isEmpty { return JSONBody(object: [:]) }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw AppError(.validationError, "The request body is not valid JSON", details: ["fields": ["body": "is not valid JSON"]])
+        }
+        guard case .object(let object) = value else {
+            throw AppError(.validationError, "The request body must be a JSON object", details: ["fields": ["body": "must be a JSON object"]])
+        }
+        return JSONBody(object: object)
+    }
+
+    /// Unknown fields are refused, each named, so a typo never silently does nothing.
+    mutating func allowOnly(_ names: Set<String>) {
+        for key in object.keys where !names.contains(key) {
+            errors.add(key, "is not a known field")
+        }
+    }
+
+    func has(_ name: String) -> Bool { object[name] != nil }
+
+    /// A string field; nil when absent (or explicitly null when `nullable`).
+    mutating func string(_ name: String, required: Bool = false, nullable: Bool = false) -> String? {
+        switch object[name] {
+        case nil:
+            if required { errors.add(name, "is required") }
+            return nil
+        case .null?:
+            if !nullable { errors.add(name, required ? "is required" : "must not be null") }
+            return nil
+        case .string(let value)?:
+            return value
+        default:
+            errors.add(name, "must be a string")
+            return nil
+        }
+    }
+
+    /// For PATCH: absent → nil; null → .some(nil); a string → .some(value).
+    mutating func optionalString(_ name: String) -> String?? {
+        switch object[name] {
+        case nil: return nil
+        case .null?: return .some(nil)
+        case .string(let value)?: return .some(value)
+        default:
+            errors.add(name, "must be a string or null")
+            return nil
+        }
+    }
+
+    func throwIfInvalid() throws { try errors.throwIfAny() }
+}

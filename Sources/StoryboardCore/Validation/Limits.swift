@@ -1,0 +1,45 @@
+import Foundation
+
+/// Field limits users of the old system relied on (DOMAIN.md). The OpenAPI document states them too.
+public enum Limits {
+    public static let name = 1...200
+    public static let description = 2000
+    public static let lyricsOrPrompt = 5000
+    public static let listPageSize = 1...500
+    public static let defaultPageSize = 50
+}
+
+/// Collects every problem with a request body before answering, so a client learns all of
+/// them at once (`details.fields`).
+public struct FieldErrors: Sendable {
+    public private(set) var fields: [String: String] = [:]
+
+    public init() {}
+
+    public mutating func add(_ field: String, _ reason: String) {
+        if fields[field] == nil { fields[field] = reason }
+    }
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    public func throwIfAny() throws {
+        if !fields.isEmpty { throw AppError.validation(fields) }
+    }
+
+    /// A display name: trimmed, 1–200 characters.
+    public mutating func name(_ value: String, field: String = "name") -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            add(field, "must not be empty")
+        } else if trimmed.count > Limits.name.upperBound {
+            add(field, "must be at most \(Limits.name.upperBound) characters")
+        }
+        return trimmed
+    }
+
+    public mutating func text(_ value: String?, field: String, max: Int) -> String? {
+        guard let value else { return nil }
+        if value.count > max { add(field, "must be at most \(max) characters") }
+        return value
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import StoryboardCore
+import Synchronization
+
+/// How connections are opened for each engine. Every setting that differs between the
+/// engines at connection time lives here.
+enum Connectors {
+    enum SQLiteRole: String { case reader, writer }
+
+    static func sqlite(path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger) -> ConnectionPool.Connector {
+        { id in
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            do {
+                // WAL lets readers run beside the one writer; the busy timeout bounds how long a
+                // statement waits on a lock held by another process (e.g. `storyboard migrate`).
+                let pragmas = [
+                    "PRAGMA busy_timeout = \(Int(busyTimeout * 1000))",
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = NORMAL",
+                ] + (role == .reader ? ["PRAGMA query_only = ON"] : [])
+                for pragma in pragmas {
+                    _ = try await connection.query(pragma, [])
+                }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            let closed = ClosedFlag()
+            return PooledConnection(
+                id: id,
+                sql: connection.sql(queryLogLevel: .trace),
+                isClosed: { closed.value },
+                close: {
+                    closed.set()
+                    try? await connection.close()
+                }
+            )
+        }
+    }
+
+    static func postgres(_ settings: PostgresSettings, connectTimeout: Double, statementTimeout: Double, logger: Logger) throws -> ConnectionPool.Connector {
+        let tls: PostgresConnection.Configuration.TLS
+        switch settings.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: settings.database, tls: tls
+        )
+        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
+        var parameters = [("application_name", "storyboard")]
+        if statementTimeout > 0 {
+            parameters.append(("statement_timeout", String(Int(statementTimeout * 1000))))
+        }
+        configuration.options.additionalStartupParameters = parameters
+        let finalConfiguration = configuration
+        return { id in
+            let connection = try await PostgresConnection.connect(configuration: finalConfiguration, id: id, logger: logger)
+            return PooledConnection(
+                id: id,
+                sql: connection.sql(queryLogLevel: .trace),
+                isClosed: { connection.isClosed },
+                close: { try? await connection.close() }
+            )
+        }
+    }
+}
+
+/// A flag set once from any thread.
+final class ClosedFlag: Sendable {
+    private let storage = Atomic<Bool>(false)
+    var value: Bool { storage.load(ordering: .acquiring) }
+    func set() { storage.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import Metrics
+import SQLKit
+import StoryboardCore
+
+public enum DatabaseEngine: String, Sendable {
+    case sqlite
+    case postgresql
+}
+
+/// Something repositories run statements through: the database itself (a connection per call)
+/// or one open transaction (every call on the same connection).
+public protocol SQLExecutor: Sendable {
+    var engine: DatabaseEngine { get }
+    /// Runs read-only statements. On SQLite this may be one of several reader connections.
+    func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs statements that change data. On SQLite there is exactly one writer.
+    func write<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+}
+
+/// The storage behind the server: SQLite (readers + one writer) or PostgreSQL (one pool).
+public final class Database: SQLExecutor {
+    public let engine: DatabaseEngine
+    public let location: DatabaseLocation
+    let readers: ConnectionPool
+    /// The same pool as `readers` on PostgreSQL; a pool of one on SQLite.
+    let writers: ConnectionPool
+    let logger: Logger
+
+    private init(location: DatabaseLocation, readers: ConnectionPool, writers: ConnectionPool, logger: Logger) {
+        self.location = location
+        self.engine = location.engineName == "sqlite" ? .sqlite : .postgresql
+        self.readers = readers
+        self.writers = writers
+        self.logger = logger
+    }
+
+    /// Opens the database, trying `connectRetries` more times `connectRetryDelay` apart and
+    /// logging each try, so a database that starts a little after the server is waited for.
+    public static func connect(
+        configuration: StoryboardConfiguration,
+        logger: Logger,
+        metrics: any MetricsFactory
+    ) async throws -> Database {
+        let database = try open(configuration: configuration, logger: logger, metrics: metrics)
+        let attempts = configuration.connectRetries + 1
+        for attempt in 1...attempts {
+            do {
+                try await database.readers.withConnection { try await $0.sql.raw("SELECT 1").run() }
+                logger.info("database connected", metadata: ["engine": "\(database.engine.rawValue)", "attempt": "\(attempt)"])
+                return database
+            } catch {
+                let reason = DatabaseErrorTranslator.describe(error)
+                logger.warning(
+                    "database connection attempt failed",
+                    metadata: ["attempt": "\(attempt)", "of": "\(attempts)", "engine": "\(database.engine.rawValue)", "reason": "\(reason)"]
+                )
+                if attempt == attempts {
+                    await database.close()
+                    throw DatabaseStartupError(location: configuration.database, attempts: attempts, reason: reason)
+                }
+                try await Task.sleep(for: .seconds(configuration.connectRetryDelay))
+            }
+        }
+        throw DatabaseStartupError(location: configuration.database, attempts: attempts, reason: "no attempt was made")
+    }
+
+    /// Builds the pools without connecting.
+    static func open(configuration: StoryboardConfiguration, logger: Logger, metrics: any MetricsFactory) throws -> Database {
+        switch configuration.database {
+        case .sqlite(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            let writer = ConnectionPool(
+                name: "sqlite_writer", maxConnections: 1, acquireTimeout: max(configuration.connectTimeout, 30), logger: logger, metrics: metrics,
+                connector: Connectors.sqlite(path: path, role: .writer, busyTimeout: configuration.sqliteBusyTimeout, logger: logger)
+            )
+            // The writer opens first so that WAL mode is set before any reader sees the file.
+            let readers = ConnectionPool(
+                name: "sqlite_readers", maxConnections: min(configuration.poolSize, 16), acquireTimeout: configuration.connectTimeout, logger: logger,
+                metrics: metrics,
+                connector: Connectors.sqlite(path: path, role: .reader, busyTimeout: configuration.sqliteBusyTimeout, logger: logger)
+            )
+            return Database(location: configuration.database, readers: readers, writers: writer, logger: logger)
+        case .postgres(let settings):
+            let pool = ConnectionPool(
+                name: "postgresql", maxConnections: configuration.poolSize, acquireTimeout: configuration.connectTimeout, logger: logger,
+                metrics: metrics,
+                connector: try Connectors.postgres(
+                    settings, connectTimeout: configuration.connectTimeout, statementTimeout: configuration.statementTimeout, logger: logger
+                )
+            )
+            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger)
+        }
+    }
+
+    public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await readers.withConnection { try await body($0.sql) }
+        } catch let error where DatabaseErrorTranslator.isConnectionLost(error) {
+            // A connection that died while idle (the server restarted) fails on first use;
+            // a read is safe to run again on a fresh one.
+            do {
+                return try await readers.withConnection { try await body($0.sql) }
+            } catch {
+                throw DatabaseErrorTranslator.translate(error, logger: logger)
+            }
+        } catch {
+            throw DatabaseErrorTranslator.translate(error, logger: logger)
+        }
+    }
+
+    public func write<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            return try await writers.withConnection { try await body($0.sql) }
+        } catch {
+            throw DatabaseErrorTranslator.translate(error, logger: logger)
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection: everything it does commits together
+    /// or not at all. Throwing from `body` rolls back and rethrows.
+    public func transaction<T>(_ body: (Transaction) async throws -> T) async throws -> T {
+        do {
+            return try await writers.withConnection { connection in
+                // IMMEDIATE takes SQLite's write lock up front, so two transactions never
+                // deadlock upgrading from read to write.
+                try await connection.sql.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                do {
+                    let result = try await body(Transaction(sql: connection.sql, engine: engine, logger: logger))
+                    try await connection.sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    do {
+                        try await connection.sql.raw("ROLLBACK").run()
+                    } catch {
+                        logger.error("rollback failed", metadata: ["error": "\(error)"])
+                    }
+                    throw error
+                }
+            }
+        } catch {
+            throw DatabaseErrorTranslator.translate(error, logger: logger)
+        }
+    }
+
+    /// One round trip; the time it took.
+    public func ping() async throws -> Duration {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await read { sql in try await sql.raw("SELECT 1").run() }
+        return clock.now - started
+    }
+
+    public func close() async {
+        await readers.close()
+        if writers !== readers { await writers.close() }
+    }
+
+    /// Pool occupancy, for health and metrics.
+    public func poolSnapshots() async -> [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] {
+        var result: [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] = []
+        for pool in writers === readers ? [readers] : [writers, readers] {
+            let snapshot = await pool.snapshot
+            result.append((pool.name, snapshot.open, snapshot.idle, snapshot.inUse, snapshot.waiters))
+        }
+        return result
+    }
+}
+
+/// One open transaction. Repositories built on it run every statement on its connection.
+public struct Transaction: SQLExecutor {
+    public let engine: DatabaseEngine
+    let sql: any SQLDatabase
+    let logger: Logger
+
+    init(sql: any SQLDatabase, engine: DatabaseEngine, logger: Logger) {
+        self.sql = sql
+        self.engine = engine
+        self.logger = logger
+    }
+
+    public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        do { return try await body(sql) } catch { throw DatabaseErrorTranslator.translate(error, logger: logger) }
+    }
+
+    public func write<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        do { return try await body(sql) } catch { throw DatabaseErrorTranslator.translate(error, logger: logger) }
+    }
+}
+
+/// The database could not be reached at start-up after every retry.
+public struct DatabaseStartupError: Error, CustomStringConvertible {
+    public let location: DatabaseLocation
+    public let attempts: Int
+    public let reason: String
+
+    public var description: String {
+        let target: String
+        switch location {
+        case .sqlite(let path): target = "SQLite database at \(path)"
+        case .postgres(let settings): target = "PostgreSQL at \(settings.redactedURL)"
+        }
+        return "cannot connect to the \(target) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
+    }
+}

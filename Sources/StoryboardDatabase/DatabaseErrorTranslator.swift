@@ -1,0 +1,165 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import SQLiteNIO
+import StoryboardCore
+
+/// Turns whatever a driver throws into the contract's errors, in one place, so no SQL text,
+/// constraint dump or driver type ever reaches a response.
+enum DatabaseErrorTranslator {
+    static func translate(_ error: any Error, logger: Logger) -> any Error {
+        switch error {
+        case let error as AppError:
+            return error
+        case is CancellationError:
+            return error
+        case let error as PoolError:
+            switch error {
+            case .closed:
+                return AppError(.serviceUnavailable, "The server is shutting down", retryAfter: 5)
+            case .acquireTimeout(let seconds):
+                logger.warning("database pool exhausted", metadata: ["waited_seconds": "\(seconds)"] + requestMetadata)
+                return AppError(.databaseUnavailable, "The database is busy; try again shortly", retryAfter: 2)
+            }
+        case let error as SQLiteError:
+            return translate(sqlite: error, logger: logger)
+        case let error as PSQLError:
+            return translate(postgres: error, logger: logger)
+        default:
+            if isConnectionLost(error) {
+                logger.warning("database connection lost", metadata: ["error": "\(error)"] + requestMetadata)
+                return AppError.databaseUnavailable()
+            }
+            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"] + requestMetadata)
+            return AppError(.databaseError, "A database error occurred")
+        }
+    }
+
+    private static func translate(sqlite error: SQLiteError, logger: Logger) -> any Error {
+        let message = error.message
+        switch error.reason {
+        case .constraintUniqueFailed, .constraintPrimaryKeyFailed:
+            return duplicate(fields: sqliteColumns(message))
+        case .constraintForeignKeyFailed:
+            return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
+        case .constraint where message.contains("UNIQUE constraint failed"):
+            return duplicate(fields: sqliteColumns(message))
+        case .constraint where message.contains("FOREIGN KEY constraint failed"):
+            return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
+        case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache:
+            logger.warning("sqlite busy", metadata: ["error": "\(message)"] + requestMetadata)
+            return AppError(.databaseUnavailable, "The database is busy; try again shortly", retryAfter: 1)
+        case .full:
+            logger.error("sqlite disk full", metadata: requestMetadata)
+            return AppError(.insufficientStorage, "The disk holding the database is full")
+        case .cantOpen, .ioError, .notADatabase, .corrupt:
+            logger.error("sqlite unavailable", metadata: ["error": "\(message)", "reason": "\(error.reason)"] + requestMetadata)
+            return AppError.databaseUnavailable()
+        default:
+            logger.error("sqlite error", metadata: ["error": "\(message)", "reason": "\(error.reason)"] + requestMetadata)
+            return AppError(.databaseError, "A database error occurred")
+        }
+    }
+
+    private static func translate(postgres error: PSQLError, logger: Logger) -> any Error {
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            if isConnectionLost(error) {
+                logger.warning("postgresql connection lost", metadata: ["code": "\(error.code)"] + requestMetadata)
+                return AppError.databaseUnavailable()
+            }
+            logger.error("postgresql client error", metadata: ["code": "\(error.code)"] + requestMetadata)
+            return AppError(.databaseError, "A database error occurred")
+        }
+        let serverMessage = error.serverInfo?[.message] ?? ""
+        switch state {
+        case "23505":
+            return duplicate(fields: postgresKeyColumns(error.serverInfo?[.detail]))
+        case "23503":
+            return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
+        case "40001", "40P01", "55P03":
+            return AppError(.conflict, "The change collided with a concurrent one; try again")
+        case "57014":
+            logger.warning("postgresql statement timeout", metadata: requestMetadata)
+            return AppError(.databaseUnavailable, "The database took too long to answer", retryAfter: 2)
+        case "53100":
+            return AppError(.insufficientStorage, "The disk holding the database is full")
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300":
+            logger.warning("postgresql unavailable", metadata: ["sqlstate": "\(state)", "message": "\(serverMessage)"] + requestMetadata)
+            return AppError.databaseUnavailable()
+        default:
+            logger.error("postgresql error", metadata: ["sqlstate": "\(state)", "message": "\(serverMessage)"] + requestMetadata)
+            return AppError(.databaseError, "A database error occurred")
+        }
+    }
+
+    /// A short, password-free account of a connection failure, for the start-up line.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        case let error as SQLiteError:
+            return error.message
+        case let error as AppError:
+            return error.message
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// Errors after which the connection cannot be used again.
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError:
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+                .messageDecodingFailure, .unexpectedBackendMessage:
+                return true
+            case .server:
+                let state = error.serverInfo?[.sqlState] ?? ""
+                return state.hasPrefix("08") || state.hasPrefix("57P")
+            default:
+                return false
+            }
+        case is PoolError:
+            return false
+        case is IOError, is ChannelError, is NIOConnectionError:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func duplicate(fields: [String]) -> AppError {
+        let subject = fields.isEmpty ? "A resource with the same unique value" : "A resource with the same \(fields.joined(separator: ", "))"
+        return AppError(
+            .duplicateResource, "\(subject) already exists",
+            details: fields.isEmpty ? nil : ["fields": .array(fields.map { .string($0) })]
+        )
+    }
+
+    /// `UNIQUE constraint failed: widgets.name, widgets.kind` → `["name", "kind"]`.
+    private static func sqliteColumns(_ message: String) -> [String] {
+        guard let colon = message.range(of: "failed: ") else { return [] }
+        return message[colon.upperBound...].split(separator: ",").compactMap {
+            $0.split(separator: ".").last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    /// `Key (name, kind)=(a, b) already exists.` → `["name", "kind"]`.
+    private static func postgresKeyColumns(_ detail: String?) -> [String] {
+        guard let detail, let open = detail.range(of: "Key ("), let close = detail.range(of: ")=", range: open.upperBound..<detail.endIndex) else { return [] }
+        return detail[open.upperBound..<close.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    private static var requestMetadata: Logger.Metadata {
+        RequestIdentity.current.map { ["request_id": "\($0)"] } ?? [:]
+    }
+}
+
+extension Logger.Metadata {
+    fileprivate static func + (lhs: Logger.Metadata, rhs: Logger.Metadata) -> Logger.Metadata {
+        lhs.merging(rhs) { first, _ in first }
+    }
+}

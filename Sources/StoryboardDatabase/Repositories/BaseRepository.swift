@@ -1,0 +1,268 @@
+import Foundation
+import SQLKit
+import StoryboardCore
+
+/// The operations every collection has (the audit's base repository, plus soft delete,
+/// restore, purge, count and keyset pages). Trashed rows are excluded unless asked for.
+///
+/// Every statement goes through the executor, which translates driver errors: callers only
+/// ever see `AppError`.
+public struct BaseRepository<R: Record>: Sendable {
+    public let executor: any SQLExecutor
+
+    public init(_ executor: any SQLExecutor) {
+        self.executor = executor
+    }
+
+    private var columnList: [any SQLExpression] { R.allColumns.map { SQLIdentifier($0) } }
+
+    // MARK: - Create
+
+    @discardableResult
+    public func create(_ record: R) async throws -> R {
+        try await executor.write { sql in
+            try await sql.insert(into: R.table)
+                .columns(R.allColumns)
+                .values((record.metadataValues + record.values).map(\.expression))
+                .run()
+        }
+        return record
+    }
+
+    // MARK: - Read
+
+    public func find(id: UUID, includeDeleted: Bool = false) async throws -> R? {
+        try await findOne(.equals("id", DatabaseValue(id)), includeDeleted: includeDeleted)
+    }
+
+    /// Like `find`, but a missing (or trashed) row is the resource's 404.
+    public func get(id: UUID, includeDeleted: Bool = false) async throws -> R {
+        guard let record = try await find(id: id, includeDeleted: includeDeleted) else {
+            throw AppError.notFound(R.resource, id: id.uuidString.lowercased())
+        }
+        return record
+    }
+
+    public func findOne(_ filter: Filter, includeDeleted: Bool = false) async throws -> R? {
+        let predicate = try predicate(filter, includeDeleted: includeDeleted)
+        return try await executor.read { sql in
+            let row = try await sql.select().columns(columnList).from(R.table).where(predicate).limit(1).first()
+            return try row.map { try R(row: $0) }
+        }
+    }
+
+    /// One page in `sort` order. `limit` is clamped to 1...500; `cursor` comes from the previous page.
+    public func findMany(
+        _ filter: Filter = .all,
+        sort: Sort = .newestFirst,
+        limit: Int = 50,
+        cursor: String? = nil,
+        includeDeleted: Bool = false
+    ) async throws -> Page<R> {
+        guard sort.column == "created_at" || sort.column == "updated_at" || R.sortableColumns.contains(sort.column) else {
+            throw AppError.invalidParameter("sort", "\(sort.column) is not a sortable field")
+        }
+        let pageSize = min(max(limit, 1), 500)
+        var predicate = try predicate(filter, includeDeleted: includeDeleted)
+        if let cursor {
+            let position = try KeysetCursor.decode(cursor, expecting: sort)
+            let column = SQLIdentifier(sort.column)
+            let beyond: SQLBinaryOperator = sort.descending ? .lessThan : .greaterThan
+            let afterCursor = SQLGroupExpression(
+                SQLBinaryExpression(
+                    SQLBinaryExpression(column, beyond, position.value.expression),
+                    .or,
+                    SQLGroupExpression(
+                        SQLBinaryExpression(
+                            SQLBinaryExpression(column, .equal, position.value.expression),
+                            .and,
+                            SQLBinaryExpression(SQLIdentifier("id"), beyond, SQLBind(position.id))
+                        )
+                    )
+                )
+            )
+            predicate = SQLBinaryExpression(predicate, .and, afterCursor)
+        }
+        let direction: SQLDirection = sort.descending ? .descending : .ascending
+        let rows = try await executor.read { sql in
+            try await sql.select().columns(columnList).from(R.table).where(predicate)
+                .orderBy(sort.column, direction).orderBy("id", direction)
+                .limit(pageSize + 1).all()
+        }
+        var items = try rows.prefix(pageSize).map { try R(row: $0) }
+        var next: String?
+        if rows.count > pageSize, let last = items.last, let value = last.sortValue(sort.column) {
+            next = KeysetCursor(sort: sort, value: value, id: last.meta.id).encoded()
+        }
+        items.reserveCapacity(pageSize)
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func count(_ filter: Filter = .all, includeDeleted: Bool = false) async throws -> Int {
+        let predicate = try predicate(filter, includeDeleted: includeDeleted)
+        return try await executor.read { sql in
+            let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(R.table).where(predicate).first()
+            return try row?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    // MARK: - Update
+
+    /// Applies `changes` to a live row, bumps `version` and `updated_at`, and returns the row as
+    /// stored. With `expectedVersion`, a row changed meanwhile is 412 and left untouched.
+    public func update(id: UUID, _ changes: Changes, expectedVersion: Int? = nil) async throws -> R {
+        var filter = Filter.equals("id", DatabaseValue(id))
+        if let expectedVersion { filter = filter.and(.equals("version", .integer(expectedVersion))) }
+        if let updated = try await updateOne(filter, changes) { return updated }
+        // Nothing matched: say why.
+        let current = try await get(id: id)
+        if let expectedVersion, current.meta.version != expectedVersion {
+            throw AppError(
+                .preconditionFailed,
+                "\(R.resource.displayName) \(id.uuidString.lowercased()) was changed by someone else (version \(current.meta.version), expected \(expectedVersion))",
+                details: ["current_version": .number(Double(current.meta.version))]
+            )
+        }
+        return current
+    }
+
+    /// Updates the first live row matching `filter`; nil when none does.
+    public func updateOne(_ filter: Filter, _ changes: Changes) async throws -> R? {
+        for assignment in changes.assignments where !R.columns.contains(assignment.column) {
+            throw AppError.internalError("\(assignment.column) is not a column of \(R.table) that can be changed")
+        }
+        let predicate = try predicate(filter, includeDeleted: false)
+        // Pin the change to one row even when the filter would match several.
+        let target = SQLGroupExpression(
+            SQLSubquery.select { sub in
+                sub.column("id").from(R.table).where(predicate).limit(1)
+            }
+        )
+        return try await executor.write { sql in
+            let builder = sql.update(R.table)
+            for assignment in changes.assignments {
+                builder.set(SQLIdentifier(assignment.column), to: assignment.value.expression)
+            }
+            builder.set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
+                .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
+                .where(SQLIdentifier("id"), .equal, target)
+            let row = try await builder.returning(columnList).first()
+            return try row.map { try R(row: $0) }
+        }
+    }
+
+    // MARK: - Trash
+
+    /// Moves a live row to the trash. `deletionID` groups everything one delete took with it.
+    @discardableResult
+    public func softDelete(id: UUID, deletedBy: String? = nil, deletionID: UUID = UUID()) async throws -> R {
+        let rows = try await softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+        guard let row = rows.first else { throw AppError.notFound(R.resource, id: id.uuidString.lowercased()) }
+        return row
+    }
+
+    /// Set-based soft delete of every live row matching `filter` (cascades use this).
+    @discardableResult
+    public func softDeleteAll(_ filter: Filter, deletedBy: String? = nil, deletionID: UUID) async throws -> [R] {
+        let predicate = try predicate(filter, includeDeleted: false)
+        let now = DatabaseValue(Timestamp.now()).expression
+        return try await executor.write { sql in
+            try await sql.update(R.table)
+                .set(SQLIdentifier("deleted_at"), to: now)
+                .set(SQLIdentifier("deleted_by"), to: DatabaseValue(deletedBy).expression)
+                .set(SQLIdentifier("deletion_id"), to: DatabaseValue(deletionID).expression)
+                .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
+                .set(SQLIdentifier("updated_at"), to: now)
+                .where(predicate)
+                .returning(columnList).all()
+                .map { try R(row: $0) }
+        }
+    }
+
+    /// Brings a trashed row back. A live row is 409; a missing one 404.
+    @discardableResult
+    public func restore(id: UUID) async throws -> R {
+        let idValue = DatabaseValue(id)
+        let restored = try await restoreAll(Filter([.equals("id", idValue), .isNotNull("deleted_at")]))
+        if let row = restored.first { return row }
+        _ = try await get(id: id, includeDeleted: true)
+        throw AppError(.conflict, "\(R.resource.displayName) \(id.uuidString.lowercased()) is not in the trash")
+    }
+
+    /// Set-based restore, e.g. every row of one deletion: `.equals("deletion_id", …)`.
+    @discardableResult
+    public func restoreAll(_ filter: Filter) async throws -> [R] {
+        let predicate = try predicate(filter, includeDeleted: true)
+        return try await executor.write { sql in
+            try await sql.update(R.table)
+                .set(SQLIdentifier("deleted_at"), to: SQLLiteral.null)
+                .set(SQLIdentifier("deleted_by"), to: SQLLiteral.null)
+                .set(SQLIdentifier("deletion_id"), to: SQLLiteral.null)
+                .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
+                .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
+                .where(predicate)
+                .returning(columnList).all()
+                .map { try R(row: $0) }
+        }
+    }
+
+    /// Removes a trashed row for good. Live rows are never purged (nothing is lost by mistake).
+    public func purge(id: UUID) async throws -> Bool {
+        try await purgeAll(.equals("id", DatabaseValue(id))) == 1
+    }
+
+    /// Removes every trashed row matching `filter`; returns how many.
+    @discardableResult
+    public func purgeAll(_ filter: Filter) async throws -> Int {
+        let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
+        return try await executor.write { sql in
+            try await sql.delete(from: R.table).where(predicate).returning(SQLIdentifier("id")).all().count
+        }
+    }
+
+    // MARK: - SQL
+
+    /// The WHERE clause for `filter`, plus `deleted_at IS NULL` unless trashed rows are wanted.
+    func predicate(_ filter: Filter, includeDeleted: Bool) throws -> any SQLExpression {
+        for column in filter.columns where !R.isColumn(column) {
+            throw AppError.internalError("\(column) is not a column of \(R.table)")
+        }
+        var parts: [any SQLExpression] = includeDeleted ? [] : [SQLBinaryExpression(SQLIdentifier("deleted_at"), .is, SQLLiteral.null)]
+        for condition in filter.conditions {
+            switch condition {
+            case .equals(let column, .null):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .is, SQLLiteral.null))
+            case .equals(let column, let value):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .equal, value.expression))
+            case .notEquals(let column, .null):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .isNot, SQLLiteral.null))
+            case .notEquals(let column, let value):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .notEqual, value.expression))
+            case .isNull(let column):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .is, SQLLiteral.null))
+            case .isNotNull(let column):
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .isNot, SQLLiteral.null))
+            case .contains(let column, let text):
+                let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                let like = executor.engine == .postgresql ? "ILIKE" : "LIKE"
+                parts.append(
+                    SQLList(
+                        [SQLIdentifier(column), SQLRaw(like), SQLBind("%\(escaped)%"), SQLRaw("ESCAPE '\\'")], separator: SQLRaw(" ")
+                    )
+                )
+            case .oneOf(let column, let values):
+                if values.isEmpty {
+                    parts.append(SQLRaw("1 = 0"))
+                } else {
+                    parts.append(SQLBinaryExpression(SQLIdentifier(column), .in, SQLGroupExpression(SQLList(values.map(\.expression)))))
+                }
+            }
+        }
+        guard var result = parts.first else { return SQLRaw("1 = 1") }
+        for part in parts.dropFirst() {
+            result = SQLBinaryExpression(result, .and, part)
+        }
+        return result
+    }
+}

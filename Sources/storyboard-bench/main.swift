@@ -1,0 +1,1 @@
+print("storyboard-bench: see BENCHMARKS.md")
