@@ -94,7 +94,15 @@ let package = Package(
             name: "StoryboardTestSupport",
             dependencies: [
                 "StoryboardAPI",
+                "StoryboardCore",
+                "StoryboardDatabase",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/StoryboardTestSupport",
             swiftSettings: swiftSettings
@@ -106,12 +114,21 @@ let package = Package(
         ),
         .testTarget(
             name: "StoryboardDatabaseTests",
-            dependencies: ["StoryboardTestSupport"],
+            dependencies: [
+                "StoryboardTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "StoryboardAPITests",
-            dependencies: ["StoryboardTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "StoryboardTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

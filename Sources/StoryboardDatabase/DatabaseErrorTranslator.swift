@@ -25,13 +25,16 @@ enum DatabaseErrorTranslator {
             return translate(sqlite: error, logger: logger)
         case let error as PSQLError:
             return translate(postgres: error, logger: logger)
+        case is StoredDataError, is DecodingError:
+            logger.error("stored data cannot be read", metadata: ["error": "\(error)"] + requestMetadata)
+            return AppError(.databaseError, "A database error occurred")
         default:
             if isConnectionLost(error) {
                 logger.warning("database connection lost", metadata: ["error": "\(error)"] + requestMetadata)
                 return AppError.databaseUnavailable()
             }
-            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"] + requestMetadata)
-            return AppError(.databaseError, "A database error occurred")
+            // Not the database's: an error of the caller's own passes through untouched.
+            return error
         }
     }
 

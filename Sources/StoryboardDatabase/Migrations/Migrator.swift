@@ -155,7 +155,7 @@ public struct Migrator: Sendable {
                 do {
                     if database.engine == .postgresql {
                         // Serialises migrators of several processes; released at COMMIT/ROLLBACK.
-                        try await sql.raw("SELECT pg_advisory_xact_lock(7_271_001)").run()
+                        try await sql.raw("SELECT pg_advisory_xact_lock(7271001)").run()
                     }
                     let result = try await body(sql)
                     try await sql.raw("COMMIT").run()

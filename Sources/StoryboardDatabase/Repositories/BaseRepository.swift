@@ -31,22 +31,27 @@ public struct BaseRepository<R: Record>: Sendable {
 
     // MARK: - Read
 
-    public func find(id: UUID, includeDeleted: Bool = false) async throws -> R? {
-        try await findOne(.equals("id", DatabaseValue(id)), includeDeleted: includeDeleted)
+    public func find(id: UUID, includeDeleted: Bool = false, forUpdate: Bool = false) async throws -> R? {
+        try await findOne(.equals("id", DatabaseValue(id)), includeDeleted: includeDeleted, forUpdate: forUpdate)
     }
 
     /// Like `find`, but a missing (or trashed) row is the resource's 404.
-    public func get(id: UUID, includeDeleted: Bool = false) async throws -> R {
-        guard let record = try await find(id: id, includeDeleted: includeDeleted) else {
+    public func get(id: UUID, includeDeleted: Bool = false, forUpdate: Bool = false) async throws -> R {
+        guard let record = try await find(id: id, includeDeleted: includeDeleted, forUpdate: forUpdate) else {
             throw AppError.notFound(R.resource, id: id.uuidString.lowercased())
         }
         return record
     }
 
-    public func findOne(_ filter: Filter, includeDeleted: Bool = false) async throws -> R? {
+    /// `forUpdate` locks the row until the transaction ends, for read-modify-write inside
+    /// `Database.transaction` (PostgreSQL; SQLite's single writer already serialises those).
+    public func findOne(_ filter: Filter, includeDeleted: Bool = false, forUpdate: Bool = false) async throws -> R? {
         let predicate = try predicate(filter, includeDeleted: includeDeleted)
+        let lock = forUpdate && executor.engine == .postgresql
         return try await executor.read { sql in
-            let row = try await sql.select().columns(columnList).from(R.table).where(predicate).limit(1).first()
+            let select = sql.select().columns(columnList).from(R.table).where(predicate).limit(1)
+            if lock { select.for(.update) }
+            let row = try await select.first()
             return try row.map { try R(row: $0) }
         }
     }

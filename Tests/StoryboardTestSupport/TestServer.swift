@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ServiceLifecycle
+import StoryboardAPI
+import StoryboardCore
+import StoryboardDatabase
+import Synchronization
+
+/// The real server (`buildApplication`) on a real socket on 127.0.0.1, port chosen by the OS.
+public struct TestServer: Sendable {
+    public let port: Int
+    public let database: Database
+    public let configuration: StoryboardConfiguration
+    public let metrics: AppMetrics
+    public let logs: LogCapture
+
+    /// The Host a browser on this machine would send.
+    public var authority: String { "127.0.0.1:\(port)" }
+    public var origin: String { "http://\(authority)" }
+
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: HTTPFields
+        public var body: String
+
+        public var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) }
+        /// `error.code` of the envelope.
+        public var errorCode: String? { json?["error"]?["code"]?.stringValue }
+        public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
+    }
+
+    /// One request on a new connection. `host` replaces the Host header (nil: this server's).
+    public func request(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        headers: [String: String] = [:],
+        body: String? = nil,
+        host: String? = nil,
+        json: Bool = true
+    ) async throws -> Reply {
+        var fields = HTTPFields()
+        if json, body != nil { fields[.contentType] = "application/json" }
+        for (name, value) in headers {
+            guard let fieldName = HTTPField.Name(name) else { continue }
+            fields[fieldName] = value
+        }
+        let request = TestClient.Request(path, method: method, authority: host ?? authority, headers: fields, body: body.map { ByteBuffer(string: $0) })
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
+        client.connect()
+        do {
+            let response = try await client.execute(request)
+            try? await client.shutdown()
+            return Reply(status: Int(response.status.code), headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Starts the server on `database`, runs `body`, shuts the server down gracefully.
+public func withTestServer<T: Sendable>(
+    database testDatabase: TestDatabase,
+    configure: (inout StoryboardConfiguration) -> Void = { _ in },
+    _ body: @Sendable (TestServer) async throws -> T
+) async throws -> T {
+    var configuration = testDatabase.configuration
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configure(&configuration)
+    let logs = LogCapture()
+    let metrics = AppMetrics()
+    let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+    let app = buildApplication(configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger) { channel in
+        portContinuation.yield(channel.localAddress?.port ?? 0)
+        portContinuation.finish()
+    }
+    let group = ServiceGroup(configuration: .init(services: [app], logger: logs.logger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            await group.triggerGracefulShutdown()
+            throw TestServerError(description: "the server did not start")
+        }
+        let server = TestServer(port: port, database: testDatabase.database, configuration: configuration, metrics: metrics, logs: logs)
+        do {
+            let result = try await body(server)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// A fresh database on `engine` and a server on it.
+public func withTestServer<T: Sendable>(
+    _ engine: TestEngine,
+    configure: (inout StoryboardConfiguration) -> Void = { _ in },
+    _ body: @Sendable (TestServer) async throws -> T
+) async throws -> T {
+    try await withTestDatabase(engine) { testDatabase in
+        try await withTestServer(database: testDatabase, configure: configure, body)
+    }
+}
+
+public struct TestServerError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+}
+
+/// A loopback port with nothing listening on it (a refused connection, for fault tests).
+public func unusedPort() async throws -> Int {
+    for _ in 0..<20 {
+        let port = Int.random(in: 20_000...60_000)
+        let probe = try await ProcessRunner.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])
+        if probe.status != 0 { return port }
+    }
+    throw TestServerError(description: "no free port found")
+}
