@@ -126,6 +126,8 @@ let package = Package(
             name: "StoryboardAPITests",
             dependencies: [
                 "StoryboardTestSupport",
+                "StoryboardAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

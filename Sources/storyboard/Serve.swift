@@ -31,11 +31,8 @@ struct Serve: AsyncParsableCommand {
             guard (0...65535).contains(port) else { Setup.fail("--port \(port) is not a port number (0–65535)", code: 2) }
             configuration.port = port
         }
-        guard configuration.isLoopbackBind || configuration.apiToken != nil || allowInsecureBind else {
-            Setup.fail(
-                "refusing to listen on \(configuration.host) without STORYBOARD_API_TOKEN: anyone who can reach it could read and delete everything. Set a token, bind 127.0.0.1, or pass --allow-insecure-bind",
-                code: 2
-            )
+        if let refusal = BindPolicy.refusal(for: configuration, allowInsecure: allowInsecureBind) {
+            Setup.fail(refusal, code: 2)
         }
         let logger = Setup.logger(configuration)
         do {

@@ -70,10 +70,11 @@ public struct TestDatabase: Sendable {
 public func withTestDatabase<T>(
     _ engine: TestEngine,
     migrated: Bool = true,
+    metrics: any MetricsFactory = NOOPMetricsHandler.instance,
     configure: (inout StoryboardConfiguration) -> Void = { _ in },
     _ body: (TestDatabase) async throws -> T
 ) async throws -> T {
-    let testDatabase = try await TestDatabase.make(engine, migrated: migrated, configure: configure)
+    let testDatabase = try await TestDatabase.make(engine, migrated: migrated, metrics: metrics, configure: configure)
     do {
         let result = try await body(testDatabase)
         await testDatabase.close()

@@ -65,6 +65,7 @@ public struct TestServer: Sendable {
 /// Starts the server on `database`, runs `body`, shuts the server down gracefully.
 public func withTestServer<T: Sendable>(
     database testDatabase: TestDatabase,
+    metrics: AppMetrics = AppMetrics(),
     configure: (inout StoryboardConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> T
 ) async throws -> T {
@@ -73,7 +74,6 @@ public func withTestServer<T: Sendable>(
     configuration.port = 0
     configure(&configuration)
     let logs = LogCapture()
-    let metrics = AppMetrics()
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
     let app = buildApplication(configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger) { channel in
         portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -107,8 +107,10 @@ public func withTestServer<T: Sendable>(
     configure: (inout StoryboardConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> T
 ) async throws -> T {
-    try await withTestDatabase(engine) { testDatabase in
-        try await withTestServer(database: testDatabase, configure: configure, body)
+    // The database reports into the server's registry, as in `storyboard serve`.
+    let metrics = AppMetrics()
+    return try await withTestDatabase(engine, metrics: metrics.factory) { testDatabase in
+        try await withTestServer(database: testDatabase, metrics: metrics, configure: configure, body)
     }
 }
 

@@ -162,14 +162,9 @@ struct JSONContentTypeMiddleware: RouterMiddleware {
                     details: ["content_type": .string(String(mediaType.prefix(100)))]
                 )
             }
-        } else if Self.hasBody(request) {
+        } else if let length = request.headers[.contentLength].flatMap(Int.init), length > 0 {
             throw AppError(.unsupportedMediaType, "This route accepts only Content-Type: application/json")
         }
         return try await next(request, context)
-    }
-
-    static func hasBody(_ request: Request) -> Bool {
-        if let length = request.headers[.contentLength], let value = Int(length) { return value > 0 }
-        return request.headers[.transferEncoding] != nil
     }
 }

@@ -25,6 +25,10 @@ struct JSONBody {
         }
         let data = buffer.readData(length: buffer.readableBytes) ?? Data()
         if data.isEmpty { return JSONBody(object: [:]) }
+        // A chunked body with no Content-Type got past the middleware's length check.
+        guard request.headers[.contentType] != nil else {
+            throw AppError(.unsupportedMediaType, "This route accepts only Content-Type: application/json")
+        }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
