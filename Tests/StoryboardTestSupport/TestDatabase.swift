@@ -35,6 +35,7 @@ public struct TestDatabase: Sendable {
         migrated: Bool = true,
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        cluster: PostgresCluster? = nil,
         configure: (inout StoryboardConfiguration) -> Void = { _ in }
     ) async throws -> TestDatabase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-tests/\(UUID().uuidString)").path
@@ -51,7 +52,7 @@ public struct TestDatabase: Sendable {
             if migrated { try await Migrator(database: database, logger: logger).up() }
             return TestDatabase(engine: engine, configuration: configuration, database: database, directory: directory)
         case .postgresql:
-            let cluster = try await PostgresCluster.shared()
+            let cluster = if let cluster { cluster } else { try await PostgresCluster.shared() }
             let name = try await cluster.createDatabase(migrated: migrated)
             configuration.database = try PostgresCluster.location(await cluster.url(database: name))
             configure(&configuration)
