@@ -29,6 +29,18 @@ public struct BaseRepository<R: Record>: Sendable {
         return record
     }
 
+    /// Inserts many rows in one statement (imports, seeding); all or none.
+    public func createAll(_ records: [R]) async throws {
+        guard !records.isEmpty else { return }
+        try await executor.write { sql in
+            let insert = sql.insert(into: R.table).columns(R.allColumns)
+            for record in records {
+                insert.values((record.metadataValues + record.values).map(\.expression))
+            }
+            try await insert.run()
+        }
+    }
+
     // MARK: - Read
 
     public func find(id: UUID, includeDeleted: Bool = false, forUpdate: Bool = false) async throws -> R? {

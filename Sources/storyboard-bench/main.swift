@@ -1,1 +1,0 @@
-print("storyboard-bench: see BENCHMARKS.md")
