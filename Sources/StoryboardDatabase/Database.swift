@@ -164,7 +164,7 @@ public final class Database: SQLExecutor {
     public func poolSnapshots() async -> [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] {
         var result: [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] = []
         for pool in writers === readers ? [readers] : [writers, readers] {
-            let snapshot = await pool.snapshot
+            let snapshot = pool.snapshot
             result.append((pool.name, snapshot.open, snapshot.idle, snapshot.inUse, snapshot.waiters))
         }
         return result

@@ -178,8 +178,8 @@ enum RawDriver {
         case .sqlite(let connection):
             if let (created, id) = last {
                 return try await connection.query(
-                    Self.select + " WHERE deleted_at IS NULL AND (created_at < ? OR (created_at = ? AND id < ?))" + order,
-                    [.text(created), .text(created), .text(id)]
+                    Self.select + " WHERE deleted_at IS NULL AND (created_at, id) < (?, ?)" + order,
+                    [.text(created), .text(id)]
                 ).map(Self.project)
             }
             return try await connection.query(Self.select + " WHERE deleted_at IS NULL" + order, []).map(Self.project)
@@ -187,7 +187,7 @@ enum RawDriver {
             let query =
                 if let (created, id) = last {
                     PostgresQuery(
-                        unsafeSQL: Self.select + " WHERE deleted_at IS NULL AND (created_at < $1 OR (created_at = $1 AND id < $2))" + order,
+                        unsafeSQL: Self.select + " WHERE deleted_at IS NULL AND (created_at, id) < ($1, $2)" + order,
                         binds: binds([created, id])
                     )
                 } else {

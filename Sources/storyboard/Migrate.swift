@@ -50,14 +50,23 @@ struct Migrate: AsyncParsableCommand {
     }
 
     struct Down: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revert migrations above a given id (`--to 0` reverts all).")
+        static let configuration = CommandConfiguration(
+            abstract: "Revert the latest migration, or every one above --to (`--to 0` reverts all)."
+        )
 
-        @Option(help: "Revert every migration above this id.")
-        var to: Int
+        @Option(help: "Revert every migration above this id (default: only the latest applied one).")
+        var to: Int?
 
         func run() async throws {
             try await withMigrator { migrator in
-                let reverted = try await migrator.down(to: to)
+                let target: Int
+                if let to {
+                    target = to
+                } else {
+                    let applied = try await migrator.status().applied.map(\.id).sorted()
+                    target = applied.dropLast().last ?? 0
+                }
+                let reverted = try await migrator.down(to: target)
                 if reverted.isEmpty { print("nothing to revert") }
                 for migration in reverted { print("reverted  \(migration.label)") }
             }

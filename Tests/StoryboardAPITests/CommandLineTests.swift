@@ -125,3 +125,19 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: "\(data)/storyboard.sqlite"))
     }
 }
+
+extension CommandLineTests {
+    @Test("migrate down without --to reverts only the latest migration")
+    func downOneStep() async throws {
+        let data = try temporaryDirectory()
+        let env = environment(["STORYBOARD_DATA_DIR": data, "LOG_LEVEL": "error"])
+        _ = try await ProcessRunner.run(Self.binary, ["migrate", "up"], environment: env)
+
+        let down = try await ProcessRunner.run(Self.binary, ["migrate", "down"], environment: env)
+        let again = try await ProcessRunner.run(Self.binary, ["migrate", "down"], environment: env)
+
+        #expect(down.status == 0)
+        #expect(down.output.contains("reverted  0001_create_projects"))
+        #expect(again.output.contains("nothing to revert"))
+    }
+}

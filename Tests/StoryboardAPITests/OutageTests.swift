@@ -13,8 +13,18 @@ struct OutageTests {
         // A cluster of its own, since this test stops it.
         let cluster = try await PostgresCluster.start()
         let testDatabase = try await TestDatabase.make(.postgresql, cluster: cluster) { $0.connectTimeout = 3 }
-        defer { Task { await testDatabase.close() } }
+        do {
+            try await outage(testDatabase, cluster)
+        } catch {
+            await testDatabase.close()
+            try? await cluster.stop()
+            throw error
+        }
+        await testDatabase.close()
+        try await cluster.stop()
+    }
 
+    private func outage(_ testDatabase: TestDatabase, _ cluster: PostgresCluster) async throws {
         try await withTestServer(database: testDatabase) { server in
             #expect(try await server.request(.get, "/api/health").status == 200)
             #expect(try await server.request(.post, "/api/projects", body: "{\"name\": \"before\"}").status == 201)
@@ -46,6 +56,5 @@ struct OutageTests {
             #expect(listAgain.json?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["before"])
             #expect(createAgain.status == 201)
         }
-        try await cluster.stop()
     }
 }

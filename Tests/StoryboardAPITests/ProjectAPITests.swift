@@ -122,6 +122,7 @@ struct OperationsTests {
                 #expect(text.contains(gauge), "\(gauge)")
             }
             #expect(text.contains(#"pool="sqlite_writer""#))
+            #expect(text.contains(#"storyboard_sqlite_busy_waits_total{pool="sqlite_writer"}"#))
         }
     }
 

@@ -28,7 +28,7 @@ struct Widget: Record, Equatable {
     init(meta: RecordMetadata, row: any SQLRow) throws {
         self.meta = meta
         name = try row.decode(column: "name", as: String.self)
-        kind = try row.decode(column: "kind", as: String?.self)
+        kind = try row.optional("kind", as: String.self)
         rank = try row.decode(column: "rank", as: Int.self)
     }
 }

@@ -80,7 +80,12 @@ public actor PostgresCluster {
         throw Unavailable(description: "PostgreSQL did not start: \(lastError)")
     }
 
+    /// Stops the server (the folder stays until the process ends). Connections of ours go first.
     public func stop() async throws {
+        if let adminTask {
+            self.adminTask = nil
+            await (try? adminTask.value)?.close()
+        }
         let result = try await pgctl(["stop", "-m", "fast"])
         guard result.status == 0 else { throw Unavailable(description: "pg_ctl stop failed: \(result.output)") }
     }
@@ -119,8 +124,27 @@ public actor PostgresCluster {
             try await templateTask?.value
         }
         let statement = migrated ? "CREATE DATABASE \(name) TEMPLATE storyboard_template" : "CREATE DATABASE \(name)"
-        try await admin.write { try await $0.raw(SQLQueryString(statement)).run() }
-        return name
+        // The template's last connection may still be exiting ("being accessed by other users").
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await admin.write { try await $0.raw(SQLQueryString(statement)).run() }
+                return name
+            } catch where attempt < 20 && migrated {
+                // Say who holds the template, then end those sessions: a test copy must not wait on them.
+                let holders = try await admin.read { sql in
+                    try await sql.raw(
+                        "SELECT coalesce(application_name, '') || '/' || coalesce(backend_type, '') || '/' || coalesce(state, '') AS who FROM pg_stat_activity WHERE datname = 'storyboard_template'"
+                    ).all().map { try $0.decode(column: "who", as: String.self) }
+                }
+                FileHandle.standardError.write(Data("note: storyboard_template busy (attempt \(attempt)): \(holders)\n".utf8))
+                try await admin.write { sql in
+                    try await sql.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'storyboard_template' AND pid <> pg_backend_pid()").run()
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     public static func location(_ url: String) throws -> DatabaseLocation {
@@ -145,7 +169,7 @@ public actor PostgresCluster {
     }
 
     private func pgctl(_ command: [String]) async throws -> ProcessRunner.Result {
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c autovacuum=off"
         return try await Self.asDatabaseUser(
             ["\(binDirectory)/pg_ctl", "-D", dataDirectory, "-l", "\(dataDirectory)/server.log", "-w", "-t", "60", "-o", options] + command
         )
@@ -167,5 +191,15 @@ public actor PostgresCluster {
         if onlyWhenRoot, geteuid() != 0 { return .init(status: 0, output: "") }
         let full = (useRunuser ? commandPrefix : []) + command
         return try await ProcessRunner.run(full[0], Array(full.dropFirst()))
+    }
+}
+
+extension PostgresCluster {
+    /// Sessions connected to `database` right now (for leak checks).
+    public func sessions(on database: String) async throws -> Int {
+        let admin = try await adminDatabase()
+        return try await admin.read { sql in
+            try await sql.raw("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = \(bind: database)").first()?.decode(column: "n", as: Int.self) ?? -1
+        }
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import SQLKit
 import StoryboardCore
+import Synchronization
 
 /// One open database connection, whichever the engine.
 public final class PooledConnection: Sendable {
@@ -30,23 +31,32 @@ enum PoolError: Error, Sendable {
 /// A bounded pool: at most `maxConnections` open; callers beyond that wait in line (bounded by
 /// `acquireTimeout`). Broken connections are dropped and replaced on demand, which is how the
 /// server recovers by itself when the database comes back.
-actor ConnectionPool {
+///
+/// A lock, not an actor: taking an idle connection and giving it back never suspends, which
+/// halves the cost of a primary-key read on SQLite (BENCHMARKS.md). Only opening a connection
+/// and waiting for one suspend.
+final class ConnectionPool: Sendable {
     typealias Connector = @Sendable (_ id: Int) async throws -> PooledConnection
+    /// Resumed with a connection, or with nil meaning "a slot is free: try again".
+    typealias Waiter = CheckedContinuation<PooledConnection?, any Error>
 
-    nonisolated let name: String
-    nonisolated let maxConnections: Int
+    let name: String
+    let maxConnections: Int
     private let connector: Connector
     private let acquireTimeout: Double
     private let logger: Logger
 
-    private var idle: [PooledConnection] = []
-    private var leased = 0
-    private var opening = 0
-    private var nextConnectionID = 1
-    private var nextWaiterID = 0
-    /// A waiter is resumed with a connection, or with nil meaning "a slot is free: open one".
-    private var waiters: [(id: Int, continuation: CheckedContinuation<PooledConnection?, any Error>)] = []
-    private var isClosed = false
+    private struct State {
+        var idle: [PooledConnection] = []
+        var leased = 0
+        var opening = 0
+        var nextConnectionID = 1
+        var nextWaiterID = 0
+        var waiters: [(id: Int, continuation: Waiter)] = []
+        var isClosed = false
+    }
+
+    private let state = Mutex(State())
 
     private let inUseGauge: Gauge
     private let idleGauge: Gauge
@@ -65,9 +75,10 @@ actor ConnectionPool {
         idleGauge = Gauge(label: "storyboard_db_pool_idle", dimensions: dimensions, factory: metrics)
         waitersGauge = Gauge(label: "storyboard_db_pool_waiters", dimensions: dimensions, factory: metrics)
         waitTimer = Metrics.Timer(label: "storyboard_db_pool_wait_seconds", dimensions: dimensions, factory: metrics)
-        // For the SQLite writer pool this counts the writes that had to queue behind another
+        // For the SQLite writer this counts the writes that had to queue behind another
         // writer: SQLite's busy waits, served in order instead of answered with SQLITE_BUSY.
-        waitCounter = Counter(label: "storyboard_db_pool_waits_total", dimensions: dimensions, factory: metrics)
+        let waitLabel = name == "sqlite_writer" ? "storyboard_sqlite_busy_waits_total" : "storyboard_db_pool_waits_total"
+        waitCounter = Counter(label: waitLabel, dimensions: dimensions, factory: metrics)
     }
 
     struct Snapshot: Sendable, Equatable {
@@ -78,124 +89,163 @@ actor ConnectionPool {
     }
 
     var snapshot: Snapshot {
-        Snapshot(open: idle.count + leased, idle: idle.count, inUse: leased, waiters: waiters.count)
+        state.withLock { Snapshot(open: $0.idle.count + $0.leased, idle: $0.idle.count, inUse: $0.leased, waiters: $0.waiters.count) }
     }
 
-    nonisolated func withConnection<T>(_ body: (PooledConnection) async throws -> T) async throws -> T {
+    func withConnection<T>(_ body: (PooledConnection) async throws -> T) async throws -> T {
         let connection = try await lease()
         do {
             let result = try await body(connection)
-            await release(connection, broken: false)
+            release(connection, broken: false)
             return result
         } catch {
             let broken = DatabaseErrorTranslator.isConnectionLost(error)
-            await release(connection, broken: broken)
+            release(connection, broken: broken)
             if broken { await dropIdleConnections() }
             throw error
         }
     }
 
+    private enum Step {
+        case leased(PooledConnection)
+        case open(id: Int)
+        case wait
+        case closed
+    }
+
     func lease() async throws -> PooledConnection {
-        let started = ContinuousClock.now
-        var waited = false
+        var waitStarted: ContinuousClock.Instant?
         defer {
-            if waited {
+            if let waitStarted {
                 waitCounter.increment()
-                waitTimer.record(duration: ContinuousClock.now - started)
+                waitTimer.record(duration: ContinuousClock.now - waitStarted)
             }
         }
         while true {
-            if isClosed { throw PoolError.closed }
-            while let connection = idle.popLast() {
-                if connection.isClosed {
-                    Task { await connection.close() }
-                    continue
+            var dead: [PooledConnection] = []
+            let step = state.withLock { state -> Step in
+                if state.isClosed { return .closed }
+                while let connection = state.idle.popLast() {
+                    if connection.isClosed {
+                        dead.append(connection)
+                        continue
+                    }
+                    state.leased += 1
+                    return .leased(connection)
                 }
-                leased += 1
+                if state.leased + state.opening < maxConnections {
+                    state.opening += 1
+                    state.nextConnectionID += 1
+                    return .open(id: state.nextConnectionID - 1)
+                }
+                return .wait
+            }
+            closeInBackground(dead)
+            switch step {
+            case .closed:
+                throw PoolError.closed
+            case .leased(let connection):
                 updateGauges()
                 return connection
-            }
-            if leased + opening < maxConnections {
-                return try await openConnection()
-            }
-            waited = true
-            if let connection = try await waitForTurn() {
-                return connection
+            case .open(let id):
+                return try await openConnection(id: id)
+            case .wait:
+                if waitStarted == nil { waitStarted = .now }
+                if let connection = try await waitForTurn() { return connection }
             }
         }
     }
 
-    private func openConnection() async throws -> PooledConnection {
-        opening += 1
-        let id = nextConnectionID
-        nextConnectionID += 1
+    private func openConnection(id: Int) async throws -> PooledConnection {
+        let connection: PooledConnection
         do {
-            let connection = try await connector(id)
-            opening -= 1
-            if isClosed {
-                await connection.close()
-                throw PoolError.closed
-            }
-            leased += 1
-            updateGauges()
-            return connection
+            connection = try await connector(id)
         } catch {
-            opening -= 1
-            // The slot is free again: let the next waiter try its own connection.
-            wakeWaiter(with: nil)
+            let waiter = state.withLock { state -> Waiter? in
+                state.opening -= 1
+                // The slot is free again: let the next waiter try its own connection.
+                return state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation
+            }
+            waiter?.resume(returning: nil)
+            updateGauges()
             throw error
         }
+        let closed = state.withLock { state -> Bool in
+            state.opening -= 1
+            if state.isClosed { return true }
+            state.leased += 1
+            return false
+        }
+        if closed {
+            await connection.close()
+            throw PoolError.closed
+        }
+        updateGauges()
+        return connection
     }
 
     private func waitForTurn() async throws -> PooledConnection? {
-        let waiterID = nextWaiterID
-        nextWaiterID += 1
+        let waiterID = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
         let timeout = acquireTimeout
         let timeoutTask = Task { [weak self] in
             try await Task.sleep(for: .seconds(timeout))
-            await self?.expireWaiter(waiterID)
+            self?.expireWaiter(waiterID)
         }
         defer { timeoutTask.cancel() }
-        return try await withCheckedThrowingContinuation { continuation in
-            waiters.append((waiterID, continuation))
-            updateGauges()
+        return try await withCheckedThrowingContinuation { (continuation: Waiter) in
+            enum Outcome { case queued, retry, closed }
+            let outcome = state.withLock { state -> Outcome in
+                if state.isClosed { return .closed }
+                // Something was released between deciding to wait and getting here.
+                if !state.idle.isEmpty || state.leased + state.opening < maxConnections { return .retry }
+                state.waiters.append((waiterID, continuation))
+                return .queued
+            }
+            switch outcome {
+            case .queued: updateGauges()
+            case .retry: continuation.resume(returning: nil)
+            case .closed: continuation.resume(throwing: PoolError.closed)
+            }
         }
     }
 
     private func expireWaiter(_ id: Int) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index).continuation
+        }
         updateGauges()
-        waiter.continuation.resume(throwing: PoolError.acquireTimeout(seconds: acquireTimeout))
+        waiter?.resume(throwing: PoolError.acquireTimeout(seconds: acquireTimeout))
     }
 
-    private func wakeWaiter(with connection: PooledConnection?) {
-        guard !waiters.isEmpty else {
-            if let connection { idle.append(connection) }
-            updateGauges()
-            return
+    func release(_ connection: PooledConnection, broken: Bool) {
+        let (waiter, handOver, close) = state.withLock { state -> (Waiter?, PooledConnection?, Bool) in
+            state.leased -= 1
+            let next = state.waiters.isEmpty ? nil : state.waiters.removeFirst().continuation
+            if broken || state.isClosed || connection.isClosed {
+                return (next, nil, true)
+            }
+            if next != nil {
+                state.leased += 1
+                return (next, connection, false)
+            }
+            state.idle.append(connection)
+            return (nil, nil, false)
         }
-        let waiter = waiters.removeFirst()
-        if connection != nil { leased += 1 }
+        if close { closeInBackground([connection]) }
+        waiter?.resume(returning: handOver)
         updateGauges()
-        waiter.continuation.resume(returning: connection)
-    }
-
-    func release(_ connection: PooledConnection, broken: Bool) async {
-        leased -= 1
-        if broken || isClosed || connection.isClosed {
-            updateGauges()
-            Task { await connection.close() }
-            wakeWaiter(with: nil)
-        } else {
-            wakeWaiter(with: connection)
-        }
     }
 
     /// After one connection broke, the idle ones are most likely dead too (the server restarted).
     func dropIdleConnections() async {
-        let dropped = idle
-        idle.removeAll()
+        let dropped = state.withLock { state in
+            defer { state.idle.removeAll() }
+            return state.idle
+        }
         updateGauges()
         for connection in dropped { await connection.close() }
         if !dropped.isEmpty {
@@ -204,19 +254,27 @@ actor ConnectionPool {
     }
 
     func close() async {
-        isClosed = true
-        let pending = waiters
-        waiters.removeAll()
-        for waiter in pending { waiter.continuation.resume(throwing: PoolError.closed) }
-        let connections = idle
-        idle.removeAll()
+        let (waiters, idle) = state.withLock { state in
+            state.isClosed = true
+            defer {
+                state.waiters.removeAll()
+                state.idle.removeAll()
+            }
+            return (state.waiters.map(\.continuation), state.idle)
+        }
+        for waiter in waiters { waiter.resume(throwing: PoolError.closed) }
+        for connection in idle { await connection.close() }
         updateGauges()
-        for connection in connections { await connection.close() }
+    }
+
+    private func closeInBackground(_ connections: [PooledConnection]) {
+        for connection in connections { Task { await connection.close() } }
     }
 
     private func updateGauges() {
+        let (leased, idle, waiting) = state.withLock { ($0.leased, $0.idle.count, $0.waiters.count) }
         inUseGauge.record(leased)
-        idleGauge.record(idle.count)
-        waitersGauge.record(waiters.count)
+        idleGauge.record(idle)
+        waitersGauge.record(waiting)
     }
 }

@@ -83,20 +83,12 @@ public struct BaseRepository<R: Record>: Sendable {
         var predicate = try predicate(filter, includeDeleted: includeDeleted)
         if let cursor {
             let position = try KeysetCursor.decode(cursor, expecting: sort)
-            let column = SQLIdentifier(sort.column)
-            let beyond: SQLBinaryOperator = sort.descending ? .lessThan : .greaterThan
-            let afterCursor = SQLGroupExpression(
-                SQLBinaryExpression(
-                    SQLBinaryExpression(column, beyond, position.value.expression),
-                    .or,
-                    SQLGroupExpression(
-                        SQLBinaryExpression(
-                            SQLBinaryExpression(column, .equal, position.value.expression),
-                            .and,
-                            SQLBinaryExpression(SQLIdentifier("id"), beyond, SQLBind(position.id))
-                        )
-                    )
-                )
+            // A row-value comparison, `(column, id) < (value, last_id)`: both engines walk the
+            // (column, id) index from there; the spelled-out OR form made them scan (BENCHMARKS.md).
+            let afterCursor = SQLBinaryExpression(
+                SQLGroupExpression(SQLList([SQLIdentifier(sort.column), SQLIdentifier("id")])),
+                sort.descending ? .lessThan : .greaterThan,
+                SQLGroupExpression(SQLList([position.value.expression, SQLBind(position.id)]))
             )
             predicate = SQLBinaryExpression(predicate, .and, afterCursor)
         }

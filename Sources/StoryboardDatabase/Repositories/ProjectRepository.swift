@@ -16,9 +16,9 @@ extension Project: Record {
         self.init(
             meta: meta,
             name: try row.decode(column: "name", as: String.self),
-            description: try row.decode(column: "description", as: String?.self),
-            musicFilePath: try row.decode(column: "music_file_path", as: String?.self),
-            musicDuration: try row.decode(column: "music_duration", as: Double?.self)
+            description: try row.optional("description", as: String.self),
+            musicFilePath: try row.optional("music_file_path", as: String.self),
+            musicDuration: try row.optional("music_duration", as: Double.self)
         )
     }
 }

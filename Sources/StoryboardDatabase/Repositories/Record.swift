@@ -78,7 +78,7 @@ extension RecordMetadata {
             updatedAt: try row.timestamp("updated_at"),
             version: try row.decode(column: "version", as: Int.self),
             deletedAt: try row.optionalTimestamp("deleted_at"),
-            deletedBy: try row.decode(column: "deleted_by", as: String?.self),
+            deletedBy: try row.optional("deleted_by", as: String.self),
             deletionID: try row.optionalUUID("deletion_id")
         )
     }
@@ -86,13 +86,19 @@ extension RecordMetadata {
 
 /// Column readers that turn unreadable stored data into a clear error instead of a crash.
 extension SQLRow {
+    /// A nullable column. Checking for null first keeps the drivers on their fast path:
+    /// `Optional<T>` goes through a generic `Decoder` in sqlite-kit, `T` does not.
+    public func optional<T: Decodable>(_ column: String, as type: T.Type) throws -> T? {
+        try decodeNil(column: column) ? nil : decode(column: column, as: T.self)
+    }
+
     public func uuid(_ column: String) throws -> UUID {
         guard let value = try optionalUUID(column) else { throw StoredDataError(column: column, problem: "is null") }
         return value
     }
 
     public func optionalUUID(_ column: String) throws -> UUID? {
-        guard let text = try decode(column: column, as: String?.self) else { return nil }
+        guard let text = try optional(column, as: String.self) else { return nil }
         guard let value = UUID(uuidString: text) else { throw StoredDataError(column: column, problem: "is not a UUID") }
         return value
     }
@@ -103,7 +109,7 @@ extension SQLRow {
     }
 
     public func optionalTimestamp(_ column: String) throws -> Timestamp? {
-        guard let text = try decode(column: column, as: String?.self) else { return nil }
+        guard let text = try optional(column, as: String.self) else { return nil }
         guard let value = Timestamp(rfc3339: text) else { throw StoredDataError(column: column, problem: "is not an RFC 3339 time") }
         return value
     }
