@@ -29,6 +29,8 @@ struct RepositoryBench: AsyncParsableCommand {
             let database = try await Database.connect(configuration: configuration, logger: logger, metrics: NOOPMetricsHandler.instance)
             try await Migrator(database: database, logger: logger).up()
             let ids = try await seed(database, rows: rows)
+            // Statistics, as a live database has them (the throwaway cluster runs without autovacuum).
+            try await database.write { try await $0.raw("ANALYZE").run() }
             let raw = try await RawDriver.open(configuration.database)
 
             let repository = database.projects

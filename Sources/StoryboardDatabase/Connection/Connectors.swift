@@ -37,7 +37,7 @@ enum Connectors {
             let closed = ClosedFlag()
             return PooledConnection(
                 id: id,
-                sql: connection.sql(queryLogLevel: .trace),
+                sql: DirectSQLiteDatabase(connection: connection),
                 isClosed: { closed.value },
                 close: {
                     closed.set()
@@ -69,7 +69,7 @@ enum Connectors {
             let connection = try await PostgresConnection.connect(configuration: finalConfiguration, id: id, logger: logger)
             return PooledConnection(
                 id: id,
-                sql: connection.sql(queryLogLevel: .trace),
+                sql: connection.sql(queryLogLevel: nil),
                 isClosed: { connection.isClosed },
                 close: { try? await connection.close() }
             )
