@@ -69,7 +69,7 @@ enum Connectors {
             let connection = try await PostgresConnection.connect(configuration: finalConfiguration, id: id, logger: logger)
             return PooledConnection(
                 id: id,
-                sql: connection.sql(queryLogLevel: nil),
+                sql: DirectPostgresDatabase(connection: connection),
                 isClosed: { connection.isClosed },
                 close: { try? await connection.close() }
             )

@@ -34,6 +34,6 @@ struct DirectSQLiteDatabase: SQLDatabase {
         let (sql, rawBinds) = serialize(query)
         let binds = try rawBinds.map { try encoder.encode($0) }
         let decoder = self.decoder
-        try await connection.query(sql, binds) { row in onRow(row.sql(decoder: decoder)) }
+        try await connection.query(sql, binds) { row in onRow(SQLiteFastRow(row: row, decoder: decoder)) }
     }
 }

@@ -1,6 +1,20 @@
 import Foundation
 import SQLKit
 import StoryboardCore
+import Synchronization
+
+/// Pre-quoted column lists, one per record type. Both engines quote identifiers with `"`.
+enum ColumnLists {
+    private static let cache = Mutex<[ObjectIdentifier: String]>([:])
+
+    static func quoted<R: Record>(_ type: R.Type) -> String {
+        let key = ObjectIdentifier(type)
+        if let list = cache.withLock({ $0[key] }) { return list }
+        let list = R.allColumns.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ", ")
+        cache.withLock { $0[key] = list }
+        return list
+    }
+}
 
 /// The operations every collection has (the audit's base repository, plus soft delete,
 /// restore, purge, count and keyset pages). Trashed rows are excluded unless asked for.
@@ -14,7 +28,8 @@ public struct BaseRepository<R: Record>: Sendable {
         self.executor = executor
     }
 
-    private var columnList: [any SQLExpression] { R.allColumns.map { SQLIdentifier($0) } }
+    /// `"id", "created_at", …` quoted once per record type, not built from 11 identifiers per statement.
+    private var columnList: [any SQLExpression] { [SQLRaw(ColumnLists.quoted(R.self))] }
 
     // MARK: - Create
 

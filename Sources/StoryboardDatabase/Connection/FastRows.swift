@@ -1,0 +1,101 @@
+import Logging
+import NIOCore
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+// Rows that read the scalar types repositories use (String, Int, Double, Bool) straight from
+// the driver's cell, and hand anything else to the driver's own SQLKit row. The SQLKit rows of
+// sqlite-kit and postgres-kit go through a dynamic `Decodable` dispatch for every column, which
+// made a page of 100 rows cost about twice the raw driver's (BENCHMARKS.md).
+
+struct MissingColumn: Error, CustomStringConvertible {
+    let column: String
+    var description: String { "no column \(column) in the result" }
+}
+
+struct SQLiteFastRow: SQLRow {
+    let row: SQLiteRow
+    let decoder: SQLiteDataDecoder
+
+    var allColumns: [String] { row.columns.map(\.name) }
+    func contains(column: String) -> Bool { row.column(column) != nil }
+    func decodeNil(column: String) throws -> Bool { (row.column(column) ?? .null) == .null }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let data = row.column(column) else { throw MissingColumn(column: column) }
+        switch data {
+        case .text(let value) where D.self == String.self:
+            if let value = value as? D { return value }
+        case .integer(let value) where D.self == Int.self:
+            if let value = value as? D { return value }
+        case .float(let value) where D.self == Double.self:
+            if let value = value as? D { return value }
+        case .integer(let value) where D.self == Double.self:
+            if let value = Double(value) as? D { return value }
+        case .integer(let value) where D.self == Bool.self:
+            if let value = (value != 0) as? D { return value }
+        default:
+            break
+        }
+        return try decoder.decode(D.self, from: data)
+    }
+}
+
+struct PostgresFastRow: SQLRow {
+    let row: PostgresRandomAccessRow
+    let original: PostgresRow
+
+    var allColumns: [String] { row.map(\.columnName) }
+    func contains(column: String) -> Bool { row.contains(column) }
+    func decodeNil(column: String) throws -> Bool { !row.contains(column) || row[column].bytes == nil }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard row.contains(column) else { throw MissingColumn(column: column) }
+        let cell = row[column]
+        if D.self == String.self, let value = try cell.decode(String.self) as? D { return value }
+        if D.self == Int.self, let value = try cell.decode(Int.self) as? D { return value }
+        if D.self == Double.self, let value = try cell.decode(Double.self) as? D { return value }
+        if D.self == Bool.self, let value = try cell.decode(Bool.self) as? D { return value }
+        return try original.sql().decode(column: column, as: D.self)
+    }
+}
+
+/// SQLKit over one PostgreSQL connection, producing `PostgresFastRow`s. Statements whose binds
+/// are not plain PostgreSQL types go through postgres-kit unchanged.
+struct DirectPostgresDatabase: SQLDatabase {
+    let connection: PostgresConnection
+    private let base: any SQLDatabase
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+        self.base = connection.sql(queryLogLevel: nil)
+    }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { connection.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let (sql, binds) = serialize(query)
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            guard let value = bind as? any PostgresEncodable else {
+                return try await base.execute(sql: query, onRow)
+            }
+            try bindings.append(value)
+        }
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        for try await row in rows {
+            onRow(PostgresFastRow(row: row.makeRandomAccess(), original: row))
+        }
+    }
+}
