@@ -63,25 +63,57 @@ struct PostgresFastRow: SQLRow {
     }
 }
 
-/// SQLKit over one PostgreSQL connection, producing `PostgresFastRow`s. Statements whose binds
-/// are not plain PostgreSQL types go through postgres-kit unchanged.
-struct DirectPostgresDatabase: SQLDatabase {
-    let connection: PostgresConnection
-    private let base: any SQLDatabase
+/// A `SQLDatabase` that runs statements itself but takes everything else (dialect, version,
+/// logger, the future-based API) from the driver's own SQLKit database.
+protocol DirectSQLDatabase: SQLDatabase {
+    var base: any SQLDatabase { get }
+}
 
-    init(connection: PostgresConnection) {
-        self.connection = connection
-        self.base = connection.sql(queryLogLevel: nil)
-    }
-
+extension DirectSQLDatabase {
     var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { connection.eventLoop }
+    var eventLoop: any EventLoop { base.eventLoop }
     var version: (any SQLDatabaseReportedVersion)? { base.version }
     var dialect: any SQLDialect { base.dialect }
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         base.execute(sql: query, onRow)
+    }
+}
+
+/// SQLKit over one SQLite connection, calling the connection's own async `query`.
+///
+/// sqlite-kit's wrapper is generic over `SQLiteDatabase` and so reaches the protocol
+/// extension that bridges through an `EventLoopFuture`: two extra thread hops per statement,
+/// about half the time of a primary-key read (BENCHMARKS.md).
+struct DirectSQLiteDatabase: DirectSQLDatabase {
+    let connection: SQLiteConnection
+    let base: any SQLDatabase
+    private let encoder = SQLiteDataEncoder()
+    private let decoder = SQLiteDataDecoder()
+
+    init(connection: SQLiteConnection) {
+        self.connection = connection
+        self.base = connection.sql(queryLogLevel: nil)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let (sql, rawBinds) = serialize(query)
+        let binds = try rawBinds.map { try encoder.encode($0) }
+        let decoder = self.decoder
+        try await connection.query(sql, binds) { row in onRow(SQLiteFastRow(row: row, decoder: decoder)) }
+    }
+}
+
+/// SQLKit over one PostgreSQL connection, producing `PostgresFastRow`s. Statements whose binds
+/// are not plain PostgreSQL types go through postgres-kit unchanged.
+struct DirectPostgresDatabase: DirectSQLDatabase {
+    let connection: PostgresConnection
+    let base: any SQLDatabase
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+        self.base = connection.sql(queryLogLevel: nil)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
