@@ -58,13 +58,16 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 /// The position after the last row of a page: its sort value and id. Opaque to clients
-/// (base64url JSON); a cursor from another listing or order is refused.
-struct KeysetCursor: Codable, Equatable {
+/// (base64url of a few separated fields, no JSON coder on this per-page path); a cursor from
+/// another listing or order is refused.
+struct KeysetCursor: Equatable {
     var column: String
     var descending: Bool
     var text: String?
     var number: Double?
     var id: String
+
+    private static let separator: Character = "\u{1F}"
 
     init(sort: Sort, value: DatabaseValue, id: UUID) {
         column = sort.column
@@ -79,26 +82,45 @@ struct KeysetCursor: Codable, Equatable {
         }
     }
 
+    private init(column: String, descending: Bool, text: String?, number: Double?, id: String) {
+        self.column = column
+        self.descending = descending
+        self.text = text
+        self.number = number
+        self.id = id
+    }
+
     var value: DatabaseValue {
         if let text { return .text(text) }
         if let number { return .real(number) }
         return .null
     }
 
+    /// `column ␟ d|a ␟ t|n ␟ value ␟ id`, base64url without padding.
     func encoded() -> String {
-        let data = (try? JSONEncoder().encode(self)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        let kind = text != nil ? "t" : "n"
+        let value = text ?? number.map { String($0) } ?? ""
+        let fields = [column, descending ? "d" : "a", kind, value, id].joined(separator: String(Self.separator))
+        return Data(fields.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
     static func decode(_ text: String, expecting sort: Sort) throws -> KeysetCursor {
+        let invalid = AppError.invalidParameter("cursor", "is not a cursor this server issued")
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 2048, let data = Data(base64Encoded: base64),
-            let cursor = try? JSONDecoder().decode(KeysetCursor.self, from: data),
-            UUID(uuidString: cursor.id) != nil, cursor.text != nil || cursor.number != nil
-        else {
-            throw AppError.invalidParameter("cursor", "is not a cursor this server issued")
+        guard text.count <= 2048, let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { throw invalid }
+        let fields = decoded.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 5, fields[1] == "d" || fields[1] == "a", UUID(uuidString: fields[4]) != nil else { throw invalid }
+        let cursor: KeysetCursor
+        switch fields[2] {
+        case "t":
+            cursor = KeysetCursor(column: fields[0], descending: fields[1] == "d", text: fields[3], number: nil, id: fields[4])
+        case "n":
+            guard let number = Double(fields[3]), number.isFinite else { throw invalid }
+            cursor = KeysetCursor(column: fields[0], descending: fields[1] == "d", text: nil, number: number, id: fields[4])
+        default:
+            throw invalid
         }
         guard cursor.column == sort.column, cursor.descending == sort.descending else {
             throw AppError.invalidParameter("cursor", "belongs to a listing in another order")
