@@ -13,19 +13,31 @@ struct Timing {
     var perSecond: Double { mean > 0 ? 1_000_000 / mean : 0 }
 }
 
-/// Runs `body` `count` times after `warmup` untimed calls; each call timed alone.
-func measure(_ count: Int, warmup: Int = 200, _ body: (Int) async throws -> Void) async throws -> Timing {
-    for index in 0..<warmup { try await body(index) }
-    let clock = ContinuousClock()
-    var samples: [Double] = []
-    samples.reserveCapacity(count)
-    for index in 0..<count {
-        let start = clock.now
-        try await body(warmup + index)
-        let elapsed = clock.now - start
-        samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+/// Times `first` and `second` alternately, call by call, so both see the same machine: a
+/// ratio between them is then not skewed by whatever else the machine did meanwhile.
+func measurePair(
+    _ count: Int, warmup: Int = 200, _ first: (Int) async throws -> Void, _ second: (Int) async throws -> Void
+) async throws -> (Timing, Timing) {
+    for index in 0..<warmup {
+        try await first(index)
+        try await second(index)
     }
-    return Timing(samples: samples)
+    let clock = ContinuousClock()
+    var a: [Double] = [], b: [Double] = []
+    a.reserveCapacity(count)
+    b.reserveCapacity(count)
+    func micros(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
+    }
+    for index in 0..<count {
+        var start = clock.now
+        try await first(warmup + index)
+        a.append(micros(clock.now - start))
+        start = clock.now
+        try await second(warmup + index)
+        b.append(micros(clock.now - start))
+    }
+    return (Timing(samples: a), Timing(samples: b))
 }
 
 /// Prints a Markdown table, so the output can go into BENCHMARKS.md as it is.

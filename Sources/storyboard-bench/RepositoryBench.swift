@@ -37,33 +37,31 @@ struct RepositoryBench: AsyncParsableCommand {
             var rng = SystemRandomNumberGenerator()
             let lookups = (0..<(iterations + 200)).map { _ in ids[Int.random(in: 0..<ids.count, using: &rng)] }
 
-            let findRepo = try await measure(iterations) { index in
+            let (findRepo, findRaw) = try await measurePair(iterations) { index in
                 guard try await repository.find(id: lookups[index]) != nil else { throw ValidationError("row missing") }
-            }
-            let findRaw = try await measure(iterations) { index in
+            } _: { index in
                 guard try await raw.find(id: lookups[index]) != nil else { throw ValidationError("row missing") }
             }
 
+            // Both walk the same pages, newest first, one page per call each.
             let pageCount = min(iterations / 10, rows / 100 - 1)
             var cursor: String?
-            let pageRepo = try await measure(pageCount, warmup: 5) { index in
+            var last: (String, String)?
+            let (pageRepo, pageRaw) = try await measurePair(pageCount, warmup: 5) { index in
                 if index == 5 { cursor = nil }
                 let page = try await repository.findMany(limit: 100, cursor: cursor)
                 guard page.items.count == 100 else { throw ValidationError("short page") }
                 cursor = page.nextCursor
-            }
-            var last: (String, String)?
-            let pageRaw = try await measure(pageCount, warmup: 5) { index in
+            } _: { index in
                 if index == 5 { last = nil }
                 let page = try await raw.page(after: last)
                 guard page.count == 100, let tail = page.last else { throw ValidationError("short page") }
                 last = (tail.meta.createdAt.description, tail.meta.id.uuidString.lowercased())
             }
 
-            let insertRepo = try await measure(iterations / 2, warmup: 50) { index in
+            let (insertRepo, insertRaw) = try await measurePair(iterations / 2, warmup: 50) { index in
                 try await repository.create(Project(name: "bench insert \(index)"))
-            }
-            let insertRaw = try await measure(iterations / 2, warmup: 50) { index in
+            } _: { index in
                 try await raw.insert(Project(name: "raw insert \(index)"))
             }
 
@@ -80,7 +78,7 @@ struct RepositoryBench: AsyncParsableCommand {
             await database.close()
             try await cleanup()
         }
-        print("\nrows: \(rows), timed calls: \(iterations) (pages: \(min(iterations / 10, rows / 100 - 1)), inserts: \(iterations / 2)), one caller at a time\n")
+        print("\nrows: \(rows), timed calls: \(iterations) (pages: \(min(iterations / 10, rows / 100 - 1)), inserts: \(iterations / 2)), one caller at a time, repository and raw calls interleaved\n")
         printTable(
             ["engine", "operation", "repository mean µs", "repository p99 µs", "raw driver mean µs", "raw p99 µs", "ratio", "target", "repository ops/s"],
             results
