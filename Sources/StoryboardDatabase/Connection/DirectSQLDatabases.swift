@@ -16,6 +16,14 @@ struct MissingColumn: Error, CustomStringConvertible {
     var description: String { "no column \(column) in the result" }
 }
 
+/// `value` as `D`, for a `D` the caller has just checked to be exactly `T`. A dynamic cast
+/// (`as? D`) here cost more than the rest of reading the column.
+@inline(__always)
+private func same<T, D>(_ value: T, as type: D.Type) -> D {
+    precondition(T.self == D.self)
+    return unsafeBitCast(value, to: D.self)
+}
+
 struct SQLiteFastRow: SQLRow {
     let row: SQLiteRow
     let decoder: SQLiteDataDecoder
@@ -28,19 +36,18 @@ struct SQLiteFastRow: SQLRow {
         guard let data = row.column(column) else { throw MissingColumn(column: column) }
         switch data {
         case .text(let value) where D.self == String.self:
-            if let value = value as? D { return value }
+            return same(value, as: D.self)
         case .integer(let value) where D.self == Int.self:
-            if let value = value as? D { return value }
+            return same(value, as: D.self)
         case .float(let value) where D.self == Double.self:
-            if let value = value as? D { return value }
+            return same(value, as: D.self)
         case .integer(let value) where D.self == Double.self:
-            if let value = Double(value) as? D { return value }
+            return same(Double(value), as: D.self)
         case .integer(let value) where D.self == Bool.self:
-            if let value = (value != 0) as? D { return value }
+            return same(value != 0, as: D.self)
         default:
-            break
+            return try decoder.decode(D.self, from: data)
         }
-        return try decoder.decode(D.self, from: data)
     }
 }
 
@@ -55,10 +62,10 @@ struct PostgresFastRow: SQLRow {
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard row.contains(column) else { throw MissingColumn(column: column) }
         let cell = row[column]
-        if D.self == String.self, let value = try cell.decode(String.self) as? D { return value }
-        if D.self == Int.self, let value = try cell.decode(Int.self) as? D { return value }
-        if D.self == Double.self, let value = try cell.decode(Double.self) as? D { return value }
-        if D.self == Bool.self, let value = try cell.decode(Bool.self) as? D { return value }
+        if D.self == String.self { return same(try cell.decode(String.self), as: D.self) }
+        if D.self == Int.self { return same(try cell.decode(Int.self), as: D.self) }
+        if D.self == Double.self { return same(try cell.decode(Double.self), as: D.self) }
+        if D.self == Bool.self { return same(try cell.decode(Bool.self), as: D.self) }
         return try original.sql().decode(column: column, as: D.self)
     }
 }
