@@ -151,6 +151,8 @@ enum RawDriver {
             let connection = try await SQLiteConnection.open(storage: .file(path: path))
             _ = try await connection.query("PRAGMA journal_mode = WAL", [])
             _ = try await connection.query("PRAGMA busy_timeout = 5000", [])
+            // The same durability setting as the server's own connections, or the floor is not a floor.
+            _ = try await connection.query("PRAGMA synchronous = NORMAL", [])
             return .sqlite(connection)
         case .postgres(let settings):
             let configuration = PostgresConnection.Configuration(
