@@ -129,19 +129,29 @@ public final class Database: SQLExecutor {
                 // IMMEDIATE takes SQLite's write lock up front, so two transactions never
                 // deadlock upgrading from read to write.
                 try await connection.sql.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+                let result: T
                 do {
-                    let result = try await body(Transaction(sql: connection.sql, engine: engine, logger: logger))
-                    try await connection.sql.raw("COMMIT").run()
-                    return result
+                    result = try await body(Transaction(sql: connection.sql, engine: engine, logger: logger))
                 } catch {
                     do {
                         try await connection.sql.raw("ROLLBACK").run()
-                    } catch {
-                        logger.error("rollback failed", metadata: ["error": "\(error)"])
+                    } catch let rollbackError {
+                        // A connection whose transaction could not be ended must never be reused.
+                        logger.error("rollback failed; dropping the connection", metadata: ["error": "\(rollbackError)"])
+                        throw PoisonedConnection(original: error)
                     }
                     throw error
                 }
+                do {
+                    try await connection.sql.raw("COMMIT").run()
+                } catch {
+                    try? await connection.sql.raw("ROLLBACK").run()
+                    throw PoisonedConnection(original: error)
+                }
+                return result
             }
+        } catch let error as PoisonedConnection {
+            throw DatabaseErrorTranslator.translate(error.original, logger: logger)
         } catch {
             throw DatabaseErrorTranslator.translate(error, logger: logger)
         }
@@ -206,4 +216,9 @@ public struct DatabaseStartupError: Error, CustomStringConvertible {
         }
         return "cannot connect to the \(target) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
     }
+}
+
+/// Thrown out of a connection whose transaction state is unknown, so the pool closes it.
+struct PoisonedConnection: Error {
+    let original: any Error
 }

@@ -127,7 +127,7 @@ enum DatabaseErrorTranslator {
             }
         case is PoolError:
             return false
-        case is IOError, is ChannelError, is NIOConnectionError:
+        case is PoisonedConnection, is IOError, is ChannelError, is NIOConnectionError:
             return true
         default:
             return false

@@ -53,7 +53,8 @@ public struct ProjectService: Sendable {
     /// Moves the project to the trash (with everything under it, as later tables join the cascade).
     public func delete(id: UUID, expectedVersion: Int?) async throws {
         try await database.transaction { tx in
-            let project = try await tx.projects.get(id: id)
+            // Locked until the transaction ends, so nothing changes between the check and the delete.
+            let project = try await tx.projects.get(id: id, forUpdate: true)
             if let expectedVersion, project.meta.version != expectedVersion {
                 throw AppError(
                     .preconditionFailed, "Project \(id.uuidString.lowercased()) was changed by someone else",

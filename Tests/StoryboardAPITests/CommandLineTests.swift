@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The `storyboard` executable itself, as users run it (`swift test` builds it with the tests).
-@Suite("storyboard command")
+@Suite("storyboard command", .timeLimit(.minutes(2)))
 struct CommandLineTests {
     static let binary: String = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

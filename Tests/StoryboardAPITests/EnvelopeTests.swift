@@ -5,7 +5,7 @@ import StoryboardTestSupport
 import Testing
 
 /// Every error, from every layer, comes back in the one envelope with the request id.
-@Suite("Error envelope")
+@Suite("Error envelope", .timeLimit(.minutes(2)))
 struct EnvelopeTests {
     @Test("unknown route: 404 envelope whose request_id matches the header", arguments: TestEngine.available)
     func unknownRoute(engine: TestEngine) async throws {

@@ -3,7 +3,7 @@ import StoryboardCore
 import StoryboardTestSupport
 import Testing
 
-@Suite("Database outage")
+@Suite("Database outage", .timeLimit(.minutes(2)))
 struct OutageTests {
     @Test(
         "PostgreSQL stopped while serving: 503 with the envelope; started again: served again without a restart",

@@ -4,7 +4,7 @@ import StoryboardCore
 import StoryboardTestSupport
 import Testing
 
-@Suite("Projects API")
+@Suite("Projects API", .timeLimit(.minutes(2)))
 struct ProjectAPITests {
     @Test("create, read, rename with If-Match, trash, restore", arguments: TestEngine.available)
     func lifecycle(engine: TestEngine) async throws {
@@ -83,7 +83,7 @@ struct ProjectAPITests {
     }
 }
 
-@Suite("Health, metrics, OpenAPI")
+@Suite("Health, metrics, OpenAPI", .timeLimit(.minutes(2)))
 struct OperationsTests {
     @Test("health names the engine and answers quickly", arguments: TestEngine.available)
     func health(engine: TestEngine) async throws {

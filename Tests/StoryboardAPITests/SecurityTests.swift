@@ -5,7 +5,7 @@ import StoryboardTestSupport
 import Testing
 
 /// A server on loopback is still reachable from every page its user opens.
-@Suite("Cross-site protection")
+@Suite("Cross-site protection", .timeLimit(.minutes(2)))
 struct CrossSiteTests {
     static let create = "{\"name\": \"from a page\"}"
 
@@ -111,7 +111,7 @@ struct CrossSiteTests {
     }
 }
 
-@Suite("Token auth")
+@Suite("Token auth", .timeLimit(.minutes(2)))
 struct AuthTests {
     static let token = "0123456789abcdef-storyboard"
 
@@ -136,6 +136,32 @@ struct AuthTests {
             #expect(lowercase.status == 200)
             #expect(health.status == 200)
             #expect(!server.logs.text.contains(Self.token), "the token never reaches a log line")
+        }
+    }
+
+    @Test("empty path segments cannot route around the token check", arguments: ["//api/projects", "/api//projects", "//api//projects", "///api/projects"])
+    func doubleSlash(path: String) async throws {
+        try await withTestServer(.sqlite, configure: { $0.apiToken = Self.token }) { server in
+            _ = try await server.database.projects.create(Project(name: "private"))
+
+            let read = try await server.request(.get, path)
+            let write = try await server.request(.post, path, body: "{\"name\": \"x\"}")
+
+            for reply in [read, write] {
+                #expect(reply.status == 400 || reply.status == 401, "\(path): \(reply.status)")
+                #expect(!reply.body.contains("private"))
+            }
+            #expect(try await server.database.projects.count() == 1)
+        }
+    }
+
+    @Test("with a token, /metrics needs it too")
+    func metricsNeedToken() async throws {
+        try await withTestServer(.sqlite, configure: { $0.apiToken = Self.token }) { server in
+            let without = try await server.request(.get, "/metrics")
+            let with = try await server.request(.get, "/metrics", headers: ["Authorization": "Bearer \(Self.token)"])
+            #expect(without.status == 401)
+            #expect(with.status == 200)
         }
     }
 

@@ -1,7 +1,7 @@
 import StoryboardCore
 import Testing
 
-@Suite("Configuration")
+@Suite("Configuration", .timeLimit(.minutes(2)))
 struct ConfigurationTests {
     @Test("defaults: SQLite under ./data, loopback, documented values")
     func defaults() throws {

@@ -2,7 +2,7 @@ import Foundation
 import StoryboardCore
 import Testing
 
-@Suite("Errors")
+@Suite("Errors", .timeLimit(.minutes(2)))
 struct ErrorCodeTests {
     /// API.md's table, written out again on purpose: a code or status changed by mistake fails here.
     static let contract: [(String, Int)] = [
@@ -41,7 +41,7 @@ struct ErrorCodeTests {
     }
 }
 
-@Suite("Timestamp")
+@Suite("Timestamp", .timeLimit(.minutes(2)))
 struct TimestampTests {
     @Test("formats as fixed-width RFC 3339 UTC and parses back exactly")
     func roundTrip() throws {
@@ -76,7 +76,7 @@ struct TimestampTests {
     }
 }
 
-@Suite("Field validation")
+@Suite("Field validation", .timeLimit(.minutes(2)))
 struct FieldErrorsTests {
     @Test("names are trimmed and must be 1–200 characters")
     func names() {

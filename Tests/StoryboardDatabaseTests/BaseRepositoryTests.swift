@@ -4,7 +4,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
-@Suite("Base repository")
+@Suite("Base repository", .timeLimit(.minutes(2)))
 struct BaseRepositoryTests {
     @Test("create, find, find one, update by id bumps version and updated_at", arguments: TestEngine.available)
     func crud(engine: TestEngine) async throws {
@@ -258,6 +258,59 @@ struct BaseRepositoryTests {
             #expect(final.rank == 25, "every read-modify-write transaction saw the previous one")
             #expect(final.meta.version == 26)
             #expect(try await repository.count() == 26)
+        }
+    }
+
+    @Test("concurrent updates with the same expected version: exactly one wins, the rest are 412", arguments: TestEngine.available)
+    func concurrentVersionedUpdates(engine: TestEngine) async throws {
+        try await withWidgetDatabase(engine) { test in
+            let repository = test.database.widgets
+            let widget = try await repository.create(Widget(name: "contended"))
+
+            let outcomes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        do {
+                            _ = try await repository.update(id: widget.meta.id, Changes(["rank": .integer(index + 1)]), expectedVersion: 1)
+                            return 200
+                        } catch let error as AppError {
+                            return error.status
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+
+            #expect(outcomes.filter { $0 == 200 }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == 412 }.count == 11)
+            #expect(try await repository.get(id: widget.meta.id).meta.version == 2)
+        }
+    }
+
+    @Test("a caller cancelled while waiting for a connection never runs its statement")
+    func cancelledWaiter() async throws {
+        try await withWidgetDatabase(.sqlite) { test in
+            let database = test.database
+            // The one SQLite writer is busy in a transaction for a while.
+            let blocker = Task {
+                try await database.transaction { tx in
+                    try await tx.widgets.create(Widget(name: "blocker"))
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let victim = Task { try await database.widgets.create(Widget(name: "abandoned")) }
+            try await Task.sleep(for: .milliseconds(100))
+
+            victim.cancel()
+
+            await #expect(throws: CancellationError.self) { try await victim.value }
+            try await blocker.value
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await database.widgets.findOne(.equals("name", .text("abandoned"))) == nil)
+            #expect(try await database.widgets.count() == 1)
+            // The pool still works afterwards.
+            #expect(try await database.widgets.create(Widget(name: "after")).name == "after")
         }
     }
 }

@@ -6,7 +6,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
-@Suite("Connection lifecycle")
+@Suite("Connection lifecycle", .timeLimit(.minutes(2)))
 struct ConnectionLifecycleTests {
     @Test("closing the database closes every connection it opened", .enabled(if: PostgresCluster.isAvailable || PostgresCluster.isRequired))
     func closeLeavesNoSession() async throws {

@@ -7,7 +7,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
-@Suite("Migrator")
+@Suite("Migrator", .timeLimit(.minutes(2)))
 struct MigratorTests {
     let logger = Logger(label: "test")
 

@@ -7,7 +7,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
-@Suite("Database start-up")
+@Suite("Database start-up", .timeLimit(.minutes(2)))
 struct StartupTests {
     @Test("PostgreSQL not running: each retry is logged, then one clear error naming the target")
     func retriesThenFails() async throws {

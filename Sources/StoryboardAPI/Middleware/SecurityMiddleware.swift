@@ -34,6 +34,10 @@ struct CrossSiteMiddleware: RouterMiddleware {
         guard let authority = request.head.authority, let host = AllowedHosts.hostPart(of: authority) else {
             throw AppError(.forbidden, "A Host header is required")
         }
+        // Empty segments (`//api/…`) match routes whose raw-path checks they would slip past.
+        guard !request.uri.path.contains("//") else {
+            throw AppError.invalidParameter("path", "must not contain empty segments (//)")
+        }
         guard allowedHosts.allows(host) else {
             throw AppError(.forbidden, "Requests for host '\(Self.printable(host))' are not served here", details: ["reason": "host_not_allowed"])
         }
@@ -116,8 +120,8 @@ struct AllowedHosts: Sendable {
 
     static func isIPLiteral(_ host: String) -> Bool {
         if host.hasPrefix("[") { return true }
-        let parts = host.split(separator: ".")
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && UInt8(part) != nil }
     }
 }
 
@@ -128,8 +132,11 @@ struct AuthMiddleware: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/api/"), path != "/api/health" else {
+        // Decide by the route the router matched, not the raw path: `//api/projects` matches
+        // `/api/projects` but does not start with `/api/`. Unmatched paths fall back to the raw
+        // path (and are 404s anyway).
+        let route = context.coreContext.endpointPath.value ?? request.uri.path
+        guard Self.needsToken(route) else {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
@@ -138,6 +145,11 @@ struct AuthMiddleware: RouterMiddleware {
             throw AppError(.unauthorized, "A valid API token is required: Authorization: Bearer <token>")
         }
         return try await next(request, context)
+    }
+
+    /// Every `/api` route but health, and the metrics.
+    static func needsToken(_ route: String) -> Bool {
+        (route.hasPrefix("/api/") && route != "/api/health") || route == "/metrics"
     }
 }
 
@@ -149,7 +161,8 @@ struct JSONContentTypeMiddleware: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/"), request.method == .post || request.method == .put || request.method == .patch,
+        let route = context.coreContext.endpointPath.value ?? request.uri.path
+        guard route.hasPrefix("/api/"), request.method == .post || request.method == .put || request.method == .patch,
             !routes.takesRawBody(method: request.method, path: context.coreContext.endpointPath.value)
         else {
             return try await next(request, context)
@@ -167,4 +180,8 @@ struct JSONContentTypeMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

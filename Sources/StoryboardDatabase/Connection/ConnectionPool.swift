@@ -53,6 +53,8 @@ final class ConnectionPool: Sendable {
         var nextConnectionID = 1
         var nextWaiterID = 0
         var waiters: [(id: Int, continuation: Waiter)] = []
+        /// Waiters that timed out or were cancelled before they were queued.
+        var abandoned: [Int: any Error] = [:]
         var isClosed = false
     }
 
@@ -114,6 +116,8 @@ final class ConnectionPool: Sendable {
     }
 
     func lease() async throws -> PooledConnection {
+        // One deadline for the whole lease, however often a wake-up sends this caller round again.
+        let deadline = ContinuousClock.now + .seconds(acquireTimeout)
         var waitStarted: ContinuousClock.Instant?
         defer {
             if let waitStarted {
@@ -151,7 +155,7 @@ final class ConnectionPool: Sendable {
                 return try await openConnection(id: id)
             case .wait:
                 if waitStarted == nil { waitStarted = .now }
-                if let connection = try await waitForTurn() { return connection }
+                if let connection = try await waitForTurn(until: deadline) { return connection }
             }
         }
     }
@@ -184,41 +188,57 @@ final class ConnectionPool: Sendable {
         return connection
     }
 
-    private func waitForTurn() async throws -> PooledConnection? {
+    private func waitForTurn(until deadline: ContinuousClock.Instant) async throws -> PooledConnection? {
         let waiterID = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        let timeout = acquireTimeout
+        let timeout = PoolError.acquireTimeout(seconds: acquireTimeout)
         let timeoutTask = Task { [weak self] in
-            try await Task.sleep(for: .seconds(timeout))
-            self?.expireWaiter(waiterID)
+            try await Task.sleep(until: deadline, clock: .continuous)
+            self?.abandonWaiter(waiterID, with: timeout)
         }
-        defer { timeoutTask.cancel() }
-        return try await withCheckedThrowingContinuation { (continuation: Waiter) in
-            enum Outcome { case queued, retry, closed }
-            let outcome = state.withLock { state -> Outcome in
-                if state.isClosed { return .closed }
-                // Something was released between deciding to wait and getting here.
-                if !state.idle.isEmpty || state.leased + state.opening < maxConnections { return .retry }
-                state.waiters.append((waiterID, continuation))
-                return .queued
+        defer {
+            timeoutTask.cancel()
+            state.withLock { _ = $0.abandoned.removeValue(forKey: waiterID) }
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                enum Outcome {
+                    case queued, retry
+                    case failed(any Error)
+                }
+                let outcome = state.withLock { state -> Outcome in
+                    if let error = state.abandoned.removeValue(forKey: waiterID) { return .failed(error) }
+                    if state.isClosed { return .failed(PoolError.closed) }
+                    // Something was released between deciding to wait and getting here.
+                    if !state.idle.isEmpty || state.leased + state.opening < maxConnections { return .retry }
+                    state.waiters.append((waiterID, continuation))
+                    return .queued
+                }
+                switch outcome {
+                case .queued: updateGauges()
+                case .retry: continuation.resume(returning: nil)
+                case .failed(let error): continuation.resume(throwing: error)
+                }
             }
-            switch outcome {
-            case .queued: updateGauges()
-            case .retry: continuation.resume(returning: nil)
-            case .closed: continuation.resume(throwing: PoolError.closed)
-            }
+        } onCancel: {
+            abandonWaiter(waiterID, with: CancellationError())
         }
     }
 
-    private func expireWaiter(_ id: Int) {
+    /// Ends a wait (timeout or cancellation). A waiter not queued yet is remembered, so that it
+    /// fails as soon as it would queue instead of waiting with nobody to wake it.
+    private func abandonWaiter(_ id: Int, with error: any Error) {
         let waiter = state.withLock { state -> Waiter? in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                state.abandoned[id] = error
+                return nil
+            }
             return state.waiters.remove(at: index).continuation
         }
         updateGauges()
-        waiter?.resume(throwing: PoolError.acquireTimeout(seconds: acquireTimeout))
+        waiter?.resume(throwing: error)
     }
 
     func release(_ connection: PooledConnection, broken: Bool) {

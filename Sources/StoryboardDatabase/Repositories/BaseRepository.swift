@@ -44,15 +44,17 @@ public struct BaseRepository<R: Record>: Sendable {
         return record
     }
 
-    /// Inserts many rows in one statement (imports, seeding); all or none.
+    /// Inserts many rows (imports, seeding); all or none when called inside a transaction.
     public func createAll(_ records: [R]) async throws {
-        guard !records.isEmpty else { return }
-        try await executor.write { sql in
-            let insert = sql.insert(into: R.table).columns(R.allColumns)
-            for record in records {
-                insert.values((record.metadataValues + record.values).map(\.expression))
+        // Chunks keep each statement under SQLite's and PostgreSQL's bind-parameter limits.
+        for chunk in stride(from: 0, to: records.count, by: 200) {
+            try await executor.write { sql in
+                let insert = sql.insert(into: R.table).columns(R.allColumns)
+                for record in records[chunk..<min(chunk + 200, records.count)] {
+                    insert.values((record.metadataValues + record.values).map(\.expression))
+                }
+                try await insert.run()
             }
-            try await insert.run()
         }
     }
 
@@ -161,7 +163,7 @@ public struct BaseRepository<R: Record>: Sendable {
     /// Updates the first live row matching `filter`; nil when none does.
     public func updateOne(_ filter: Filter, _ changes: Changes) async throws -> R? {
         for assignment in changes.assignments where !R.columns.contains(assignment.column) {
-            throw AppError.internalError("\(assignment.column) is not a column of \(R.table) that can be changed")
+            throw ProgrammingError(description: "\(assignment.column) is not a column of \(R.table) that can be changed")
         }
         let predicate = try predicate(filter, includeDeleted: false)
         // Pin the change to one row even when the filter would match several.
@@ -177,7 +179,11 @@ public struct BaseRepository<R: Record>: Sendable {
             }
             builder.set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
                 .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
+                // The predicate again on the outer statement: PostgreSQL runs the subquery once,
+                // but re-checks the outer WHERE after waiting for a row lock, so a concurrent
+                // change (a bumped version, a soft delete) makes this match nothing.
                 .where(SQLIdentifier("id"), .equal, target)
+                .where(predicate)
             let row = try await builder.returning(columnList).first()
             return try row.map { try R(row: $0) }
         }
@@ -224,7 +230,7 @@ public struct BaseRepository<R: Record>: Sendable {
     /// Set-based restore, e.g. every row of one deletion: `.equals("deletion_id", …)`.
     @discardableResult
     public func restoreAll(_ filter: Filter) async throws -> [R] {
-        let predicate = try predicate(filter, includeDeleted: true)
+        let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
         return try await executor.write { sql in
             try await sql.update(R.table)
                 .set(SQLIdentifier("deleted_at"), to: SQLLiteral.null)
@@ -257,7 +263,7 @@ public struct BaseRepository<R: Record>: Sendable {
     /// The WHERE clause for `filter`, plus `deleted_at IS NULL` unless trashed rows are wanted.
     func predicate(_ filter: Filter, includeDeleted: Bool) throws -> any SQLExpression {
         for column in filter.columns where !R.isColumn(column) {
-            throw AppError.internalError("\(column) is not a column of \(R.table)")
+            throw ProgrammingError(description: "\(column) is not a column of \(R.table)")
         }
         var parts: [any SQLExpression] = includeDeleted ? [] : [SQLBinaryExpression(SQLIdentifier("deleted_at"), .is, SQLLiteral.null)]
         for condition in filter.conditions {
@@ -297,4 +303,10 @@ public struct BaseRepository<R: Record>: Sendable {
         }
         return result
     }
+}
+
+/// A repository called with a column its table lacks: a bug in our code. It reaches clients as
+/// a plain 500 (the error middleware's default), with the detail only in the log.
+struct ProgrammingError: Error, CustomStringConvertible {
+    let description: String
 }
