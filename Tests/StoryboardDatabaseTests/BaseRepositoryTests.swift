@@ -179,6 +179,11 @@ struct BaseRepositoryTests {
             let garbage = await appError { _ = try await repository.findMany(limit: 1, cursor: "not-a-cursor") }
             let badSort = await appError { _ = try await repository.findMany(sort: Sort("kind", descending: false)) }
 
+            // A hand-made cursor with a number for a text column is refused, not sent to the database.
+            let forged = Data("created_at\u{1F}d\u{1F}n\u{1F}42\u{1F}\(UUID().uuidString)".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let wrongKind = await appError { _ = try await repository.findMany(limit: 1, cursor: forged) }
+            #expect(wrongKind?.code == .invalidParameter)
             #expect(otherOrder?.code == .invalidParameter)
             #expect(garbage?.code == .invalidParameter)
             #expect(badSort?.code == .invalidParameter)

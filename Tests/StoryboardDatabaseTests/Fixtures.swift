@@ -10,7 +10,7 @@ struct Widget: Record, Equatable {
     static let table = "test_widgets"
     static let resource = ResourceKind.resource
     static let columns = ["name", "kind", "rank"]
-    static let sortableColumns = ["name", "rank"]
+    static let sortableColumns: [String: SortKind] = ["name": .text, "rank": .number]
 
     var meta = RecordMetadata()
     var name: String
@@ -37,7 +37,7 @@ struct WidgetPart: Record, Equatable {
     static let table = "test_widget_parts"
     static let resource = ResourceKind.resource
     static let columns = ["widget_id", "label"]
-    static let sortableColumns: [String] = []
+    static let sortableColumns: [String: SortKind] = [:]
 
     var meta = RecordMetadata()
     var widgetID: UUID

@@ -101,13 +101,13 @@ public struct BaseRepository<R: Record>: Sendable {
         cursor: String? = nil,
         includeDeleted: Bool = false
     ) async throws -> Page<R> {
-        guard sort.column == "created_at" || sort.column == "updated_at" || R.sortableColumns.contains(sort.column) else {
+        guard let kind = R.sortKind(sort.column) else {
             throw AppError.invalidParameter("sort", "\(sort.column) is not a sortable field")
         }
         let pageSize = min(max(limit, 1), 500)
         var predicate = try predicate(filter, includeDeleted: includeDeleted)
         if let cursor {
-            let position = try KeysetCursor.decode(cursor, expecting: sort)
+            let position = try KeysetCursor.decode(cursor, expecting: sort, kind: kind)
             // A row-value comparison, `(column, id) < (value, last_id)`: both engines walk the
             // (column, id) index from there; the spelled-out OR form made them scan (BENCHMARKS.md).
             let afterCursor = SQLBinaryExpression(

@@ -6,7 +6,7 @@ extension Project: Record {
     public static let table = "projects"
     public static let resource = ResourceKind.project
     public static let columns = ["name", "description", "music_file_path", "music_duration"]
-    public static let sortableColumns = ["name"]
+    public static let sortableColumns: [String: SortKind] = ["name": .text]
 
     public var values: [DatabaseValue] {
         [.text(name), DatabaseValue(description), DatabaseValue(musicFilePath), DatabaseValue(musicDuration)]

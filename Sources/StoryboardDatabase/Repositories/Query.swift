@@ -105,7 +105,7 @@ struct KeysetCursor: Equatable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ text: String, expecting sort: Sort) throws -> KeysetCursor {
+    static func decode(_ text: String, expecting sort: Sort, kind: SortKind) throws -> KeysetCursor {
         let invalid = AppError.invalidParameter("cursor", "is not a cursor this server issued")
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
@@ -125,6 +125,8 @@ struct KeysetCursor: Equatable {
         guard cursor.column == sort.column, cursor.descending == sort.descending else {
             throw AppError.invalidParameter("cursor", "belongs to a listing in another order")
         }
+        // A number where the column holds text (or the reverse) would fail in the database.
+        guard (kind == .text) == (cursor.text != nil) else { throw invalid }
         return cursor
     }
 }

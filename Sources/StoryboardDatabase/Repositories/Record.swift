@@ -27,14 +27,20 @@ public enum DatabaseValue: Sendable, Equatable, Hashable {
     public init(_ value: Timestamp?) { self = value.map { .text($0.description) } ?? .null }
 }
 
+/// How a sort column's values compare, so a cursor of the wrong kind is refused up front.
+public enum SortKind: Sendable {
+    case text, number
+}
+
 /// A row type a `BaseRepository` can store: the metadata columns every table has, plus its own.
 public protocol Record: Sendable {
     static var table: String { get }
     static var resource: ResourceKind { get }
     /// The table's own columns, in the order of `values`; the metadata columns are implied.
     static var columns: [String] { get }
-    /// Own columns (never null) a listing may be sorted by; `created_at` and `updated_at` always can.
-    static var sortableColumns: [String] { get }
+    /// Own columns (never null) a listing may be sorted by, with how their values compare;
+    /// `created_at` and `updated_at` (text) always can.
+    static var sortableColumns: [String: SortKind] { get }
 
     var meta: RecordMetadata { get set }
     var values: [DatabaseValue] { get }
@@ -46,6 +52,10 @@ extension Record {
     static var allColumns: [String] { metadataColumns + columns }
 
     static func isColumn(_ name: String) -> Bool { allColumns.contains(name) }
+
+    static func sortKind(_ column: String) -> SortKind? {
+        column == "created_at" || column == "updated_at" ? .text : sortableColumns[column]
+    }
 
     var metadataValues: [DatabaseValue] {
         [
