@@ -79,6 +79,7 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
+// Constant names that are valid header tokens; the initializer fails only for invalid ones.
 extension HTTPField.Name {
     static let xRequestID = Self("X-Request-ID")!
     static let secFetchSite = Self("Sec-Fetch-Site")!
