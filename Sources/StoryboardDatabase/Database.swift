@@ -169,16 +169,6 @@ public final class Database: SQLExecutor {
         await readers.close()
         if writers !== readers { await writers.close() }
     }
-
-    /// Pool occupancy, for health and metrics.
-    public func poolSnapshots() async -> [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] {
-        var result: [(name: String, open: Int, idle: Int, inUse: Int, waiters: Int)] = []
-        for pool in writers === readers ? [readers] : [writers, readers] {
-            let snapshot = pool.snapshot
-            result.append((pool.name, snapshot.open, snapshot.idle, snapshot.inUse, snapshot.waiters))
-        }
-        return result
-    }
 }
 
 /// One open transaction. Repositories built on it run every statement on its connection.

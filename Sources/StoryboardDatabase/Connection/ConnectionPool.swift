@@ -83,17 +83,6 @@ final class ConnectionPool: Sendable {
         waitCounter = Counter(label: waitLabel, dimensions: dimensions, factory: metrics)
     }
 
-    struct Snapshot: Sendable, Equatable {
-        var open: Int
-        var idle: Int
-        var inUse: Int
-        var waiters: Int
-    }
-
-    var snapshot: Snapshot {
-        state.withLock { Snapshot(open: $0.idle.count + $0.leased, idle: $0.idle.count, inUse: $0.leased, waiters: $0.waiters.count) }
-    }
-
     func withConnection<T>(_ body: (PooledConnection) async throws -> T) async throws -> T {
         let connection = try await lease()
         do {
