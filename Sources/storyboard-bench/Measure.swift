@@ -1,4 +1,5 @@
 import Foundation
+import StoryboardCore
 
 /// Timings of one operation, in microseconds per call.
 struct Timing {
@@ -26,9 +27,7 @@ func measurePair(
     var a: [Double] = [], b: [Double] = []
     a.reserveCapacity(count)
     b.reserveCapacity(count)
-    func micros(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-    }
+    func micros(_ duration: Duration) -> Double { duration.milliseconds * 1000 }
     for index in 0..<count {
         var start = clock.now
         try await first(warmup + index)

@@ -49,8 +49,7 @@ struct Doctor: AsyncParsableCommand {
         do {
             database = try await Database.connect(configuration: configuration, logger: logger, metrics: AppMetrics().factory)
             let latency = try await database.ping()
-            let milliseconds = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
-            report(true, "database", "\(target) answers in \(String(format: "%.2f", milliseconds)) ms")
+            report(true, "database", "\(target) answers in \(String(format: "%.2f", latency.milliseconds)) ms")
         } catch {
             report(false, "database", "\(target): \((error as? DatabaseStartupError)?.reason ?? "\(error)")")
             throw ExitCode(1)

@@ -35,7 +35,7 @@ struct HealthController {
         let engine = database.engine.rawValue
         do {
             let latency = try await withTimeout(seconds: timeout) { try await database.ping() }
-            let milliseconds = Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000
+            let milliseconds = latency.milliseconds
             let body = Health(
                 status: "ok",
                 database: .init(status: "ok", engine: engine, latencyMS: (milliseconds * 1000).rounded() / 1000),

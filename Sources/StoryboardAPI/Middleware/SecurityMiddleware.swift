@@ -121,7 +121,7 @@ struct AllowedHosts: Sendable {
     static func isIPLiteral(_ host: String) -> Bool {
         if host.hasPrefix("[") { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && UInt8(part) != nil }
+        return parts.count == 4 && parts.allSatisfy { part in part.allSatisfy(\.isASCIIDigit) && UInt8(part) != nil }
     }
 }
 

@@ -220,8 +220,7 @@ public struct BaseRepository<R: Record>: Sendable {
     /// Brings a trashed row back. A live row is 409; a missing one 404.
     @discardableResult
     public func restore(id: UUID) async throws -> R {
-        let idValue = DatabaseValue(id)
-        let restored = try await restoreAll(Filter([.equals("id", idValue), .isNotNull("deleted_at")]))
+        let restored = try await restoreAll(.equals("id", DatabaseValue(id)))
         if let row = restored.first { return row }
         _ = try await get(id: id, includeDeleted: true)
         throw AppError(.conflict, "\(R.resource.displayName) \(id.uuidString.lowercased()) is not in the trash")
