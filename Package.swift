@@ -52,7 +52,12 @@ let package = Package(
         ),
         .target(
             name: "StoryboardServices",
-            dependencies: ["StoryboardCore", "StoryboardDatabase"],
+            dependencies: [
+                "StoryboardCore",
+                "StoryboardDatabase",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

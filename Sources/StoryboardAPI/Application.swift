@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -46,7 +47,20 @@ public func buildRouter(
 
     HealthController(database: database, timeout: min(configuration.connectTimeout, 5)).register(routes)
     OperationsController(registry: metrics.registry, openAPIDocument: documentBytes).register(routes)
-    ProjectController(service: ProjectService(database: database), maxBodyBytes: configuration.maxBodyBytes).register(routes)
+    let media = MediaStore(
+        root: "\(configuration.dataDirectory)/media", maxUploadBytes: configuration.maxUploadBytes, minimumFreeBytes: configuration.minimumFreeBytes,
+        logger: Logger(label: "storyboard.media")
+    )
+    let trash = TrashService(database: database, media: media)
+    let maxBody = configuration.maxBodyBytes
+    let projects = ProjectService(database: database)
+    ProjectController(service: projects, trees: ProjectTreeService(database: database), maxBodyBytes: maxBody).register(routes)
+    MediaController(projects: projects, media: media).register(routes)
+    SceneController(service: SceneService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
+    ClipController(service: ClipService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
+    CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
+    StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
+    TrashController(trash: trash).register(routes)
     return router
 }
 
@@ -65,6 +79,43 @@ public func buildApplication(
         onServerRunning: onServerRunning,
         logger: logger
     )
+}
+
+/// Purges what has been in the trash longer than the retention, on a schedule.
+public struct TrashPurgeService: Service {
+    let trash: TrashService
+    let retention: Double
+    let interval: Double
+    let logger: Logger
+
+    public init(configuration: StoryboardConfiguration, database: Database, logger: Logger) {
+        let media = MediaStore(root: "\(configuration.dataDirectory)/media", maxUploadBytes: configuration.maxUploadBytes, logger: logger)
+        self.trash = TrashService(database: database, media: media)
+        self.retention = configuration.trashRetentionDays * 86400
+        self.interval = configuration.trashPurgeInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard interval > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
+        while !Task.isCancelled {
+            do {
+                let purged = try await trash.purge(deletedBefore: Timestamp(Date().addingTimeInterval(-retention)))
+                if purged > 0 { logger.info("trash purged", metadata: ["deletes": "\(purged)", "retention_days": "\(retention / 86400)"]) }
+            } catch {
+                logger.warning("scheduled trash purge failed; trying again later", metadata: ["error": "\(error)"])
+            }
+            // Stops at once on shutdown.
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            } catch {
+                return
+            }
+        }
+    }
 }
 
 /// Closes the database after the HTTP server has drained (services stop in reverse order).

@@ -50,24 +50,59 @@ public struct ProjectService: Sendable {
         return try await database.projects.update(id: id, changes, expectedVersion: expectedVersion)
     }
 
-    /// Moves the project to the trash (with everything under it, as later tables join the cascade).
+    /// Moves the project to the trash with everything under it (TrashService).
     public func delete(id: UUID, expectedVersion: Int?) async throws {
-        try await database.transaction { tx in
-            // Locked until the transaction ends, so nothing changes between the check and the delete.
-            let project = try await tx.projects.get(id: id, forUpdate: true)
-            if let expectedVersion, project.meta.version != expectedVersion {
-                throw AppError(
-                    .preconditionFailed, "Project \(id.uuidString.lowercased()) was changed by someone else",
-                    details: ["current_version": .number(Double(project.meta.version))]
-                )
-            }
-            try await tx.projects.softDelete(id: id, deletionID: UUID())
-        }
+        try await TrashService(database: database).delete(.project, id: id, expectedVersion: expectedVersion)
     }
 
     public func restore(id: UUID) async throws -> Project {
-        try await database.transaction { tx in
-            try await tx.projects.restore(id: id)
+        try await TrashService(database: database).restore(.project, id: id)
+        return try await database.projects.get(id: id)
+    }
+
+    /// Sets the project's song. The file is in the media store before the row points at it; the
+    /// file it replaces stays until nothing (live or trashed) refers to it.
+    public func setMusic(id: UUID, _ received: ReceivedMedia, store: MediaStore, expectedVersion: Int?) async throws -> Project {
+        do {
+            try store.commit(received)
+        } catch {
+            store.discard(received)
+            throw error
         }
+        return try await database.transaction { tx in
+            let project = try await tx.lockProject(id)
+            try tx.checkVersion(project, expected: expectedVersion)
+            try await tx.mediaFiles.register(received.file)
+            return try await tx.projects.update(
+                id: id,
+                Changes([
+                    "music_media_id": .text(received.file.id), "music_file_path": .text(received.file.relativePath),
+                    "music_duration": DatabaseValue(received.duration),
+                ])
+            )
+        }
+    }
+
+    /// The song's file, or 404 when the project has none.
+    public func music(of id: UUID) async throws -> MediaFile {
+        let project = try await database.projects.get(id: id)
+        guard let mediaID = project.musicMediaID, let file = try await database.mediaFiles.find(id: mediaID) else {
+            throw AppError(.resourceNotFound, "Project \(id.uuidString.lowercased()) has no music yet", details: ["resource": "music", "id": .string(id.uuidString.lowercased())])
+        }
+        return file
+    }
+
+    /// A gallery item's or reference image's file.
+    public func mediaFile(itemID: UUID) async throws -> MediaFile {
+        var fileID: String?
+        if let item = try await database.galleryItems.find(id: itemID) {
+            fileID = item.mediaFileID
+        } else if let image = try await database.characterImages.find(id: itemID) {
+            fileID = image.mediaFileID
+        }
+        guard let fileID, let file = try await database.mediaFiles.find(id: fileID) else {
+            throw AppError.notFound(.media, id: itemID.uuidString.lowercased())
+        }
+        return file
     }
 }

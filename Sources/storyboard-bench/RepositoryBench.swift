@@ -125,14 +125,14 @@ struct RepositoryBench: AsyncParsableCommand {
 
 extension Project {
     static var allColumnNames: [String] {
-        ["id", "created_at", "updated_at", "version", "deleted_at", "deleted_by", "deletion_id", "name", "description", "music_file_path", "music_duration"]
+        ["id", "created_at", "updated_at", "version", "deleted_at", "deleted_by", "deletion_id", "name", "description", "music_file_path", "music_duration", "music_media_id"]
     }
 
     /// Values in `allColumnNames` order, as the drivers bind them.
     var rowValues: [String?] {
         [
             meta.id.uuidString.lowercased(), meta.createdAt.description, meta.updatedAt.description, String(meta.version), nil, nil, nil, name,
-            description, musicFilePath, musicDuration.map { String($0) },
+            description, musicFilePath, musicDuration.map { String($0) }, musicMediaID,
         ]
     }
 }
@@ -143,7 +143,7 @@ enum RawDriver {
     case postgres(PostgresConnection)
 
     static let logger = Logger(label: "raw", factory: { _ in SwiftLogNoOpLogHandler() })
-    static let select = "SELECT id, created_at, updated_at, version, deleted_at, deleted_by, deletion_id, name, description, music_file_path, music_duration FROM projects"
+    static let select = "SELECT id, created_at, updated_at, version, deleted_at, deleted_by, deletion_id, name, description, music_file_path, music_duration, music_media_id FROM projects"
 
     static func open(_ location: DatabaseLocation) async throws -> RawDriver {
         switch location {
@@ -244,13 +244,14 @@ enum RawDriver {
                 deletedAt: text("deleted_at").flatMap(Timestamp.init(rfc3339:)), deletedBy: text("deleted_by"),
                 deletionID: text("deletion_id").flatMap(UUID.init(uuidString:))
             ),
-            name: name, description: text("description"), musicFilePath: text("music_file_path"), musicDuration: row.column("music_duration")?.double
+            name: name, description: text("description"), musicFilePath: text("music_file_path"), musicDuration: row.column("music_duration")?.double,
+            musicMediaID: text("music_media_id")
         )
     }
 
     private static func project(_ row: PostgresRow) throws -> Project {
-        let (id, created, updated, version, deletedAt, deletedBy, deletionID, name, description, path, duration) = try row.decode(
-            (String, String, String, Int, String?, String?, String?, String, String?, String?, Double?).self
+        let (id, created, updated, version, deletedAt, deletedBy, deletionID, name, description, path, duration, media) = try row.decode(
+            (String, String, String, Int, String?, String?, String?, String, String?, String?, Double?, String?).self
         )
         guard let uuid = UUID(uuidString: id), let createdAt = Timestamp(rfc3339: created), let updatedAt = Timestamp(rfc3339: updated) else {
             throw ValidationError("bad row")
@@ -260,7 +261,7 @@ enum RawDriver {
                 id: uuid, createdAt: createdAt, updatedAt: updatedAt, version: version, deletedAt: deletedAt.flatMap(Timestamp.init(rfc3339:)),
                 deletedBy: deletedBy, deletionID: deletionID.flatMap(UUID.init(uuidString:))
             ),
-            name: name, description: description, musicFilePath: path, musicDuration: duration
+            name: name, description: description, musicFilePath: path, musicDuration: duration, musicMediaID: media
         )
     }
 }

@@ -64,6 +64,7 @@ struct Serve: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: DatabaseService(database: database), serviceName: "database"),
+                .init(service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"),
                 .init(service: app, serviceName: "http"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

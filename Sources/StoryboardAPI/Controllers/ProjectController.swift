@@ -5,9 +5,10 @@ import StoryboardCore
 import StoryboardDatabase
 import StoryboardServices
 
-/// Projects: list, create, read, rename, trash and restore.
+/// Projects: list, create, read (as a whole tree if asked), rename, trash, restore, timeline.
 struct ProjectController {
     let service: ProjectService
+    let trees: ProjectTreeService
     let maxBodyBytes: Int
 
     func register(_ routes: Routes) {
@@ -17,14 +18,35 @@ struct ProjectController {
         routes.add(.patch, "/api/projects/{id}") { request, context in try await update(request, context) }
         routes.add(.delete, "/api/projects/{id}") { request, context in try await delete(request, context) }
         routes.add(.post, "/api/projects/{id}/restore") { _, context in try await restore(context) }
+        routes.add(.get, "/api/projects/{id}/timeline") { _, context in try await timeline(context) }
+    }
+
+    /// `?include=scenes` or `scenes.clips`.
+    func depth(_ request: Request) throws -> TreeDepth? {
+        switch request.query("include") {
+        case nil, "": return nil
+        case "scenes": return .scenes
+        case "scenes.clips": return .clips
+        default: throw AppError.invalidParameter("include", "must be scenes or scenes.clips")
+        }
     }
 
     func list(_ request: Request) async throws -> Response {
+        let depth = try depth(request)
         let page = try await service.list(
             nameContains: request.query("q"), limit: try request.pageLimit(), cursor: request.query("cursor"),
             includeDeleted: try request.flag("include_deleted")
         )
-        return try JSONResponse.make(ListResponse(items: page.items.map(ProjectResponse.init), nextCursor: page.nextCursor))
+        var writer = JSONWriter()
+        if let depth {
+            let trees = try await trees.trees(of: page.items.filter { !$0.meta.isDeleted }, depth: depth)
+            var byID: [UUID: [SceneNode]] = [:]
+            for tree in trees { byID[tree.project.meta.id] = tree.scenes }
+            writer.list(page.items, nextCursor: page.nextCursor) { $0.project($1, scenes: byID[$1.meta.id] ?? []) }
+        } else {
+            writer.list(page.items, nextCursor: page.nextCursor) { $0.project($1) }
+        }
+        return writer.response()
     }
 
     func create(_ request: Request) async throws -> Response {
@@ -35,15 +57,28 @@ struct ProjectController {
         try body.throwIfInvalid()
         let project = try await service.create(name: name ?? "", description: description)
         let id = project.meta.id.uuidString.lowercased()
-        return try JSONResponse.make(
-            ProjectResponse(project), status: .created,
-            headers: [.location: "/api/projects/\(id)", .eTag: etag(project.meta.version)]
-        )
+        return respond(project, status: .created, headers: [.location: "/api/projects/\(id)"])
     }
 
     func get(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let project = try await service.get(id: try context.uuidParameter(), includeDeleted: try request.flag("include_deleted"))
-        return try JSONResponse.make(ProjectResponse(project), headers: [.eTag: etag(project.meta.version)])
+        let id = try context.uuidParameter()
+        let includeDeleted = try request.flag("include_deleted")
+        guard let depth = try depth(request) else {
+            return respond(try await service.get(id: id, includeDeleted: includeDeleted))
+        }
+        // The tree's ETag is its latest change: a client that has it gets 304 before any row is read.
+        let stamp = try await trees.stamp(of: id)
+        let tag = stamp.map { "W/\"tree-\(depth == .clips ? "c" : "s")-\($0)\"" }
+        if let tag, let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            return Response(status: .notModified, headers: [.eTag: tag])
+        }
+        let project = try await service.get(id: id, includeDeleted: includeDeleted)
+        let tree = try await trees.tree(of: project, depth: depth)
+        var writer = JSONWriter(capacity: 64 * 1024)
+        writer.project(project, scenes: tree.scenes)
+        var headers: HTTPFields = [:]
+        if let tag, !project.meta.isDeleted { headers[.eTag] = tag }
+        return writer.response(headers: headers)
     }
 
     func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -53,8 +88,7 @@ struct ProjectController {
         body.allowOnly(["name", "description"])
         let patch = ProjectPatch(name: body.string("name"), description: body.optionalString("description"))
         try body.throwIfInvalid()
-        let project = try await service.update(id: id, patch, expectedVersion: expected)
-        return try JSONResponse.make(ProjectResponse(project), headers: [.eTag: etag(project.meta.version)])
+        return respond(try await service.update(id: id, patch, expectedVersion: expected))
     }
 
     func delete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -63,52 +97,85 @@ struct ProjectController {
     }
 
     func restore(_ context: AppRequestContext) async throws -> Response {
-        let project = try await service.restore(id: try context.uuidParameter())
-        return try JSONResponse.make(ProjectResponse(project), headers: [.eTag: etag(project.meta.version)])
-    }
-}
-
-struct ListResponse<Item: Encodable>: Encodable {
-    var items: [Item]
-    var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case items
-        case nextCursor = "next_cursor"
+        respond(try await service.restore(id: try context.uuidParameter()))
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
+    func timeline(_ context: AppRequestContext) async throws -> Response {
+        let (project, scenes, analysis) = try await trees.timeline(of: try context.uuidParameter())
+        let past = Set(analysis.pastMusicEnd)
+        var writer = JSONWriter(capacity: 32 * 1024)
+        writer.beginObject()
+        writer.key("project_id"); writer.uuid(project.meta.id)
+        writer.key("music_duration"); writer.double(project.musicDuration)
+        writer.key("scenes")
+        writer.beginArray()
+        for (scene, clips) in scenes {
+            writer.beginObject()
+            writer.key("id"); writer.uuid(scene.meta.id)
+            writer.key("name"); writer.string(scene.name)
+            writer.key("order"); writer.int(scene.order)
+            writer.key("clips")
+            writer.beginArray()
+            for clip in clips {
+                writer.beginObject()
+                writer.key("id"); writer.uuid(clip.meta.id)
+                writer.key("name"); writer.string(clip.name)
+                writer.key("order"); writer.int(clip.order)
+                writer.key("start"); writer.double(clip.timelinePosition)
+                writer.key("end"); writer.double(clip.end)
+                writer.key("length"); writer.double(clip.length)
+                writer.key("selected_image_id"); writer.uuid(clip.selectedImageID)
+                writer.key("selected_video_id"); writer.uuid(clip.selectedVideoID)
+                writer.key("past_music_end"); writer.bool(past.contains(clip.meta.id))
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("total_clips"); writer.int(analysis.totalClips)
+        writer.key("total_duration"); writer.double(analysis.totalDuration)
+        writer.key("timeline_end"); writer.double(analysis.timelineEnd)
+        writer.key("gaps")
+        writer.beginArray()
+        for gap in analysis.gaps {
+            writer.beginObject()
+            writer.key("start"); writer.double(gap.start)
+            writer.key("end"); writer.double(gap.end)
+            writer.key("duration"); writer.double((gap.duration * 1000).rounded() / 1000)
+            writer.key("before_clip_id"); writer.uuid(gap.beforeClipID)
+            writer.key("after_clip_id"); writer.uuid(gap.afterClipID)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("overlaps")
+        writer.beginArray()
+        for overlap in analysis.overlaps {
+            writer.beginObject()
+            writer.key("clip_id"); writer.uuid(overlap.clipID)
+            writer.key("other_clip_id"); writer.uuid(overlap.otherClipID)
+            writer.key("start"); writer.double(overlap.start)
+            writer.key("end"); writer.double(overlap.end)
+            writer.key("duration"); writer.double((overlap.duration * 1000).rounded() / 1000)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("clips_past_music_end")
+        writer.beginArray()
+        for id in analysis.pastMusicEnd { writer.uuid(id) }
+        writer.endArray()
+        writer.key("music_fit"); writer.string(analysis.musicFit)
+        writer.key("music_end_difference"); writer.double(project.musicDuration.map { ((analysis.timelineEnd - $0) * 1000).rounded() / 1000 })
+        writer.key("has_issues"); writer.bool(analysis.hasIssues)
+        writer.endObject()
+        return writer.response()
     }
-}
 
-/// A project as clients see it (field names as the audit has them).
-struct ProjectResponse: Encodable {
-    let project: Project
-
-    init(_ project: Project) { self.project = project }
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, description, version
-        case musicFilePath = "music_file_path"
-        case musicDuration = "music_duration"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case deletedAt = "deleted_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(project.meta.id.uuidString.lowercased(), forKey: .id)
-        try container.encode(project.name, forKey: .name)
-        try container.encode(project.description, forKey: .description)
-        try container.encode(project.musicFilePath, forKey: .musicFilePath)
-        try container.encode(project.musicDuration, forKey: .musicDuration)
-        try container.encode(project.meta.createdAt, forKey: .createdAt)
-        try container.encode(project.meta.updatedAt, forKey: .updatedAt)
-        try container.encode(project.meta.version, forKey: .version)
-        try container.encode(project.meta.deletedAt, forKey: .deletedAt)
+    func respond(_ project: Project, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var writer = JSONWriter()
+        writer.project(project)
+        var headers = headers
+        headers[.eTag] = etag(project.meta.version)
+        return writer.response(status: status, headers: headers)
     }
 }

@@ -79,5 +79,98 @@ struct JSONBody {
         }
     }
 
+    /// A number field; nil when absent. `required` makes absence an error.
+    mutating func double(_ name: String, required: Bool = false) -> Double? {
+        switch object[name] {
+        case nil:
+            if required { errors.add(name, "is required") }
+            return nil
+        case .number(let value)?:
+            return value
+        default:
+            errors.add(name, "must be a number")
+            return nil
+        }
+    }
+
+    mutating func int(_ name: String) -> Int? {
+        switch object[name] {
+        case nil: return nil
+        case .number(let value)? where value.rounded() == value && abs(value) < 1e15:
+            return Int(value)
+        default:
+            errors.add(name, "must be a whole number")
+            return nil
+        }
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        switch object[name] {
+        case nil: return nil
+        case .bool(let value)?: return value
+        default:
+            errors.add(name, "must be true or false")
+            return nil
+        }
+    }
+
+    /// A UUID given as a string; anything else is a field error, never a 404 or 500.
+    mutating func uuid(_ name: String, required: Bool = false) -> UUID? {
+        guard let text = string(name, required: required) else { return nil }
+        guard let id = UUID(uuidString: text) else {
+            errors.add(name, "must be a UUID")
+            return nil
+        }
+        return id
+    }
+
+    /// For PATCH: absent → nil; null → .some(nil); a UUID → .some(id).
+    mutating func optionalUUID(_ name: String) -> UUID?? {
+        guard let value = optionalString(name) else { return nil }
+        guard let text = value else { return .some(nil) }
+        guard let id = UUID(uuidString: text) else {
+            errors.add(name, "must be a UUID or null")
+            return nil
+        }
+        return .some(id)
+    }
+
+    mutating func uuidList(_ name: String, required: Bool = false) -> [UUID]? {
+        guard let strings = stringList(name, required: required) else { return nil }
+        var ids: [UUID] = []
+        for text in strings {
+            guard let id = UUID(uuidString: text) else {
+                errors.add(name, "must be a list of UUIDs")
+                return nil
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    mutating func stringList(_ name: String, required: Bool = false) -> [String]? {
+        switch object[name] {
+        case nil:
+            if required { errors.add(name, "is required") }
+            return nil
+        case .array(let values)?:
+            var strings: [String] = []
+            for value in values {
+                guard case .string(let text) = value else {
+                    errors.add(name, "must be a list of strings")
+                    return nil
+                }
+                strings.append(text)
+            }
+            return strings
+        default:
+            errors.add(name, "must be a list")
+            return nil
+        }
+    }
+
+    /// Any JSON value (absent → nil).
+    func value(_ name: String) -> JSONValue? { object[name] }
+
     func throwIfInvalid() throws { try errors.throwIfAny() }
 }

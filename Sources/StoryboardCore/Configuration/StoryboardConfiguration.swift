@@ -71,6 +71,14 @@ public struct StoryboardConfiguration: Sendable, Equatable {
     public var publicHosts: [String]
     public var maxBodyBytes: Int
     public var shutdownTimeout: Double
+    /// Largest music or image upload (STORYBOARD_MAX_UPLOAD_MB), checked while it streams in.
+    public var maxUploadBytes: Int = 200 << 20
+    /// Space an upload must leave free on the data disk (STORYBOARD_MIN_FREE_MB); less is 507.
+    public var minimumFreeBytes: Int = 100 << 20
+    /// How long trashed items stay before the scheduled purge (STORYBOARD_TRASH_RETENTION_DAYS).
+    public var trashRetentionDays: Double = 30
+    /// Seconds between scheduled purges (STORYBOARD_TRASH_PURGE_INTERVAL); 0 turns them off.
+    public var trashPurgeInterval: Double = 3600
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -129,6 +137,10 @@ public struct StoryboardConfiguration: Sendable, Equatable {
             maxBodyBytes: (try reader.int("STORYBOARD_MAX_BODY_KB", in: 1...1_048_576) ?? 1024) * 1024,
             shutdownTimeout: try reader.seconds("STORYBOARD_SHUTDOWN_TIMEOUT", in: 0...3600) ?? 10
         )
+        maxUploadBytes = (try reader.int("STORYBOARD_MAX_UPLOAD_MB", in: 1...65536) ?? 200) << 20
+        minimumFreeBytes = (try reader.int("STORYBOARD_MIN_FREE_MB", in: 0...100_000_000) ?? 100) << 20
+        trashRetentionDays = try reader.seconds("STORYBOARD_TRASH_RETENTION_DAYS", in: 0...36500) ?? 30
+        trashPurgeInterval = try reader.seconds("STORYBOARD_TRASH_PURGE_INTERVAL", in: 0...604_800) ?? 3600
     }
 
     /// The server is only reachable from this machine.

@@ -111,6 +111,7 @@ extension AppError {
 /// What a row is, in words a client reads; also picks the specific not-found code.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case project, scene, clip, character, styleTemplate = "style_template", server, job, batch, model, resource
+    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", media, deletion
 
     public var notFoundCode: ErrorCode {
         switch self {
@@ -123,13 +124,17 @@ public enum ResourceKind: String, Sendable, CaseIterable {
         case .job: .jobNotFound
         case .batch: .batchNotFound
         case .model: .modelNotFound
-        case .resource: .resourceNotFound
+        case .resource, .galleryItem, .clipVersion, .characterImage, .media, .deletion: .resourceNotFound
         }
     }
 
     public var displayName: String {
         switch self {
         case .styleTemplate: "Style template"
+        case .galleryItem: "Gallery item"
+        case .clipVersion: "Clip version"
+        case .characterImage: "Character image"
+        case .deletion: "Trash entry"
         default: rawValue.prefix(1).uppercased() + rawValue.dropFirst()
         }
     }

@@ -6,18 +6,22 @@ public struct Project: Sendable, Equatable {
     public var musicFilePath: String?
     /// Seconds, read from the audio file itself.
     public var musicDuration: Double?
+    /// The song's file in the media store.
+    public var musicMediaID: String?
 
     public init(
         meta: RecordMetadata = RecordMetadata(),
         name: String,
         description: String? = nil,
         musicFilePath: String? = nil,
-        musicDuration: Double? = nil
+        musicDuration: Double? = nil,
+        musicMediaID: String? = nil
     ) {
         self.meta = meta
         self.name = name
         self.description = description
         self.musicFilePath = musicFilePath
         self.musicDuration = musicDuration
+        self.musicMediaID = musicMediaID
     }
 }

@@ -7,6 +7,8 @@ public enum Limits {
     public static let lyricsOrPrompt = 5000
     public static let listPageSize = 1...500
     public static let defaultPageSize = 50
+    public static let triggerWords = 500
+    public static let timelinePosition = 0.0...10_000.0
 }
 
 /// Collects every problem with a request body before answering, so a client learns all of
@@ -35,6 +37,28 @@ public struct FieldErrors: Sendable {
             add(field, "must be at most \(Limits.name.upperBound) characters")
         }
         return trimmed
+    }
+
+    /// A clip length: more than 0 and finite.
+    public mutating func length(_ value: Double, field: String = "length") -> Double {
+        if !(value > 0) || !value.isFinite || value > Limits.timelinePosition.upperBound { add(field, "must be more than 0 and at most 10000 seconds") }
+        return value
+    }
+
+    public mutating func position(_ value: Double, field: String = "timeline_position") -> Double {
+        if !value.isFinite || !Limits.timelinePosition.contains(value) { add(field, "must be from 0 to 10000 seconds") }
+        return value
+    }
+
+    public mutating func order(_ value: Int, field: String = "order") -> Int {
+        if value < 0 { add(field, "must be 0 or more") }
+        return value
+    }
+
+    public mutating func triggerWords(_ words: [String], field: String = "trigger_words") -> [String] {
+        let cleaned = words.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        if cleaned.reduce(0, { $0 + $1.count }) > Limits.triggerWords { add(field, "must be at most \(Limits.triggerWords) characters together") }
+        return cleaned
     }
 
     public mutating func text(_ value: String?, field: String, max: Int) -> String? {

@@ -1,6 +1,7 @@
 extension Migration {
     /// Every migration the binary knows, in order. A new one goes at the end with the next id.
     public static let all: [Migration] = [
-        .createProjects
+        .createProjects,
+        .createContent,
     ]
 }

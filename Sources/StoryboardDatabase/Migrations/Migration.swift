@@ -56,5 +56,6 @@ public struct SchemaDialect: Sendable {
 
     public var double: String { engine == .sqlite ? "REAL" : "DOUBLE PRECISION" }
     public var boolean: String { engine == .sqlite ? "INTEGER" : "BOOLEAN" }
+    public func booleanLiteral(_ value: Bool) -> String { engine == .sqlite ? (value ? "1" : "0") : (value ? "true" : "false") }
     public var bigint: String { engine == .sqlite ? "INTEGER" : "BIGINT" }
 }

@@ -161,11 +161,11 @@ public struct BaseRepository<R: Record>: Sendable {
     }
 
     /// Updates the first live row matching `filter`; nil when none does.
-    public func updateOne(_ filter: Filter, _ changes: Changes) async throws -> R? {
+    public func updateOne(_ filter: Filter, _ changes: Changes, includeDeleted: Bool = false) async throws -> R? {
         for assignment in changes.assignments where !R.columns.contains(assignment.column) {
             throw ProgrammingError(description: "\(assignment.column) is not a column of \(R.table) that can be changed")
         }
-        let predicate = try predicate(filter, includeDeleted: false)
+        let predicate = try predicate(filter, includeDeleted: includeDeleted)
         // Pin the change to one row even when the filter would match several.
         let target = SQLGroupExpression(
             SQLSubquery.select { sub in
@@ -186,6 +186,25 @@ public struct BaseRepository<R: Record>: Sendable {
                 .where(predicate)
             let row = try await builder.returning(columnList).first()
             return try row.map { try R(row: $0) }
+        }
+    }
+
+    /// Applies `changes` to every row matching `filter` (trashed ones too when asked), bumping
+    /// their versions; returns how many changed.
+    @discardableResult
+    public func updateAll(_ filter: Filter, _ changes: Changes, includeDeleted: Bool = false) async throws -> Int {
+        for assignment in changes.assignments where !R.columns.contains(assignment.column) {
+            throw ProgrammingError(description: "\(assignment.column) is not a column of \(R.table) that can be changed")
+        }
+        let predicate = try predicate(filter, includeDeleted: includeDeleted)
+        return try await executor.write { sql in
+            let builder = sql.update(R.table)
+            for assignment in changes.assignments {
+                builder.set(SQLIdentifier(assignment.column), to: assignment.value.expression)
+            }
+            return try await builder.set(SQLIdentifier("version"), to: SQLRaw("\"version\" + 1"))
+                .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
+                .where(predicate).returning(SQLIdentifier("id")).all().count
         }
     }
 
@@ -286,6 +305,20 @@ public struct BaseRepository<R: Record>: Sendable {
                 parts.append(
                     SQLList(
                         [SQLIdentifier(column), SQLRaw(like), SQLBind("%\(escaped)%"), SQLRaw("ESCAPE '\\'")], separator: SQLRaw(" ")
+                    )
+                )
+            case .inSelect(let column, let table, let selecting, let whereColumn, let value):
+                let subquery = SQLSubquery.select { sub in
+                    sub.column(SQLIdentifier(selecting)).from(table).where(SQLIdentifier(whereColumn), .equal, value.expression)
+                }
+                parts.append(SQLBinaryExpression(SQLIdentifier(column), .in, SQLGroupExpression(subquery)))
+            case .equalsOrNull(let column, let value):
+                parts.append(
+                    SQLGroupExpression(
+                        SQLBinaryExpression(
+                            SQLBinaryExpression(SQLIdentifier(column), .equal, value.expression), .or,
+                            SQLBinaryExpression(SQLIdentifier(column), .is, SQLLiteral.null)
+                        )
                     )
                 )
             case .oneOf(let column, let values):

@@ -12,6 +12,10 @@ public struct Filter: Sendable {
         /// Case-insensitive substring match.
         case contains(String, String)
         case oneOf(String, [DatabaseValue])
+        /// `column = value OR column IS NULL`.
+        case equalsOrNull(String, DatabaseValue)
+        /// `column IN (SELECT selecting FROM table WHERE whereColumn = value)`; every name from code.
+        case inSelect(String, table: String, selecting: String, whereColumn: String, value: DatabaseValue)
     }
 
     public var conditions: [Condition]
@@ -26,7 +30,10 @@ public struct Filter: Sendable {
     var columns: [String] {
         conditions.map {
             switch $0 {
-            case .equals(let c, _), .notEquals(let c, _), .isNull(let c), .isNotNull(let c), .contains(let c, _), .oneOf(let c, _): c
+            case .equals(let c, _), .notEquals(let c, _), .isNull(let c), .isNotNull(let c), .contains(let c, _), .oneOf(let c, _),
+                .equalsOrNull(let c, _),
+                .inSelect(let c, _, _, _, _):
+                c
             }
         }
     }

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A recurring character of a project: who they are, the LoRA and trigger words that draw them.
+/// (Not `Character`, which would shadow Swift's.)
+public struct ProjectCharacter: Sendable, Equatable {
+    public var meta: RecordMetadata
+    public var projectID: UUID
+    public var name: String
+    public var description: String?
+    public var lora: String?
+    public var triggerWords: [String]
+    public var styleNotes: String?
+
+    public init(
+        meta: RecordMetadata = RecordMetadata(), projectID: UUID, name: String, description: String? = nil, lora: String? = nil,
+        triggerWords: [String] = [], styleNotes: String? = nil
+    ) {
+        self.meta = meta
+        self.projectID = projectID
+        self.name = name
+        self.description = description
+        self.lora = lora
+        self.triggerWords = triggerWords
+        self.styleNotes = styleNotes
+    }
+}
+
+/// A reference image of a character, stored in the media store.
+public struct CharacterImage: Sendable, Equatable {
+    public var meta: RecordMetadata
+    public var projectID: UUID
+    public var characterID: UUID
+    public var mediaFileID: String
+    public var contentType: String
+
+    public init(meta: RecordMetadata = RecordMetadata(), projectID: UUID, characterID: UUID, mediaFileID: String, contentType: String) {
+        self.meta = meta
+        self.projectID = projectID
+        self.characterID = characterID
+        self.mediaFileID = mediaFileID
+        self.contentType = contentType
+    }
+}
+
+/// A reusable prompt pattern with `{prompt}`, `{lyrics}` and `{character}` placeholders;
+/// global (`projectID` nil) or a project's own.
+public struct StyleTemplate: Sendable, Equatable {
+    public var meta: RecordMetadata
+    public var projectID: UUID?
+    public var name: String
+    public var description: String?
+    public var promptTemplate: String
+    public var negativePromptTemplate: String?
+    /// JSON object text.
+    public var defaultParams: String?
+    public var useCount: Int
+    public var isGlobal: Bool
+
+    public init(
+        meta: RecordMetadata = RecordMetadata(), projectID: UUID?, name: String, description: String? = nil, promptTemplate: String,
+        negativePromptTemplate: String? = nil, defaultParams: String? = nil, useCount: Int = 0, isGlobal: Bool
+    ) {
+        self.meta = meta
+        self.projectID = projectID
+        self.name = name
+        self.description = description
+        self.promptTemplate = promptTemplate
+        self.negativePromptTemplate = negativePromptTemplate
+        self.defaultParams = defaultParams
+        self.useCount = useCount
+        self.isGlobal = isGlobal
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// What a trash entry (and `DELETE /api/trash/{type}/{id}`) can be.
+public enum TrashKind: String, Sendable, CaseIterable {
+    case project, scene, clip, character
+    case styleTemplate = "style_template"
+    case galleryItem = "gallery_item"
+    case characterImage = "character_image"
+}
+
+/// One delete: its root and when it happened. Every row it took carries the same `deletion_id`.
+public struct Deletion: Sendable, Equatable {
+    public var id: UUID
+    public var rootType: TrashKind
+    public var rootID: UUID
+    public var rootName: String
+    public var projectID: UUID?
+    public var deletedAt: Timestamp
+    public var deletedBy: String?
+    /// How many rows the delete took, root included.
+    public var itemCount: Int
+
+    public init(
+        id: UUID, rootType: TrashKind, rootID: UUID, rootName: String, projectID: UUID?, deletedAt: Timestamp, deletedBy: String?,
+        itemCount: Int
+    ) {
+        self.id = id
+        self.rootType = rootType
+        self.rootID = rootID
+        self.rootName = rootName
+        self.projectID = projectID
+        self.deletedAt = deletedAt
+        self.deletedBy = deletedBy
+        self.itemCount = itemCount
+    }
+}
+
+/// A file in the content-addressed media store: `id` is the SHA-256 of its bytes.
+public struct MediaFile: Sendable, Equatable {
+    public var id: String
+    public var contentType: String
+    public var fileExtension: String
+    public var sizeBytes: Int
+    public var createdAt: Timestamp
+
+    public init(id: String, contentType: String, fileExtension: String, sizeBytes: Int, createdAt: Timestamp = .now()) {
+        self.id = id
+        self.contentType = contentType
+        self.fileExtension = fileExtension
+        self.sizeBytes = sizeBytes
+        self.createdAt = createdAt
+    }
+
+    /// Where the file lives under the store's root: `ab/abcdef….mp3`.
+    public var relativePath: String { "\(id.prefix(2))/\(id).\(fileExtension)" }
+}

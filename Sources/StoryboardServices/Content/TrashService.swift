@@ -1,0 +1,378 @@
+import Foundation
+import Logging
+import StoryboardCore
+import StoryboardDatabase
+
+/// Soft delete with cascade, exact restore, the trash listing and purge (API.md, Trash).
+///
+/// A delete stamps the root and everything under it with one `deletion_id` and records the
+/// root in `deletions`; a restore brings back the rows carrying that id and nothing else.
+/// Every operation is set-based statements in one transaction.
+public struct TrashService: Sendable {
+    let database: Database
+    let media: MediaStore?
+
+    public init(database: Database, media: MediaStore? = nil) {
+        self.database = database
+        self.media = media
+    }
+
+    // MARK: - Delete
+
+    /// Moves a resource and everything under it to the trash.
+    @discardableResult
+    public func delete(_ kind: TrashKind, id: UUID, expectedVersion: Int? = nil, deletedBy: String? = nil) async throws -> Deletion {
+        try await database.transaction { tx in
+            try await Self.delete(kind, id: id, expectedVersion: expectedVersion, deletedBy: deletedBy, in: tx)
+        }
+    }
+
+    static func delete(_ kind: TrashKind, id: UUID, expectedVersion: Int?, deletedBy: String?, in tx: Transaction) async throws -> Deletion {
+        let deletionID = UUID()
+        let byDeletion = { (table: String) in Filter.Condition.inSelect("clip_id", table: table, selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID)) }
+        let rootName: String
+        let projectID: UUID?
+        var count = 0
+        switch kind {
+        case .project:
+            let project = try await tx.lockProject(id)
+            try tx.checkVersion(project, expected: expectedVersion)
+            let scope = Filter.equals("project_id", DatabaseValue(id))
+            try await tx.projects.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
+            count = 1
+            count += try await tx.galleryItems.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clipVersions.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clips.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.scenes.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.characterImages.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.characters.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.styleTemplates.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            rootName = project.name
+            projectID = id
+        case .scene:
+            let scene = try await tx.scenes.get(id: id)
+            try await tx.lockProject(scene.projectID)
+            try tx.checkVersion(scene, expected: expectedVersion)
+            // The scene and its alternates; then their clips (alternates included); then the clips' children.
+            count += try await tx.scenes.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.scenes.softDeleteAll(.equals("parent_scene_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clips.softDeleteAll(
+                Filter([.inSelect("scene_id", table: "scenes", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID))]),
+                deletedBy: deletedBy, deletionID: deletionID
+            ).count
+            count += try await tx.galleryItems.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clipVersions.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            if scene.parentSceneID == nil {
+                try await tx.scenes.shiftOrders(in: scene.projectID, from: scene.order + 1, by: -1)
+            }
+            rootName = scene.name
+            projectID = scene.projectID
+        case .clip:
+            let clip = try await tx.clips.get(id: id)
+            try await tx.lockProject(clip.projectID)
+            try tx.checkVersion(clip, expected: expectedVersion)
+            count += try await tx.clips.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clips.softDeleteAll(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.galleryItems.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clipVersions.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            if clip.parentClipID == nil {
+                try await tx.clips.shiftOrders(in: clip.sceneID, from: clip.order + 1, by: -1)
+            }
+            rootName = clip.name
+            projectID = clip.projectID
+        case .character:
+            let character = try await tx.characters.get(id: id)
+            try await tx.lockProject(character.projectID)
+            try tx.checkVersion(character, expected: expectedVersion)
+            count += try await tx.characters.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.characterImages.softDeleteAll(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            rootName = character.name
+            projectID = character.projectID
+        case .styleTemplate:
+            let template = try await tx.styleTemplates.get(id: id)
+            if let project = template.projectID { try await tx.lockProject(project) }
+            try tx.checkVersion(template, expected: expectedVersion)
+            count += try await tx.styleTemplates.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            rootName = template.name
+            projectID = template.projectID
+        case .galleryItem:
+            let item = try await tx.galleryItems.get(id: id)
+            try await tx.lockProject(item.projectID)
+            try await tx.galleryItems.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
+            // A trashed item is never the selection; restoring it selects it again if nothing else is.
+            try await tx.clips.clearSelection(of: id, kind: item.contentType, clipID: item.clipID)
+            count = 1
+            rootName = "\(item.contentType.rawValue) of clip \(item.clipID.lowercasedString)"
+            projectID = item.projectID
+        case .characterImage:
+            let image = try await tx.characterImages.get(id: id)
+            try await tx.lockProject(image.projectID)
+            try await tx.characterImages.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
+            count = 1
+            rootName = "reference image of character \(image.characterID.lowercasedString)"
+            projectID = image.projectID
+        }
+        let deletion = Deletion(
+            id: deletionID, rootType: kind, rootID: id, rootName: rootName, projectID: projectID, deletedAt: .now(), deletedBy: deletedBy, itemCount: count
+        )
+        try await tx.deletions.create(deletion)
+        return deletion
+    }
+
+    // MARK: - Restore
+
+    /// Brings back exactly what the delete of `id` took. 404 if it never existed, 409 if it is
+    /// not in the trash or its parent still is.
+    public func restore(_ kind: TrashKind, id: UUID) async throws {
+        try await database.transaction { tx in
+            try await Self.restore(kind, id: id, in: tx)
+        }
+    }
+
+    static func restore(_ kind: TrashKind, id: UUID, in tx: Transaction) async throws {
+        let deletionID: UUID?
+        switch kind {
+        case .project:
+            let project = try await tx.projects.get(id: id, includeDeleted: true, forUpdate: true)
+            deletionID = try notInTrashIfLive(project)
+        case .scene:
+            let scene = try await tx.scenes.get(id: id, includeDeleted: true)
+            try await requireLive(tx.projects, scene.projectID, parent: "project")
+            try await tx.lockProject(scene.projectID)
+            deletionID = try notInTrashIfLive(scene)
+            if let parent = scene.parentSceneID {
+                try await requireLive(tx.scenes, parent, parent: "scene this is an alternate of")
+            } else {
+                try await makeRoom(tx.scenes, for: scene, scope: scene.projectID)
+            }
+        case .clip:
+            let clip = try await tx.clips.get(id: id, includeDeleted: true)
+            try await requireLive(tx.scenes, clip.sceneID, parent: "scene")
+            try await tx.lockProject(clip.projectID)
+            deletionID = try notInTrashIfLive(clip)
+            if let parent = clip.parentClipID {
+                try await requireLive(tx.clips, parent, parent: "clip this is an alternate of")
+            } else {
+                try await makeRoom(tx.clips, for: clip, scope: clip.sceneID)
+            }
+        case .character:
+            let character = try await tx.characters.get(id: id, includeDeleted: true)
+            try await requireLive(tx.projects, character.projectID, parent: "project")
+            deletionID = try notInTrashIfLive(character)
+        case .styleTemplate:
+            let template = try await tx.styleTemplates.get(id: id, includeDeleted: true)
+            if let project = template.projectID { try await requireLive(tx.projects, project, parent: "project") }
+            deletionID = try notInTrashIfLive(template)
+        case .galleryItem:
+            let item = try await tx.galleryItems.get(id: id, includeDeleted: true)
+            try await requireLive(tx.clips, item.clipID, parent: "clip")
+            deletionID = try notInTrashIfLive(item)
+        case .characterImage:
+            let image = try await tx.characterImages.get(id: id, includeDeleted: true)
+            try await requireLive(tx.characters, image.characterID, parent: "character")
+            deletionID = try notInTrashIfLive(image)
+        }
+        guard let deletionID else { return }
+        let filter = Filter.equals("deletion_id", DatabaseValue(deletionID))
+        // Parents before children, so nothing is ever live under a trashed row.
+        try await tx.projects.restoreAll(filter)
+        try await tx.styleTemplates.restoreAll(filter)
+        try await tx.characters.restoreAll(filter)
+        try await tx.characterImages.restoreAll(filter)
+        try await tx.scenes.restoreAll(filter)
+        try await tx.clips.restoreAll(filter)
+        try await tx.clipVersions.restoreAll(filter)
+        let items = try await tx.galleryItems.restoreAll(filter)
+        // An item that was the selection when trashed is selected again, unless something else is now.
+        for item in items {
+            let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
+            _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(item.clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
+        }
+        try await tx.deletions.remove(id: deletionID)
+    }
+
+    /// The row's deletion id; a live row is 409.
+    private static func notInTrashIfLive<R: Record>(_ record: R) throws -> UUID? {
+        guard record.meta.isDeleted else {
+            throw AppError(.conflict, "\(R.resource.displayName) \(record.meta.id.lowercasedString) is not in the trash")
+        }
+        return record.meta.deletionID
+    }
+
+    private static func requireLive<R: Record>(_ repository: BaseRepository<R>, _ id: UUID, parent: String) async throws {
+        guard try await repository.find(id: id) != nil else {
+            throw AppError(
+                .conflict, "The \(parent) (\(id.lowercasedString)) is in the trash: restore it first",
+                details: ["parent_type": .string(R.resource.rawValue), "parent_id": .string(id.lowercasedString)]
+            )
+        }
+    }
+
+    /// A restored primary goes back to its old place (or the end, if fewer remain), the
+    /// others moving down one.
+    private static func makeRoom<R: OrderedRecord>(_ repository: BaseRepository<R>, for record: R, scope: UUID) async throws {
+        let count = try await repository.primaryCount(in: scope)
+        let target = min(record.order, count)
+        try await repository.shiftOrders(in: scope, from: target, by: 1)
+        if target != record.order {
+            _ = try await repository.updateOne(.equals("id", DatabaseValue(record.meta.id)), Changes(["order": .integer(target)]), includeDeleted: true)
+        }
+    }
+
+    // MARK: - Listing
+
+    public func list(type: TrashKind?, limit: Int, cursor: String?) async throws -> Page<Deletion> {
+        var position: (String, String)?
+        if let cursor {
+            let parts = cursor.split(separator: "_", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Timestamp(rfc3339: parts[0]) != nil, UUID(uuidString: parts[1]) != nil else {
+                throw AppError.invalidParameter("cursor", "is not a cursor this server issued")
+            }
+            position = (parts[0], parts[1])
+        }
+        let rows = try await database.deletions.list(type: type, limit: limit + 1, cursor: position)
+        let items = Array(rows.prefix(limit))
+        let next = rows.count > limit ? items.last.map { "\($0.deletedAt.description)_\($0.id.lowercasedString)" } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    // MARK: - Purge
+
+    /// Removes a trashed resource for good, with everything under it (also what was deleted
+    /// under it earlier, separately), then the media files nothing refers to any more.
+    public func purge(_ kind: TrashKind, id: UUID) async throws {
+        try await database.transaction { tx in
+            try await Self.purge(kind, id: id, in: tx)
+        }
+        await collectMedia()
+    }
+
+    /// Purges every delete older than `cutoff`; returns how many deletes went.
+    @discardableResult
+    public func purge(deletedBefore cutoff: Timestamp) async throws -> Int {
+        var purged = 0
+        while true {
+            let batch = try await database.deletions.olderThan(cutoff, limit: 100)
+            if batch.isEmpty { break }
+            for deletion in batch {
+                try await database.transaction { tx in
+                    // A root restored or purged meanwhile (with its parent) leaves only the index row.
+                    if try await Self.isTrashed(deletion.rootType, id: deletion.rootID, in: tx) {
+                        try await Self.purge(deletion.rootType, id: deletion.rootID, in: tx)
+                    }
+                    try await tx.deletions.remove(id: deletion.id)
+                }
+                purged += 1
+            }
+        }
+        await collectMedia()
+        return purged
+    }
+
+    static func isTrashed(_ kind: TrashKind, id: UUID, in tx: Transaction) async throws -> Bool {
+        switch kind {
+        case .project: try await tx.projects.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .scene: try await tx.scenes.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .clip: try await tx.clips.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .character: try await tx.characters.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .styleTemplate: try await tx.styleTemplates.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .galleryItem: try await tx.galleryItems.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .characterImage: try await tx.characterImages.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        }
+    }
+
+    static func purge(_ kind: TrashKind, id: UUID, in tx: Transaction) async throws {
+        let key = DatabaseValue(id)
+        func trashed<R: Record>(_ repository: BaseRepository<R>) async throws -> R {
+            let record = try await repository.get(id: id, includeDeleted: true)
+            guard record.meta.isDeleted else {
+                throw AppError(.conflict, "\(R.resource.displayName) \(id.lowercasedString) is not in the trash; delete it first")
+            }
+            return record
+        }
+        var owner: UUID?
+        switch kind {
+        case .project:
+            _ = try await trashed(tx.projects)
+            let scope = Filter.equals("project_id", key)
+            // Children first, for the foreign keys. Everything under a trashed project is trashed.
+            try await tx.galleryItems.purgeAll(scope)
+            try await tx.clipVersions.purgeAll(scope)
+            try await tx.clips.purgeAll(scope)
+            try await tx.scenes.purgeAll(scope)
+            try await tx.characterImages.purgeAll(scope)
+            try await tx.characters.purgeAll(scope)
+            // Global templates stay; a project's own go with it.
+            try await tx.clips.updateAll(Filter([.inSelect("style_template_id", table: "style_templates", selecting: "id", whereColumn: "project_id", value: key)]), Changes(["style_template_id": .null]), includeDeleted: true)
+            try await tx.styleTemplates.purgeAll(scope)
+            try await tx.projects.purgeAll(.equals("id", key))
+        case .scene:
+            owner = try await trashed(tx.scenes).projectID
+            let scenes = Filter.Condition.inSelect("scene_id", table: "scenes", selecting: "id", whereColumn: "parent_scene_id", value: key)
+            for sceneFilter in [Filter.equals("scene_id", key), Filter([scenes])] {
+                try await purgeClips(sceneFilter, in: tx)
+            }
+            try await tx.scenes.purgeAll(.equals("parent_scene_id", key))
+            try await tx.scenes.purgeAll(.equals("id", key))
+        case .clip:
+            owner = try await trashed(tx.clips).projectID
+            try await purgeClips(Filter([.oneOf("id", [key])]), in: tx, alternatesOf: id)
+        case .character:
+            owner = try await trashed(tx.characters).projectID
+            try await tx.clips.updateAll(.equals("character_id", key), Changes(["character_id": .null]), includeDeleted: true)
+            try await tx.characterImages.purgeAll(.equals("character_id", key))
+            try await tx.characters.purgeAll(.equals("id", key))
+        case .styleTemplate:
+            owner = try await trashed(tx.styleTemplates).projectID
+            try await tx.clips.updateAll(.equals("style_template_id", key), Changes(["style_template_id": .null]), includeDeleted: true)
+            try await tx.styleTemplates.purgeAll(.equals("id", key))
+        case .galleryItem:
+            let item = try await trashed(tx.galleryItems)
+            owner = item.projectID
+            try await clearVersionSelections(of: item.meta.id, in: tx)
+            try await tx.galleryItems.purgeAll(.equals("id", key))
+        case .characterImage:
+            owner = try await trashed(tx.characterImages).projectID
+            try await tx.characterImages.purgeAll(.equals("id", key))
+        }
+        // Touch the (live) project: the tree's ETag is the latest change under it, and removing
+        // rows must never bring back an earlier value that described a tree with them in it.
+        if let owner { _ = try await tx.projects.updateOne(.equals("id", DatabaseValue(owner)), Changes()) }
+        try await tx.deletions.removeEmpty()
+    }
+
+    /// Purges the clips matching `filter` (and, for one clip, its alternates) with their gallery and versions.
+    private static func purgeClips(_ filter: Filter, in tx: Transaction, alternatesOf clipID: UUID? = nil) async throws {
+        var clips = try await tx.clips.all(filter, includeDeleted: true).map(\.meta.id)
+        if let clipID {
+            clips += try await tx.clips.all(.equals("parent_clip_id", DatabaseValue(clipID)), includeDeleted: true).map(\.meta.id)
+        }
+        guard !clips.isEmpty else { return }
+        let ids = clips.map { DatabaseValue($0) }
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = Filter([.oneOf("clip_id", Array(ids[chunk..<min(chunk + 500, ids.count)]))])
+            try await tx.galleryItems.purgeAll(part)
+            try await tx.clipVersions.purgeAll(part)
+        }
+        // Alternates before their parents.
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+            try await tx.clips.purgeAll(Filter([.oneOf("id", part)]).and(.isNotNull("parent_clip_id")))
+        }
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            try await tx.clips.purgeAll(Filter([.oneOf("id", Array(ids[chunk..<min(chunk + 500, ids.count)]))]))
+        }
+    }
+
+    private static func clearVersionSelections(of itemID: UUID, in tx: Transaction) async throws {
+        for column in ["selected_image_id", "selected_video_id"] {
+            try await tx.clipVersions.updateAll(.equals(column, DatabaseValue(itemID)), Changes([column: .null]), includeDeleted: true)
+        }
+    }
+
+    /// Deletes the media files no row refers to any more (after the purge has committed).
+    func collectMedia() async {
+        guard let media else { return }
+        await media.collectGarbage(database: database)
+    }
+}

@@ -1,0 +1,190 @@
+import Crypto
+import Foundation
+import Logging
+import StoryboardCore
+import StoryboardDatabase
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What an upload may be: decided from the bytes, never from the declared type or a name.
+public enum MediaExpectation: Sendable {
+    case audio
+    case image
+}
+
+/// A file that has arrived and been identified, still under its temporary name until
+/// `MediaStore.commit` moves it into place.
+public struct ReceivedMedia: Sendable {
+    public let file: MediaFile
+    /// Seconds, for audio.
+    public let duration: Double?
+    let temporaryPath: String
+}
+
+/// The content-addressed store under `<data>/media`: a file's name is the SHA-256 of its
+/// bytes, so identical uploads share one file, and no name from a request ever reaches the
+/// file system. Rows point at files through `media_files`; a file goes only when nothing
+/// (live or trashed) refers to it any more.
+public final class MediaStore: Sendable {
+    public let root: String
+    public let maxUploadBytes: Int
+    /// Space an upload must leave free on the disk (STORYBOARD_MIN_FREE_MB).
+    public let minimumFreeBytes: Int
+    let logger: Logger
+    /// Serialises removing a file against registering the same bytes again in this process.
+    private let fileLock = Mutex<Void>(())
+
+    public init(root: String, maxUploadBytes: Int, minimumFreeBytes: Int = 0, logger: Logger) {
+        self.root = root
+        self.maxUploadBytes = maxUploadBytes
+        self.minimumFreeBytes = minimumFreeBytes
+        self.logger = logger
+    }
+
+    public func path(of file: MediaFile) -> String { "\(root)/\(file.relativePath)" }
+
+    /// Streams `chunks` to a temporary file while hashing and counting: beyond the limit it stops
+    /// reading at once (413), a full disk is 507, and bytes that are not `expected` are 422.
+    public func receive<Chunks: AsyncSequence>(_ chunks: Chunks, expected: MediaExpectation, declaredLength: Int?) async throws -> ReceivedMedia
+    where Chunks.Element == [UInt8] {
+        if let declaredLength, declaredLength > maxUploadBytes { throw Self.tooLarge(maxUploadBytes) }
+        try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
+        try ensureSpace(for: declaredLength ?? 0)
+        let temporaryPath = "\(root)/tmp/\(UUID().uuidString.lowercased()).upload"
+        guard let handle = FileHandle(forWritingAtPath: temporaryPath) ?? createAndOpen(temporaryPath) else {
+            throw AppError(.internalServerError, "The media store cannot write files")
+        }
+        var hasher = SHA256()
+        var size = 0
+        do {
+            for try await chunk in chunks {
+                size += chunk.count
+                if size > maxUploadBytes { throw Self.tooLarge(maxUploadBytes) }
+                if size / 8_388_608 != (size - chunk.count) / 8_388_608 { try ensureSpace(for: 0) }
+                hasher.update(data: chunk)
+                try write(chunk, to: handle)
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            throw error
+        }
+        do {
+            return try identify(temporaryPath, size: size, digest: hasher.finalize(), expected: expected)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            throw error
+        }
+    }
+
+    private func identify(_ path: String, size: Int, digest: SHA256.Digest, expected: MediaExpectation) throws -> ReceivedMedia {
+        guard size > 0 else { throw AppError(.invalidFileType, "The upload is empty") }
+        let id = digest.map { String(format: "%02x", $0) }.joined()
+        let source = try FileByteSource(path: path)
+        let prefix = try source.bytes(at: 0, count: min(size, MediaProbe.prefixLength))
+        switch expected {
+        case .audio:
+            guard MediaProbe.audioFormat(prefix: prefix) != nil else {
+                throw AppError(.invalidFileType, "The upload is not audio this server reads (WAV, MP3, FLAC, OGG or M4A)", details: ["accepted": ["wav", "mp3", "flac", "ogg", "m4a"]])
+            }
+            let info: AudioInfo
+            do {
+                info = try MediaProbe.audioInfo(source)
+            } catch {
+                throw AppError(.invalidFileType, "The audio file cannot be read: \(error)")
+            }
+            let file = MediaFile(id: id, contentType: info.format.mimeType, fileExtension: info.format.fileExtension, sizeBytes: size)
+            return ReceivedMedia(file: file, duration: info.duration, temporaryPath: path)
+        case .image:
+            guard let format = MediaProbe.imageFormat(prefix: prefix) else {
+                throw AppError(.invalidFileType, "The upload is not a PNG, JPEG or WebP image", details: ["accepted": ["png", "jpeg", "webp"]])
+            }
+            let file = MediaFile(id: id, contentType: format.mimeType, fileExtension: format.fileExtension, sizeBytes: size)
+            return ReceivedMedia(file: file, duration: nil, temporaryPath: path)
+        }
+    }
+
+    /// Moves a received file to its content address (a no-op when the same bytes are there).
+    /// Call it before the transaction that points rows at it commits; if that transaction
+    /// fails, the file is an orphan the next clean-up removes.
+    public func commit(_ media: ReceivedMedia) throws {
+        let destination = path(of: media.file)
+        try fileLock.withLock { _ in
+            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if FileManager.default.fileExists(atPath: destination) {
+                try? FileManager.default.removeItem(atPath: media.temporaryPath)
+            } else if rename(media.temporaryPath, destination) != 0 {
+                let code = errno
+                try? FileManager.default.removeItem(atPath: media.temporaryPath)
+                if code == ENOSPC { throw Self.diskFull() }
+                throw AppError(.internalServerError, "The media store cannot move a file into place")
+            }
+        }
+    }
+
+    /// Drops a received file that will not be used (the request failed).
+    public func discard(_ media: ReceivedMedia) {
+        try? FileManager.default.removeItem(atPath: media.temporaryPath)
+    }
+
+    /// Removes the files no row refers to. Runs after purges; failures are logged, never thrown
+    /// (a file left behind is retried next time).
+    public func collectGarbage(database: Database, graceSeconds: Double = 0) async {
+        do {
+            let cutoff = Timestamp(Date().addingTimeInterval(-graceSeconds))
+            let unreferenced = try await database.transaction { tx in try await tx.mediaFiles.removeUnreferenced(registeredBefore: cutoff) }
+            for file in unreferenced {
+                // The same bytes may have been uploaded again since: keep the file then.
+                if try await database.mediaFiles.exists(id: file.id) { continue }
+                fileLock.withLock { _ in
+                    try? FileManager.default.removeItem(atPath: path(of: file))
+                }
+            }
+            if !unreferenced.isEmpty { logger.info("media files removed", metadata: ["count": "\(unreferenced.count)"]) }
+        } catch {
+            logger.warning("media clean-up failed; it runs again after the next purge", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Opens a stored file for reading, or nil when it is missing on disk.
+    public func open(_ file: MediaFile) -> FileHandle? {
+        FileHandle(forReadingAtPath: path(of: file))
+    }
+
+    /// 507 when writing `bytes` more would leave less than the configured reserve free.
+    func ensureSpace(for bytes: Int) throws {
+        var stats = statvfs()
+        guard statvfs(root, &stats) == 0 else { return }
+        let free = Int(stats.f_bavail) &* Int(stats.f_frsize)
+        if free - bytes < minimumFreeBytes { throw Self.diskFull() }
+    }
+
+    private func createAndOpen(_ path: String) -> FileHandle? {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }
+
+    private func write(_ chunk: [UInt8], to handle: FileHandle) throws {
+        do {
+            try handle.write(contentsOf: chunk)
+        } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ENOSPC) {
+            throw Self.diskFull()
+        } catch let error as CocoaError where (error.underlying as? POSIXError)?.code == .ENOSPC || error.code == .fileWriteOutOfSpace {
+            throw Self.diskFull()
+        }
+    }
+
+    static func tooLarge(_ limit: Int) -> AppError {
+        AppError(.fileTooLarge, "The upload is larger than \(limit / 1_048_576) MB", details: ["limit_bytes": .number(Double(limit))])
+    }
+
+    static func diskFull() -> AppError {
+        AppError(.insufficientStorage, "The server's disk is too full to store this file")
+    }
+}
