@@ -27,13 +27,16 @@ public final class Database: SQLExecutor {
     /// The same pool as `readers` on PostgreSQL; a pool of one on SQLite.
     let writers: ConnectionPool
     let logger: Logger
+    /// Statements run so far, on every connection (tests read it; cheap enough to keep on).
+    public let statements: StatementCounter
 
-    private init(location: DatabaseLocation, readers: ConnectionPool, writers: ConnectionPool, logger: Logger) {
+    private init(location: DatabaseLocation, readers: ConnectionPool, writers: ConnectionPool, logger: Logger, statements: StatementCounter) {
         self.location = location
         self.engine = location.engineName == "sqlite" ? .sqlite : .postgresql
         self.readers = readers
         self.writers = writers
         self.logger = logger
+        self.statements = statements
     }
 
     /// Opens the database, trying `connectRetries` more times `connectRetryDelay` apart and
@@ -68,6 +71,7 @@ public final class Database: SQLExecutor {
 
     /// Builds the pools without connecting.
     static func open(configuration: StoryboardConfiguration, logger: Logger, metrics: any MetricsFactory) throws -> Database {
+        let counter = StatementCounter()
         switch configuration.database {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
@@ -76,24 +80,25 @@ public final class Database: SQLExecutor {
             }
             let writer = ConnectionPool(
                 name: "sqlite_writer", maxConnections: 1, acquireTimeout: max(configuration.connectTimeout, 30), logger: logger, metrics: metrics,
-                connector: Connectors.sqlite(path: path, role: .writer, busyTimeout: configuration.sqliteBusyTimeout, logger: logger)
+                connector: Connectors.sqlite(path: path, role: .writer, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
             )
             // The writer opens first so that WAL mode is set before any reader sees the file.
             let readers = ConnectionPool(
                 name: "sqlite_readers", maxConnections: min(configuration.poolSize, 16), acquireTimeout: configuration.connectTimeout, logger: logger,
                 metrics: metrics,
-                connector: Connectors.sqlite(path: path, role: .reader, busyTimeout: configuration.sqliteBusyTimeout, logger: logger)
+                connector: Connectors.sqlite(path: path, role: .reader, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
             )
-            return Database(location: configuration.database, readers: readers, writers: writer, logger: logger)
+            return Database(location: configuration.database, readers: readers, writers: writer, logger: logger, statements: counter)
         case .postgres(let settings):
             let pool = ConnectionPool(
                 name: "postgresql", maxConnections: configuration.poolSize, acquireTimeout: configuration.connectTimeout, logger: logger,
                 metrics: metrics,
                 connector: try Connectors.postgres(
-                    settings, connectTimeout: configuration.connectTimeout, statementTimeout: configuration.statementTimeout, logger: logger
+                    settings, connectTimeout: configuration.connectTimeout, statementTimeout: configuration.statementTimeout, logger: logger,
+                    counter: counter
                 )
             )
-            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger)
+            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger, statements: counter)
         }
     }
 

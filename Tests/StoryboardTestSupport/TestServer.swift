@@ -26,6 +26,8 @@ public struct TestServer: Sendable {
         public var status: Int
         public var headers: HTTPFields
         public var body: String
+        /// The body's bytes, for binary responses.
+        public var data: Data = Data()
 
         public var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) }
         /// `error.code` of the envelope.
@@ -42,19 +44,29 @@ public struct TestServer: Sendable {
         host: String? = nil,
         json: Bool = true
     ) async throws -> Reply {
+        try await send(method, path, headers: headers, body: body.map { Data($0.utf8) }, host: host, contentType: json && body != nil ? "application/json" : nil)
+    }
+
+    /// A raw (binary) body, e.g. an upload.
+    public func upload(_ method: HTTPRequest.Method, _ path: String, data: Data, headers: [String: String] = [:]) async throws -> Reply {
+        try await send(method, path, headers: headers, body: data, host: nil, contentType: nil)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> Reply {
         var fields = HTTPFields()
-        if json, body != nil { fields[.contentType] = "application/json" }
+        if let contentType { fields[.contentType] = contentType }
         for (name, value) in headers {
             guard let fieldName = HTTPField.Name(name) else { continue }
             fields[fieldName] = value
         }
-        let request = TestClient.Request(path, method: method, authority: host ?? authority, headers: fields, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(path, method: method, authority: host ?? authority, headers: fields, body: body.map { ByteBuffer(bytes: $0) })
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
         client.connect()
         do {
             let response = try await client.execute(request)
             try? await client.shutdown()
-            return Reply(status: Int(response.status.code), headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
+            let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
+            return Reply(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
         } catch {
             try? await client.shutdown()
             throw error

@@ -11,11 +11,20 @@ struct OpenAPIOperation {
     var parameters: [JSONValue] = []
     /// A component schema name for a JSON body.
     var requestSchema: String? = nil
+    /// Media types of a raw (non-JSON) body, instead of `requestSchema`: an upload whose type the
+    /// server decides from the bytes.
+    var requestContentTypes: [String] = []
+    /// False when the body may be left out (an empty body reads as `{}`).
+    var requestRequired = true
     var successStatus: Int = 200
     var successDescription: String = "OK"
     /// A component schema name, or nil for no body (204).
     var responseSchema: String? = nil
+    /// Media types of a binary success body (a download), instead of `responseSchema`.
+    var responseContentTypes: [String] = []
     var responseHeaders: [String: JSONValue] = [:]
+    /// Other responses, written out in full: those with no shared `Error…` response (206, 304, 416).
+    var otherResponses: [Int: JSONValue] = [:]
     var errors: [Int] = []
     var isPublic = false
 }
@@ -52,7 +61,9 @@ enum OpenAPIDocument {
             "tags": [.string(operation.tag)],
         ]
         var parameters = operation.parameters
-        for name in pathParameterNames(operation.path) {
+        // A path parameter is a UUID unless the operation describes it itself.
+        let declared = Set(operation.parameters.compactMap { $0["in"] == "path" ? $0["name"]?.stringValue : nil })
+        for name in pathParameterNames(operation.path) where !declared.contains(name) {
             parameters.insert(
                 ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]], at: 0
             )
@@ -60,20 +71,29 @@ enum OpenAPIDocument {
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         if let schema = operation.requestSchema {
             object["requestBody"] = [
-                "required": true,
+                "required": .bool(operation.requestRequired),
                 "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schema)")]]],
+            ]
+        } else if !operation.requestContentTypes.isEmpty {
+            object["requestBody"] = [
+                "required": .bool(operation.requestRequired),
+                "description": "The file's bytes. Its type is decided from the bytes, not from Content-Type",
+                "content": binaryContent(operation.requestContentTypes),
             ]
         }
         var success: [String: JSONValue] = ["description": .string(operation.successDescription)]
         if let schema = operation.responseSchema {
             success["content"] = ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(schema)")]]]
+        } else if !operation.responseContentTypes.isEmpty {
+            success["content"] = binaryContent(operation.responseContentTypes)
         }
         if !operation.responseHeaders.isEmpty { success["headers"] = .object(operation.responseHeaders) }
         var responses: [String: JSONValue] = [String(operation.successStatus): .object(success)]
+        for (status, response) in operation.otherResponses { responses[String(status)] = response }
         var statuses = Set(operation.errors).union([500, 503])
         if operation.path.hasPrefix("/api/") && !operation.isPublic { statuses.insert(401) }
         if operation.method != "GET" { statuses.formUnion([403]) }
-        if operation.requestSchema != nil { statuses.formUnion([400, 413, 415]) }
+        if object["requestBody"] != nil { statuses.formUnion([400, 413, 415]) }
         if !pathParameterNames(operation.path).isEmpty { statuses.insert(400) }
         for status in statuses.sorted() {
             responses[String(status)] = ["$ref": .string("#/components/responses/Error\(status)")]
@@ -83,6 +103,11 @@ enum OpenAPIDocument {
             object["security"] = [["bearer": []], [:]]
         }
         return .object(object)
+    }
+
+    /// Raw bytes of each media type.
+    static func binaryContent(_ types: [String]) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: types.map { ($0, ["schema": ["type": "string", "format": "binary"]]) }))
     }
 
     private static func pathParameterNames(_ path: String) -> [String] {

@@ -15,7 +15,7 @@ import Synchronization
 enum Connectors {
     enum SQLiteRole: String { case reader, writer }
 
-    static func sqlite(path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger) -> ConnectionPool.Connector {
+    static func sqlite(path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger, counter: StatementCounter) -> ConnectionPool.Connector {
         { id in
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             do {
@@ -37,7 +37,7 @@ enum Connectors {
             let closed = ClosedFlag()
             return PooledConnection(
                 id: id,
-                sql: DirectSQLiteDatabase(connection: connection),
+                sql: DirectSQLiteDatabase(connection: connection, counter: counter),
                 isClosed: { closed.value },
                 close: {
                     closed.set()
@@ -47,7 +47,9 @@ enum Connectors {
         }
     }
 
-    static func postgres(_ settings: PostgresSettings, connectTimeout: Double, statementTimeout: Double, logger: Logger) throws -> ConnectionPool.Connector {
+    static func postgres(
+        _ settings: PostgresSettings, connectTimeout: Double, statementTimeout: Double, logger: Logger, counter: StatementCounter
+    ) throws -> ConnectionPool.Connector {
         let tls: PostgresConnection.Configuration.TLS
         switch settings.tls {
         case .disable: tls = .disable
@@ -69,7 +71,7 @@ enum Connectors {
             let connection = try await PostgresConnection.connect(configuration: finalConfiguration, id: id, logger: logger)
             return PooledConnection(
                 id: id,
-                sql: DirectPostgresDatabase(connection: connection),
+                sql: DirectPostgresDatabase(connection: connection, counter: counter),
                 isClosed: { connection.isClosed },
                 close: { try? await connection.close() }
             )

@@ -5,6 +5,7 @@ import PostgresNIO
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import Synchronization
 
 // Rows that read the scalar types repositories use (String, Int, Double, Bool) straight from
 // the driver's cell, and hand anything else to the driver's own SQLKit row. The SQLKit rows of
@@ -88,6 +89,15 @@ extension DirectSQLDatabase {
     }
 }
 
+/// Counts the statements a database runs: a test checks that a route's query count does not
+/// grow with the data (no query per row).
+public final class StatementCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    public init() {}
+    public var count: Int { value.load(ordering: .relaxed) }
+    func increment() { value.add(1, ordering: .relaxed) }
+}
+
 /// SQLKit over one SQLite connection, calling the connection's own async `query`.
 ///
 /// sqlite-kit's wrapper is generic over `SQLiteDatabase` and so reaches the protocol
@@ -96,15 +106,18 @@ extension DirectSQLDatabase {
 struct DirectSQLiteDatabase: DirectSQLDatabase {
     let connection: SQLiteConnection
     let base: any SQLDatabase
+    let counter: StatementCounter
     private let encoder = SQLiteDataEncoder()
     private let decoder = SQLiteDataDecoder()
 
-    init(connection: SQLiteConnection) {
+    init(connection: SQLiteConnection, counter: StatementCounter) {
         self.connection = connection
         self.base = connection.sql(queryLogLevel: nil)
+        self.counter = counter
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        counter.increment()
         let (sql, rawBinds) = serialize(query)
         let binds = try rawBinds.map { try encoder.encode($0) }
         let decoder = self.decoder
@@ -117,13 +130,16 @@ struct DirectSQLiteDatabase: DirectSQLDatabase {
 struct DirectPostgresDatabase: DirectSQLDatabase {
     let connection: PostgresConnection
     let base: any SQLDatabase
+    let counter: StatementCounter
 
-    init(connection: PostgresConnection) {
+    init(connection: PostgresConnection, counter: StatementCounter) {
         self.connection = connection
         self.base = connection.sql(queryLogLevel: nil)
+        self.counter = counter
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        counter.increment()
         let (sql, binds) = serialize(query)
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {

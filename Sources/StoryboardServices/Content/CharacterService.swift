@@ -86,8 +86,7 @@ public struct CharacterService: Sendable {
     /// applied) and links it. A clip of another project is 400.
     public func apply(characterID: UUID, toClip clipID: UUID) async throws -> Clip {
         try await database.transaction { tx in
-            let character = try await tx.characters.get(id: characterID)
-            try await tx.lockProject(character.projectID)
+            let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
             guard let clip = try await tx.clips.find(id: clipID) else { throw AppError.validation(["clip_id": "is not a clip of this project"]) }
             guard clip.projectID == character.projectID else { throw AppError.validation(["clip_id": "belongs to another project"]) }
             let previous: ProjectCharacter? = if let old = clip.characterID, old != characterID { try await tx.characters.find(id: old, includeDeleted: true) } else { nil }
@@ -113,8 +112,7 @@ public struct CharacterService: Sendable {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
         try media.commit(received)
         return try await database.transaction { tx in
-            let character = try await tx.characters.get(id: characterID)
-            try await tx.lockProject(character.projectID)
+            let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
             try await tx.mediaFiles.register(received.file)
             _ = try await tx.characters.update(id: characterID, Changes())
             return try await tx.characterImages.create(
@@ -228,11 +226,11 @@ public struct StyleTemplateService: Sendable {
     public func apply(templateID: UUID, toClip clipID: UUID) async throws -> Clip {
         try await database.transaction { tx in
             let template = try await tx.styleTemplates.get(id: templateID)
-            guard let clip = try await tx.clips.find(id: clipID) else { throw AppError.validation(["clip_id": "is not a clip"]) }
+            guard let found = try await tx.clips.find(id: clipID) else { throw AppError.validation(["clip_id": "is not a clip"]) }
+            let clip = try await tx.locked(tx.clips, id: found.meta.id) { $0.projectID }
             if let project = template.projectID, project != clip.projectID {
                 throw AppError.validation(["clip_id": "belongs to another project than this template"])
             }
-            try await tx.lockProject(clip.projectID)
             var character: String?
             if let id = clip.characterID, let linked = try await tx.characters.find(id: id) { character = PromptComposer.characterPrefix(linked) }
             var lyrics = clip.lyrics

@@ -105,8 +105,7 @@ public struct ClipService: Sendable {
         let negativePrompt = errors.text(input.negativePrompt, field: "negative_prompt", max: Limits.lyricsOrPrompt)
         try errors.throwIfAny()
         return try await database.transaction { tx in
-            let scene = try await tx.scenes.get(id: sceneID)
-            try await tx.lockProject(scene.projectID)
+            let scene = try await tx.locked(tx.scenes, id: sceneID) { $0.projectID }
             _ = try await tx.characterForClip(input.characterID, projectID: scene.projectID)
             let timeline = try await tx.clips.onTimeline(projectID: scene.projectID)
             // Without a position, a new clip starts where the timeline ends, so it never overlaps.
@@ -142,8 +141,7 @@ public struct ClipService: Sendable {
         if let character = patch.characterID { changes.set("character_id", DatabaseValue(character)) }
         try errors.throwIfAny()
         return try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: id)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             if let character = patch.characterID { _ = try await tx.characterForClip(character, projectID: clip.projectID) }
             if patch.length != nil || patch.timelinePosition != nil {
@@ -198,8 +196,7 @@ public struct ClipService: Sendable {
     /// Puts the scene's primary clips in the order of `ids`, which must name each exactly once.
     public func reorder(sceneID: UUID, ids: [UUID]) async throws -> [Clip] {
         try await database.transaction { tx in
-            let scene = try await tx.scenes.get(id: sceneID)
-            try await tx.lockProject(scene.projectID)
+            _ = try await tx.locked(tx.scenes, id: sceneID) { $0.projectID }
             let current = try await tx.clips.primaries(in: sceneID).map(\.meta.id)
             try checkPermutation(ids, of: current, field: "clip_ids")
             try await tx.clips.applyOrder(in: sceneID, ids: ids)
@@ -212,8 +209,7 @@ public struct ClipService: Sendable {
     public func move(id: UUID, toScene sceneID: UUID, order: Int?, expectedVersion: Int?) async throws -> Clip {
         if let order, order < 0 { throw AppError.validation(["order": "must be 0 or more"]) }
         return try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: id)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             guard clip.parentClipID == nil else { throw AppError.validation(["id": "an alternate moves with its primary clip"]) }
             guard let target = try await tx.scenes.find(id: sceneID) else { throw AppError.validation(["scene_id": "is not a scene of this project"]) }
@@ -248,8 +244,7 @@ public struct ClipService: Sendable {
         let custom = name.map { errors.name($0) }
         try errors.throwIfAny()
         return try await database.transaction { tx in
-            let source = try await tx.clips.get(id: id)
-            try await tx.lockProject(source.projectID)
+            let source = try await tx.locked(tx.clips, id: id) { $0.projectID }
             let parent = source.parentClipID ?? source.meta.id
             let number = try await tx.clips.nextAlternateNumber(parent: parent)
             return try await tx.clips.create(
@@ -266,8 +261,7 @@ public struct ClipService: Sendable {
     /// The alternate takes its primary's place (order and time); the former primary becomes its alternate.
     public func promote(_ id: UUID) async throws -> Clip {
         try await database.transaction { tx in
-            let alternate = try await tx.clips.get(id: id)
-            try await tx.lockProject(alternate.projectID)
+            let alternate = try await tx.locked(tx.clips, id: id) { $0.projectID }
             guard let parentID = alternate.parentClipID else { throw AppError(.conflict, "Clip \(id.lowercasedString) is already a primary clip") }
             let primary = try await tx.clips.get(id: parentID)
             _ = try await tx.clips.update(
@@ -303,8 +297,7 @@ public struct ClipService: Sendable {
     /// Selects a still and/or a video; each must be a live item of this clip's gallery, of that kind.
     public func select(clipID: UUID, imageID: UUID??, videoID: UUID??, expectedVersion: Int?) async throws -> Clip {
         try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: clipID)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: clipID) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             var errors = FieldErrors()
             var changes = Changes()
@@ -333,8 +326,7 @@ public struct ClipService: Sendable {
     /// each kind becomes the selection.
     public func addToGallery(clipID: UUID, item build: @Sendable (Clip) -> GalleryItem, media: MediaFile? = nil) async throws -> GalleryItem {
         try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: clipID)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: clipID) { $0.projectID }
             if let media { try await tx.mediaFiles.register(media) }
             let item = try await tx.galleryItems.create(build(clip))
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
@@ -357,8 +349,7 @@ public struct ClipService: Sendable {
     /// Snapshots the clip's prompts, selection and timing as the next version, which becomes active.
     public func createVersion(of id: UUID, generationParams: String?) async throws -> ClipVersion {
         try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: id)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             let existing = try await tx.clipVersions.all(.equals("clip_id", DatabaseValue(id)), includeDeleted: true)
             let number = (existing.map(\.number).max() ?? 0) + 1
             let version = try await tx.clipVersions.create(
@@ -377,8 +368,7 @@ public struct ClipService: Sendable {
     /// A selection whose item has left the gallery since is cleared rather than restored.
     public func activateVersion(of id: UUID, number: Int, expectedVersion: Int?) async throws -> Clip {
         try await database.transaction { tx in
-            let clip = try await tx.clips.get(id: id)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             guard let version = try await tx.clipVersions.findOne(Filter.equals("clip_id", DatabaseValue(id)).and(.equals("number", .integer(number)))) else {
                 throw AppError(.resourceNotFound, "Clip \(id.lowercasedString) has no version \(number)", details: ["resource": "clip_version", "number": .number(Double(number))])

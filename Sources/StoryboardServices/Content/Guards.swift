@@ -8,8 +8,20 @@ extension Transaction {
     /// takes this lock first, so orders, overlap checks and cascades never interleave on
     /// PostgreSQL (SQLite's single writer serialises them anyway).
     @discardableResult
-    func lockProject(_ id: UUID) async throws -> Project {
-        try await projects.get(id: id, forUpdate: true)
+    func lockProject(_ id: UUID, includeDeleted: Bool = false) async throws -> Project {
+        try await projects.get(id: id, includeDeleted: includeDeleted, forUpdate: true)
+    }
+
+    /// Reads a row, locks its project, and reads the row again: what a check then sees cannot
+    /// change until the transaction ends (on PostgreSQL the first read may be stale by the time
+    /// the lock is granted).
+    func locked<R: Record>(
+        _ repository: BaseRepository<R>, id: UUID, includeDeleted: Bool = false, project: (R) -> UUID?
+    ) async throws -> R {
+        let first = try await repository.get(id: id, includeDeleted: includeDeleted)
+        guard let projectID = project(first) else { return first }
+        try await lockProject(projectID, includeDeleted: includeDeleted)
+        return try await repository.get(id: id, includeDeleted: includeDeleted)
     }
 
     /// The version check of `If-Match`, for changes made with something other than `update(id:)`.

@@ -74,8 +74,7 @@ public struct SceneService: Sendable {
         if let order = patch.order { _ = errors.order(order) }
         try errors.throwIfAny()
         return try await database.transaction { tx in
-            let scene = try await tx.scenes.get(id: id)
-            try await tx.lockProject(scene.projectID)
+            let scene = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             try tx.checkVersion(scene, expected: expectedVersion)
             if let order = patch.order, order != scene.order {
                 guard scene.parentSceneID == nil else { throw AppError.validation(["order": "an alternate has no place in the order; promote it instead"]) }
@@ -114,8 +113,7 @@ public struct SceneService: Sendable {
         let custom = name.map { errors.name($0) }
         try errors.throwIfAny()
         return try await database.transaction { tx in
-            let source = try await tx.scenes.get(id: id)
-            try await tx.lockProject(source.projectID)
+            let source = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             let parent = source.parentSceneID ?? source.meta.id
             let number = try await tx.scenes.nextAlternateNumber(parent: parent)
             let alternate = try await tx.scenes.create(
@@ -143,8 +141,7 @@ public struct SceneService: Sendable {
     /// alternates) become alternates of it. One transaction.
     public func promote(_ id: UUID) async throws -> Scene {
         try await database.transaction { tx in
-            let alternate = try await tx.scenes.get(id: id)
-            try await tx.lockProject(alternate.projectID)
+            let alternate = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             guard let parentID = alternate.parentSceneID else {
                 throw AppError(.conflict, "Scene \(id.lowercasedString) is already a primary scene")
             }

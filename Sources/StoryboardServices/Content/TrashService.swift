@@ -50,8 +50,7 @@ public struct TrashService: Sendable {
             rootName = project.name
             projectID = id
         case .scene:
-            let scene = try await tx.scenes.get(id: id)
-            try await tx.lockProject(scene.projectID)
+            let scene = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             try tx.checkVersion(scene, expected: expectedVersion)
             // The scene and its alternates; then their clips (alternates included); then the clips' children.
             count += try await tx.scenes.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
@@ -68,8 +67,7 @@ public struct TrashService: Sendable {
             rootName = scene.name
             projectID = scene.projectID
         case .clip:
-            let clip = try await tx.clips.get(id: id)
-            try await tx.lockProject(clip.projectID)
+            let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             count += try await tx.clips.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
             count += try await tx.clips.softDeleteAll(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
@@ -81,23 +79,20 @@ public struct TrashService: Sendable {
             rootName = clip.name
             projectID = clip.projectID
         case .character:
-            let character = try await tx.characters.get(id: id)
-            try await tx.lockProject(character.projectID)
+            let character = try await tx.locked(tx.characters, id: id) { $0.projectID }
             try tx.checkVersion(character, expected: expectedVersion)
             count += try await tx.characters.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
             count += try await tx.characterImages.softDeleteAll(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
             rootName = character.name
             projectID = character.projectID
         case .styleTemplate:
-            let template = try await tx.styleTemplates.get(id: id)
-            if let project = template.projectID { try await tx.lockProject(project) }
+            let template = try await tx.locked(tx.styleTemplates, id: id) { $0.projectID }
             try tx.checkVersion(template, expected: expectedVersion)
             count += try await tx.styleTemplates.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
             rootName = template.name
             projectID = template.projectID
         case .galleryItem:
-            let item = try await tx.galleryItems.get(id: id)
-            try await tx.lockProject(item.projectID)
+            let item = try await tx.locked(tx.galleryItems, id: id) { $0.projectID }
             try await tx.galleryItems.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
             // A trashed item is never the selection; restoring it selects it again if nothing else is.
             try await tx.clips.clearSelection(of: id, kind: item.contentType, clipID: item.clipID)
@@ -105,8 +100,7 @@ public struct TrashService: Sendable {
             rootName = "\(item.contentType.rawValue) of clip \(item.clipID.lowercasedString)"
             projectID = item.projectID
         case .characterImage:
-            let image = try await tx.characterImages.get(id: id)
-            try await tx.lockProject(image.projectID)
+            let image = try await tx.locked(tx.characterImages, id: id) { $0.projectID }
             try await tx.characterImages.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
             count = 1
             rootName = "reference image of character \(image.characterID.lowercasedString)"
@@ -136,9 +130,8 @@ public struct TrashService: Sendable {
             let project = try await tx.projects.get(id: id, includeDeleted: true, forUpdate: true)
             deletionID = try notInTrashIfLive(project)
         case .scene:
-            let scene = try await tx.scenes.get(id: id, includeDeleted: true)
+            let scene = try await tx.locked(tx.scenes, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.projects, scene.projectID, parent: "project")
-            try await tx.lockProject(scene.projectID)
             deletionID = try notInTrashIfLive(scene)
             if let parent = scene.parentSceneID {
                 try await requireLive(tx.scenes, parent, parent: "scene this is an alternate of")
@@ -146,9 +139,8 @@ public struct TrashService: Sendable {
                 try await makeRoom(tx.scenes, for: scene, scope: scene.projectID)
             }
         case .clip:
-            let clip = try await tx.clips.get(id: id, includeDeleted: true)
+            let clip = try await tx.locked(tx.clips, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.scenes, clip.sceneID, parent: "scene")
-            try await tx.lockProject(clip.projectID)
             deletionID = try notInTrashIfLive(clip)
             if let parent = clip.parentClipID {
                 try await requireLive(tx.clips, parent, parent: "clip this is an alternate of")
