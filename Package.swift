@@ -91,6 +91,7 @@ let package = Package(
             name: "storyboard-bench",
             dependencies: [
                 "StoryboardAPI",
+                "StoryboardServices",
                 "StoryboardCore",
                 "StoryboardDatabase",
                 "StoryboardTestSupport",

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import StoryboardAPI
 import StoryboardCore
 import StoryboardDatabase
@@ -36,16 +35,7 @@ struct HTTPBench: AsyncParsableCommand {
         try await Migrator(database: database, logger: logger).up()
         let project = try await database.projects.create(Project(name: "bench", description: "a project to read"))
 
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildApplication(configuration: configuration, database: database, metrics: metrics, logger: logger) { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-            continuation.finish()
-        }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw ValidationError("server did not start") }
+        try await withBenchServer(configuration: configuration, database: database, metrics: metrics, logger: logger) { port in
             var rows: [[String]] = []
             for (name, path) in [("GET /api/health", "/api/health"), ("GET /api/projects/{id}", "/api/projects/\(project.meta.id.uuidString.lowercased())")] {
                 let result = try await ProcessRunner.run(
@@ -57,8 +47,6 @@ struct HTTPBench: AsyncParsableCommand {
             print("\nrelease build, server and wrk on the same 2-core machine, SQLite\n")
             printTable(["route", "wrk threads/connections", "duration", "requests/s", "p50", "p99", "non-2xx or socket errors"], rows)
             print("\npeak memory of the server process: \(format(peakMemoryMiB())) MiB")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
         await database.close()
     }

@@ -86,7 +86,7 @@ struct RepositoryBench: AsyncParsableCommand {
         print("\npeak memory: \(format(peakMemoryMiB())) MiB")
     }
 
-    private func prepare(_ engine: BenchEngine) async throws -> (StoryboardConfiguration, () async throws -> Void) {
+    func prepare(_ engine: BenchEngine) async throws -> (StoryboardConfiguration, () async throws -> Void) {
         var configuration = StoryboardConfiguration()
         configuration.connectRetries = 0
         switch engine {
@@ -205,13 +205,13 @@ enum RawDriver {
         let columns = Project.allColumnNames.joined(separator: ", ")
         switch self {
         case .sqlite(let connection):
-            let placeholders = Array(repeating: "?", count: 11).joined(separator: ", ")
+            let placeholders = Array(repeating: "?", count: Project.allColumnNames.count).joined(separator: ", ")
             _ = try await connection.query(
                 "INSERT INTO projects (\(columns)) VALUES (\(placeholders))",
                 project.rowValues.enumerated().map { index, value in index == 3 ? .integer(project.meta.version) : value.map(SQLiteData.text) ?? .null }
             )
         case .postgres(let connection):
-            let placeholders = (1...11).map { "$\($0)" }.joined(separator: ", ")
+            let placeholders = (1...Project.allColumnNames.count).map { "$\($0)" }.joined(separator: ", ")
             var bindings = PostgresBindings()
             for (index, value) in project.rowValues.enumerated() {
                 if index == 3 { bindings.append(project.meta.version) } else { bindings.append(value) }

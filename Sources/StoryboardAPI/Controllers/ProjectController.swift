@@ -10,6 +10,7 @@ struct ProjectController {
     let service: ProjectService
     let trees: ProjectTreeService
     let maxBodyBytes: Int
+    let cache = TreeCache()
 
     func register(_ routes: Routes) {
         routes.add(.get, "/api/projects") { request, _ in try await list(request) }
@@ -66,19 +67,37 @@ struct ProjectController {
         guard let depth = try depth(request) else {
             return respond(try await service.get(id: id, includeDeleted: includeDeleted))
         }
-        // The tree's ETag is its latest change: a client that has it gets 304 before any row is read.
-        let stamp = try await trees.stamp(of: id)
-        let tag = stamp.map { "W/\"tree-\(depth == .clips ? "c" : "s")-\($0)\"" }
-        if let tag, let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
-            return Response(status: .notModified, headers: [.eTag: tag])
+        // The tree's ETag is the project's change counter: a client that has it gets 304
+        // before any row is read, and an unchanged tree is sent from the cache.
+        func tag(_ stamp: String?) -> String? {
+            stamp.map { "W/\"tree-\(depth == .clips ? "c" : "s")-\(id.uuidString.lowercased())-\($0)\"" }
         }
-        let project = try await service.get(id: id, includeDeleted: includeDeleted)
-        let tree = try await trees.tree(of: project, depth: depth)
-        var writer = JSONWriter(capacity: 64 * 1024)
-        writer.project(project, scenes: tree.scenes)
-        var headers: HTTPFields = [:]
-        if let tag, !project.meta.isDeleted { headers[.eTag] = tag }
-        return writer.response(headers: headers)
+        var current = tag(try await trees.stamp(of: id))
+        if let current {
+            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == current }) {
+                return Response(status: .notModified, headers: [.eTag: current])
+            }
+            if let bytes = cache.get(current) {
+                return Response(status: .ok, headers: [.eTag: current, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes))
+            }
+        }
+        // The tree is read with one statement per table; a change committed in between bumps
+        // the stamp, so an unchanged stamp afterwards means the parts fit together.
+        for _ in 0..<3 {
+            let project = try await service.get(id: id, includeDeleted: includeDeleted)
+            let tree = try await trees.tree(of: project, depth: depth)
+            var writer = JSONWriter(capacity: 64 * 1024)
+            writer.project(project, scenes: tree.scenes)
+            guard let before = current, !project.meta.isDeleted else { return writer.response() }
+            let after = tag(try await trees.stamp(of: id))
+            let buffer = ByteBuffer(bytes: writer.bytes)
+            if after == before {
+                cache.put(before, buffer)
+                return Response(status: .ok, headers: [.eTag: before, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+            }
+            current = after
+        }
+        throw AppError(.serviceUnavailable, "The project changed while it was being read; try again", retryAfter: 1)
     }
 
     func update(_ request: Request, _ context: AppRequestContext) async throws -> Response {

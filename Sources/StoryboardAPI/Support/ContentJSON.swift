@@ -117,7 +117,8 @@ extension JSONWriter {
         key("content_type"); string(item.contentType.rawValue)
         let url = item.mediaFileID == nil ? nil : "/api/media/\(item.meta.id.uuidString.lowercased())"
         key("url"); string(url)
-        key("thumbnail_url"); string(url)
+        // No thumbnails are made yet; a client shows the full image.
+        key("thumbnail_url"); null()
         key("prompt"); string(item.prompt)
         key("negative_prompt"); string(item.negativePrompt)
         key("seed"); int(item.seed)
@@ -219,5 +220,14 @@ extension JSONWriter {
         endArray()
         key("next_cursor"); string(nextCursor)
         endObject()
+    }
+}
+
+/// The project tree as the API writes it, for the benchmark harness to time in-process.
+public enum ProjectTreeJSON {
+    public static func bytes(_ tree: ProjectTree) -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 * 1024)
+        writer.project(tree.project, scenes: tree.scenes)
+        return writer.bytes
     }
 }

@@ -23,6 +23,9 @@ extension Migration {
                 // clean-up checks this column in the same transaction that removes a file's row.
                 "ALTER TABLE projects ADD COLUMN music_media_id TEXT",
                 "CREATE INDEX projects_music ON projects (music_media_id) WHERE music_media_id IS NOT NULL",
+                // +1 in every transaction that changes anything under the project (it is how the
+                // project row is locked): the tree's ETag, immune to clocks that disagree.
+                "ALTER TABLE projects ADD COLUMN tree_version \(d.bigint) NOT NULL DEFAULT 0",
                 // The audit's missing name index; search is a substring match, so this serves sorts by name.
                 "CREATE INDEX projects_name ON projects (name, id) WHERE deleted_at IS NULL",
                 """
@@ -44,7 +47,6 @@ extension Migration {
                 #"CREATE INDEX scenes_project_order ON scenes (project_id, "order")"#,
                 "CREATE INDEX scenes_parent ON scenes (parent_scene_id, alternate_number) WHERE parent_scene_id IS NOT NULL",
                 "CREATE INDEX scenes_is_alternate ON scenes (is_alternate)",
-                "CREATE INDEX scenes_project_updated ON scenes (project_id, updated_at)",
                 """
                 CREATE TABLE characters (
                     \(d.metadataColumns),
@@ -103,7 +105,6 @@ extension Migration {
                 #"CREATE INDEX clips_scene_order ON clips (scene_id, "order")"#,
                 "CREATE INDEX clips_scene_position ON clips (scene_id, timeline_position)",
                 "CREATE INDEX clips_project_created ON clips (project_id, created_at)",
-                "CREATE INDEX clips_project_updated ON clips (project_id, updated_at)",
                 "CREATE INDEX clips_character ON clips (character_id) WHERE character_id IS NOT NULL",
                 "CREATE INDEX clips_style_template ON clips (style_template_id) WHERE style_template_id IS NOT NULL",
                 "CREATE INDEX clips_parent ON clips (parent_clip_id, alternate_number) WHERE parent_clip_id IS NOT NULL",
@@ -127,7 +128,7 @@ extension Migration {
                 )
                 """,
                 "CREATE INDEX gallery_items_clip ON gallery_items (clip_id, created_at)",
-                "CREATE INDEX gallery_items_project ON gallery_items (project_id, updated_at)",
+                "CREATE INDEX gallery_items_project ON gallery_items (project_id)",
                 "CREATE INDEX gallery_items_media ON gallery_items (media_file_id) WHERE media_file_id IS NOT NULL",
                 // A job's outputs are attached exactly once.
                 "CREATE UNIQUE INDEX gallery_items_job_output ON gallery_items (job_id, output_index) WHERE job_id IS NOT NULL",
@@ -177,10 +178,12 @@ extension Migration {
                 "CREATE INDEX deletions_type ON deletions (root_type, deleted_at DESC, id DESC)",
                 "CREATE INDEX deletions_root ON deletions (root_id)",
             ]
-            // Every soft-deletable table: restore and purge by deletion, trash by age.
+            // Every soft-deletable table: restore and purge by deletion. (Live rows are listed
+            // through the partial indexes above, `WHERE deleted_at IS NULL`; the trash is listed
+            // and aged through `deletions`, so no table needs an index on `deleted_at` itself,
+            // and a cascade over thousands of rows updates one index per row, not three.)
             for table in ["scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images"] {
                 statements.append("CREATE INDEX \(table)_deletion ON \(table) (deletion_id) WHERE deletion_id IS NOT NULL")
-                statements.append("CREATE INDEX \(table)_deleted ON \(table) (deleted_at) WHERE deleted_at IS NOT NULL")
             }
             return statements
         },
@@ -195,6 +198,7 @@ extension Migration {
                 "DROP TABLE characters",
                 "DROP TABLE scenes",
                 "DROP INDEX projects_name",
+                "ALTER TABLE projects DROP COLUMN tree_version",
                 "DROP INDEX projects_music",
                 "ALTER TABLE projects DROP COLUMN music_media_id",
                 "DROP TABLE media_files",

@@ -222,18 +222,51 @@ public struct BaseRepository<R: Record>: Sendable {
     @discardableResult
     public func softDeleteAll(_ filter: Filter, deletedBy: String? = nil, deletionID: UUID) async throws -> [R] {
         let predicate = try predicate(filter, includeDeleted: false)
-        let now = DatabaseValue(Timestamp.now()).expression
         return try await executor.write { sql in
-            try await sql.update(R.table)
-                .set(SQLIdentifier("deleted_at"), to: now)
-                .set(SQLIdentifier("deleted_by"), to: DatabaseValue(deletedBy).expression)
-                .set(SQLIdentifier("deletion_id"), to: DatabaseValue(deletionID).expression)
-                .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
-                .set(SQLIdentifier("updated_at"), to: now)
-                .where(predicate)
-                .returning(columnList).all()
-                .map { try R(row: $0) }
+            try await trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID).returning(columnList).all().map { try R(row: $0) }
         }
+    }
+
+    /// Like `softDeleteAll`, returning only how many rows went (cascades over thousands of rows
+    /// need not read them back).
+    @discardableResult
+    public func softDeleteCount(_ filter: Filter, deletedBy: String? = nil, deletionID: UUID) async throws -> Int {
+        let predicate = try predicate(filter, includeDeleted: false)
+        return try await executor.write { sql in
+            try await trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID).returning(SQLIdentifier("id")).all().count
+        }
+    }
+
+    /// `UPDATE … SET deleted_at, deleted_by, deletion_id, version + 1, updated_at WHERE predicate`.
+    private func trashing(_ sql: any SQLDatabase, _ predicate: any SQLExpression, deletedBy: String?, deletionID: UUID) -> SQLUpdateBuilder {
+        let now = DatabaseValue(Timestamp.now()).expression
+        return sql.update(R.table)
+            .set(SQLIdentifier("deleted_at"), to: now)
+            .set(SQLIdentifier("deleted_by"), to: DatabaseValue(deletedBy).expression)
+            .set(SQLIdentifier("deletion_id"), to: DatabaseValue(deletionID).expression)
+            .set(SQLIdentifier("version"), to: SQLRaw("\"version\" + 1"))
+            .set(SQLIdentifier("updated_at"), to: now)
+            .where(predicate)
+    }
+
+    /// Like `restoreAll`, returning only how many rows came back.
+    @discardableResult
+    public func restoreCount(_ filter: Filter) async throws -> Int {
+        let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
+        return try await executor.write { sql in
+            try await restoring(sql, predicate).returning(SQLIdentifier("id")).all().count
+        }
+    }
+
+    /// `UPDATE … SET deleted_at = NULL, …, version + 1, updated_at WHERE predicate`.
+    private func restoring(_ sql: any SQLDatabase, _ predicate: any SQLExpression) -> SQLUpdateBuilder {
+        sql.update(R.table)
+            .set(SQLIdentifier("deleted_at"), to: SQLLiteral.null)
+            .set(SQLIdentifier("deleted_by"), to: SQLLiteral.null)
+            .set(SQLIdentifier("deletion_id"), to: SQLLiteral.null)
+            .set(SQLIdentifier("version"), to: SQLRaw("\"version\" + 1"))
+            .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
+            .where(predicate)
     }
 
     /// Brings a trashed row back. A live row is 409; a missing one 404.
@@ -250,15 +283,7 @@ public struct BaseRepository<R: Record>: Sendable {
     public func restoreAll(_ filter: Filter) async throws -> [R] {
         let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
         return try await executor.write { sql in
-            try await sql.update(R.table)
-                .set(SQLIdentifier("deleted_at"), to: SQLLiteral.null)
-                .set(SQLIdentifier("deleted_by"), to: SQLLiteral.null)
-                .set(SQLIdentifier("deletion_id"), to: SQLLiteral.null)
-                .set(SQLIdentifier("version"), to: SQLBinaryExpression(SQLIdentifier("version"), .add, SQLLiteral.numeric("1")))
-                .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
-                .where(predicate)
-                .returning(columnList).all()
-                .map { try R(row: $0) }
+            try await restoring(sql, predicate).returning(columnList).all().map { try R(row: $0) }
         }
     }
 

@@ -38,23 +38,31 @@ extension SQLExecutor {
 }
 
 extension BaseRepository where R == Project {
-    /// The latest change anywhere in a project's tree (see `ProjectTreeService.stamp`); nil
-    /// when the project does not exist or is in the trash.
+    /// Locks the project row until the transaction ends and counts one change to its tree
+    /// (`tree_version + 1`): every service that changes content under a project calls this
+    /// first. Rolled back with the transaction when the change fails.
+    public func lockForChange(id: UUID, includeDeleted: Bool = false) async throws -> Project {
+        var predicate = "\"id\" = "
+        if !includeDeleted { predicate = "\"deleted_at\" IS NULL AND " + predicate }
+        let key = id.uuidString.lowercased()
+        let row = try await executor.write { sql in
+            try await sql.raw(
+                "UPDATE projects SET tree_version = tree_version + 1 WHERE \(unsafeRaw: predicate)\(bind: key) RETURNING \(unsafeRaw: ColumnLists.quoted(Project.self))"
+            ).first()
+        }
+        guard let row else { throw AppError.notFound(.project, id: key) }
+        return try Project(row: row)
+    }
+
+    /// The project's tree revision, `"<version>.<tree_version>"` (nil when the project is
+    /// missing or trashed): changes with every change to the project or anything under it.
     public func treeStamp(_ id: UUID) async throws -> String? {
         let key = id.uuidString.lowercased()
         return try await executor.read { sql in
-            let row = try await sql.raw(
-                """
-                SELECT p.version AS version, p.updated_at AS project,
-                    (SELECT MAX(updated_at) FROM scenes WHERE project_id = \(bind: key)) AS scenes,
-                    (SELECT MAX(updated_at) FROM clips WHERE project_id = \(bind: key)) AS clips,
-                    (SELECT MAX(updated_at) FROM gallery_items WHERE project_id = \(bind: key)) AS gallery
-                FROM projects p WHERE p.id = \(bind: key) AND p.deleted_at IS NULL
-                """
-            ).first()
-            guard let row else { return nil }
-            let times = try ["project", "scenes", "clips", "gallery"].compactMap { try row.optional($0, as: String.self) }
-            return times.max()
+            guard let row = try await sql.raw(
+                "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
+            ).first() else { return nil }
+            return "\(try row.decode(column: "version", as: Int.self)).\(try row.decode(column: "tree_version", as: Int.self))"
         }
     }
 }

@@ -4,12 +4,13 @@ import StoryboardDatabase
 
 /// Checks shared by the content services, run inside their transactions.
 extension Transaction {
-    /// Locks the project row until the transaction ends. Every change to a project's content
-    /// takes this lock first, so orders, overlap checks and cascades never interleave on
-    /// PostgreSQL (SQLite's single writer serialises them anyway).
+    /// Locks the project row until the transaction ends and counts a change to its tree (the
+    /// tree's ETag). Every change to a project's content takes this lock first, so orders,
+    /// overlap checks and cascades never interleave on PostgreSQL (SQLite's single writer
+    /// serialises them anyway).
     @discardableResult
     func lockProject(_ id: UUID, includeDeleted: Bool = false) async throws -> Project {
-        try await projects.get(id: id, includeDeleted: includeDeleted, forUpdate: true)
+        try await projects.lockForChange(id: id, includeDeleted: includeDeleted)
     }
 
     /// Reads a row, locks its project, and reads the row again: what a check then sees cannot

@@ -40,27 +40,27 @@ public struct TrashService: Sendable {
             let scope = Filter.equals("project_id", DatabaseValue(id))
             try await tx.projects.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
             count = 1
-            count += try await tx.galleryItems.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clipVersions.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clips.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.scenes.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.characterImages.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.characters.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.styleTemplates.softDeleteAll(scope, deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.galleryItems.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clipVersions.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clips.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.scenes.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.characterImages.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.characters.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             rootName = project.name
             projectID = id
         case .scene:
             let scene = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             try tx.checkVersion(scene, expected: expectedVersion)
             // The scene and its alternates; then their clips (alternates included); then the clips' children.
-            count += try await tx.scenes.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.scenes.softDeleteAll(.equals("parent_scene_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clips.softDeleteAll(
+            count += try await tx.scenes.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.scenes.softDeleteCount(.equals("parent_scene_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clips.softDeleteCount(
                 Filter([.inSelect("scene_id", table: "scenes", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID))]),
                 deletedBy: deletedBy, deletionID: deletionID
-            ).count
-            count += try await tx.galleryItems.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clipVersions.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            )
+            count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             if scene.parentSceneID == nil {
                 try await tx.scenes.shiftOrders(in: scene.projectID, from: scene.order + 1, by: -1)
             }
@@ -69,10 +69,10 @@ public struct TrashService: Sendable {
         case .clip:
             let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
-            count += try await tx.clips.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clips.softDeleteAll(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.galleryItems.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.clipVersions.softDeleteAll(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.clips.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clips.softDeleteCount(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             if clip.parentClipID == nil {
                 try await tx.clips.shiftOrders(in: clip.sceneID, from: clip.order + 1, by: -1)
             }
@@ -81,14 +81,14 @@ public struct TrashService: Sendable {
         case .character:
             let character = try await tx.locked(tx.characters, id: id) { $0.projectID }
             try tx.checkVersion(character, expected: expectedVersion)
-            count += try await tx.characters.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
-            count += try await tx.characterImages.softDeleteAll(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.characters.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.characterImages.softDeleteCount(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             rootName = character.name
             projectID = character.projectID
         case .styleTemplate:
             let template = try await tx.locked(tx.styleTemplates, id: id) { $0.projectID }
             try tx.checkVersion(template, expected: expectedVersion)
-            count += try await tx.styleTemplates.softDeleteAll(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID).count
+            count += try await tx.styleTemplates.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             rootName = template.name
             projectID = template.projectID
         case .galleryItem:
@@ -167,18 +167,19 @@ public struct TrashService: Sendable {
         guard let deletionID else { return }
         let filter = Filter.equals("deletion_id", DatabaseValue(deletionID))
         // Parents before children, so nothing is ever live under a trashed row.
-        try await tx.projects.restoreAll(filter)
-        try await tx.styleTemplates.restoreAll(filter)
-        try await tx.characters.restoreAll(filter)
-        try await tx.characterImages.restoreAll(filter)
-        try await tx.scenes.restoreAll(filter)
-        try await tx.clips.restoreAll(filter)
-        try await tx.clipVersions.restoreAll(filter)
-        let items = try await tx.galleryItems.restoreAll(filter)
-        // An item that was the selection when trashed is selected again, unless something else is now.
-        for item in items {
+        try await tx.projects.restoreCount(filter)
+        try await tx.styleTemplates.restoreCount(filter)
+        try await tx.characters.restoreCount(filter)
+        try await tx.characterImages.restoreCount(filter)
+        try await tx.scenes.restoreCount(filter)
+        try await tx.clips.restoreCount(filter)
+        try await tx.clipVersions.restoreCount(filter)
+        try await tx.galleryItems.restoreCount(filter)
+        // Only a gallery item trashed on its own lost its place as the selection; it takes it
+        // back unless something else was selected meanwhile.
+        if kind == .galleryItem, let item = try await tx.galleryItems.find(id: id) {
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
-            _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(item.clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
+            _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(item.clipID)).and(.isNull(column)), Changes([column: DatabaseValue(id)]))
         }
         try await tx.deletions.remove(id: deletionID)
     }

@@ -1,0 +1,126 @@
+import Foundation
+import HTTPTypes
+import StoryboardAPI
+import StoryboardCore
+import StoryboardTestSupport
+import Testing
+
+/// Every documented route, called once the way a client would, must have answered with
+/// success at least once: read back from the server's own request metrics.
+@Suite("Route tour", .timeLimit(.minutes(2)))
+struct RouteTourTests {
+    @Test("every route in /openapi.json answers a valid request with 2xx or 3xx", arguments: TestEngine.available)
+    func tour(engine: TestEngine) async throws {
+        try await withTestServer(engine) { server in
+            let (project, scenes, clips) = try await server.makeProject(scenes: 2, clips: 2)
+            let scene = scenes[0], clip = clips[0][0]
+            func ok(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) async throws -> JSONValue? {
+                let reply = try await server.request(method, path, headers: headers, body: body)
+                #expect((200..<400).contains(reply.status), "\(method) \(path): \(reply.status) \(reply.body)")
+                return reply.json
+            }
+            func upload(_ method: HTTPRequest.Method, _ path: String, _ fixture: String) async throws -> JSONValue? {
+                let reply = try await server.upload(method, path, data: try MediaFixtures.data(fixture))
+                #expect((200..<400).contains(reply.status), "\(path): \(reply.status) \(reply.body)")
+                return reply.json
+            }
+
+            _ = try await ok(.get, "/api/health")
+            _ = try await ok(.get, "/openapi.json")
+            _ = try await ok(.get, "/api/projects?include=scenes")
+            _ = try await ok(.patch, "/api/projects/\(project)", #"{"description": "tour"}"#)
+            _ = try await ok(.get, "/api/projects/\(project)?include=scenes.clips")
+            _ = try await ok(.get, "/api/projects/\(project)/timeline")
+            _ = try await upload(.put, "/api/projects/\(project)/music", "tone.ogg")
+            _ = try await ok(.get, "/api/projects/\(project)/music", headers: ["Range": "bytes=0-3"])
+
+            _ = try await ok(.get, "/api/projects/\(project)/scenes")
+            _ = try await ok(.get, "/api/scenes/\(scene)")
+            _ = try await ok(.patch, "/api/scenes/\(scene)", #"{"name": "Opening", "order": 1}"#)
+            _ = try await ok(.post, "/api/projects/\(project)/scenes/reorder", #"{"scene_ids": ["\#(scene)", "\#(scenes[1])"]}"#)
+            let alternate = try #require(try await ok(.post, "/api/scenes/\(scene)/alternates", "{}")?["id"]?.stringValue)
+            _ = try await ok(.get, "/api/scenes/\(scene)/alternates")
+            _ = try await ok(.post, "/api/scenes/\(alternate)/promote")
+            _ = try await ok(.delete, "/api/scenes/\(scene)")
+            _ = try await ok(.post, "/api/scenes/\(scene)/restore")
+
+            _ = try await ok(.get, "/api/scenes/\(alternate)/clips")
+            _ = try await ok(.get, "/api/projects/\(project)/clips")
+            _ = try await ok(.get, "/api/clips/\(clip)")
+            _ = try await ok(.patch, "/api/clips/\(clip)", #"{"lyrics": "tour"}"#)
+            _ = try await ok(.put, "/api/clips/\(clip)/prompts", #"{"image_prompt": "tour"}"#)
+            _ = try await ok(.put, "/api/clips/\(clip)/timeline", #"{"timeline_position": 100}"#)
+            _ = try await ok(.post, "/api/scenes/\(scene)/clips/reorder", #"{"clip_ids": ["\#(clips[0][1])", "\#(clip)"]}"#)
+            _ = try await ok(.post, "/api/clips/\(clip)/move", #"{"scene_id": "\#(scenes[1])"}"#)
+            let clipAlternate = try #require(try await ok(.post, "/api/clips/\(clip)/alternates", "{}")?["id"]?.stringValue)
+            _ = try await ok(.get, "/api/clips/\(clip)/alternates")
+            _ = try await ok(.post, "/api/clips/\(clipAlternate)/promote")
+            _ = try await ok(.delete, "/api/clips/\(clip)")
+            _ = try await ok(.post, "/api/clips/\(clip)/restore")
+            let image = try #require(try await upload(.post, "/api/clips/\(clip)/gallery", "still.png")?["id"]?.stringValue)
+            _ = try await ok(.get, "/api/clips/\(clip)/gallery")
+            _ = try await ok(.post, "/api/clips/\(clip)/gallery/select", #"{"image_id": "\#(image)"}"#)
+            _ = try await ok(.get, "/api/media/\(image)")
+            _ = try await ok(.post, "/api/clips/\(clip)/versions", "{}")
+            _ = try await ok(.get, "/api/clips/\(clip)/versions")
+            _ = try await ok(.post, "/api/clips/\(clip)/versions/1/activate")
+            _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")
+
+            let character = try #require(try await server.create("/api/projects/\(project)/characters", #"{"name": "Mira"}"#)["id"]?.stringValue)
+            _ = try await ok(.get, "/api/projects/\(project)/characters")
+            _ = try await ok(.get, "/api/characters/\(character)")
+            _ = try await ok(.patch, "/api/characters/\(character)", #"{"trigger_words": ["mira"]}"#, headers: ["If-Match": "\"1\""])
+            _ = try await upload(.post, "/api/characters/\(character)/reference-images", "still.jpg")
+            _ = try await ok(.get, "/api/characters/\(character)/reference-images")
+            _ = try await ok(.post, "/api/characters/\(character)/apply", #"{"clip_id": "\#(clip)"}"#)
+            _ = try await ok(.delete, "/api/characters/\(character)")
+            _ = try await ok(.post, "/api/characters/\(character)/restore")
+
+            let template = try #require(try await server.create("/api/style-templates", #"{"name": "Noir", "prompt_template": "{prompt}, noir"}"#)["id"]?.stringValue)
+            _ = try await ok(.get, "/api/style-templates")
+            _ = try await ok(.get, "/api/style-templates/\(template)")
+            _ = try await ok(.patch, "/api/style-templates/\(template)", #"{"description": "dark"}"#)
+            _ = try await ok(.post, "/api/style-templates/\(template)/apply", #"{"clip_id": "\#(clip)"}"#)
+            _ = try await ok(.delete, "/api/style-templates/\(template)")
+            _ = try await ok(.post, "/api/style-templates/\(template)/restore")
+
+            _ = try await ok(.get, "/api/trash")
+            _ = try await ok(.post, "/api/trash/gallery_item/\(image)/restore")
+            _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")
+            _ = try await ok(.delete, "/api/trash/gallery_item/\(image)")
+            _ = try await ok(.post, "/api/trash/purge?older_than=30d")
+            _ = try await ok(.delete, "/api/projects/\(project)")
+            _ = try await ok(.post, "/api/projects/\(project)/restore")
+            _ = try await ok(.get, "/metrics")
+
+            let metrics = try await server.request(.get, "/metrics").body
+            var succeeded = Set<String>()
+            for line in metrics.split(separator: "\n") where line.hasPrefix("storyboard_http_requests_total{") {
+                let labels = Self.labels(String(line))
+                if let status = labels["status"].flatMap(Int.init), (200..<400).contains(status), let method = labels["method"], let route = labels["route"] {
+                    succeeded.insert("\(method) \(route)")
+                }
+            }
+            let document = try await server.json("/openapi.json")
+            var documented = Set<String>()
+            for (path, item) in document["paths"]?.objectValue ?? [:] {
+                for method in item.objectValue?.keys ?? [:].keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
+            }
+            #expect(documented.count > 60)
+            #expect(documented.subtracting(succeeded).isEmpty, "never answered with success: \(documented.subtracting(succeeded).sorted())")
+        }
+    }
+
+    static func labels(_ line: String) -> [String: String] {
+        guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") else { return [:] }
+        var result: [String: String] = [:]
+        // `name="value",name="value"`: values may hold `,` and `}` but never `",`.
+        for pair in line[line.index(after: open)..<close].components(separatedBy: "\",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { result[String(parts[0]).trimmingCharacters(in: CharacterSet(charactersIn: ","))] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return result
+    }
+}
