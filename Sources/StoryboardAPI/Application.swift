@@ -47,10 +47,7 @@ public func buildRouter(
 
     HealthController(database: database, timeout: min(configuration.connectTimeout, 5)).register(routes)
     OperationsController(registry: metrics.registry, openAPIDocument: documentBytes).register(routes)
-    let media = MediaStore(
-        root: "\(configuration.dataDirectory)/media", maxUploadBytes: configuration.maxUploadBytes, minimumFreeBytes: configuration.minimumFreeBytes,
-        logger: Logger(label: "storyboard.media")
-    )
+    let media = MediaStore(configuration: configuration)
     let trash = TrashService(database: database, media: media)
     let maxBody = configuration.maxBodyBytes
     let projects = ProjectService(database: database)
@@ -81,6 +78,15 @@ public func buildApplication(
     )
 }
 
+extension MediaStore {
+    convenience init(configuration: StoryboardConfiguration) {
+        self.init(
+            root: configuration.mediaDirectory, maxUploadBytes: configuration.maxUploadBytes, minimumFreeBytes: configuration.minimumFreeBytes,
+            orphanGraceSeconds: configuration.mediaOrphanGrace, logger: Logger(label: "storyboard.media")
+        )
+    }
+}
+
 /// Purges what has been in the trash longer than the retention, on a schedule.
 public struct TrashPurgeService: Service {
     let trash: TrashService
@@ -89,8 +95,7 @@ public struct TrashPurgeService: Service {
     let logger: Logger
 
     public init(configuration: StoryboardConfiguration, database: Database, logger: Logger) {
-        let media = MediaStore(root: "\(configuration.dataDirectory)/media", maxUploadBytes: configuration.maxUploadBytes, logger: logger)
-        self.trash = TrashService(database: database, media: media)
+        self.trash = TrashService(database: database, media: MediaStore(configuration: configuration), logger: logger)
         self.retention = configuration.trashRetentionDays * 86400
         self.interval = configuration.trashPurgeInterval
         self.logger = logger

@@ -49,6 +49,10 @@ enum DatabaseErrorTranslator {
             return duplicate(fields: sqliteColumns(message))
         case .constraint where message.contains("FOREIGN KEY constraint failed"):
             return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
+        case .constraintCheckFailed, .constraintNotNullFailed:
+            return invalidValue(logger: logger, detail: message)
+        case .constraint where message.contains("CHECK constraint failed") || message.contains("NOT NULL constraint failed"):
+            return invalidValue(logger: logger, detail: message)
         case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache:
             logger.warning("sqlite busy", metadata: ["error": "\(message)"] + requestMetadata)
             return AppError(.databaseUnavailable, "The database is busy; try again shortly", retryAfter: 1)
@@ -79,6 +83,8 @@ enum DatabaseErrorTranslator {
             return duplicate(fields: postgresKeyColumns(error.serverInfo?[.detail]))
         case "23503":
             return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
+        case "23514", "23502", "22021", "22001", "22003", "22P02":
+            return invalidValue(logger: logger, detail: "\(state) \(serverMessage)")
         case "40001", "40P01", "55P03":
             return AppError(.conflict, "The change collided with a concurrent one; try again")
         case "57014":
@@ -93,6 +99,13 @@ enum DatabaseErrorTranslator {
             logger.error("postgresql error", metadata: ["sqlstate": "\(state)", "message": "\(serverMessage)"] + requestMetadata)
             return AppError(.databaseError, "A database error occurred")
         }
+    }
+
+    /// A value the schema refuses (a CHECK, NOT NULL, bad encoding, out of range) that got
+    /// past validation: the client's input, so 400, with the detail only in the log.
+    private static func invalidValue(logger: Logger, detail: String) -> AppError {
+        logger.warning("a value was refused by the schema", metadata: ["detail": "\(detail)"] + requestMetadata)
+        return AppError(.validationError, "A value is outside what this field accepts")
     }
 
     /// A short, password-free account of a connection failure, for the start-up line.

@@ -63,12 +63,7 @@ public struct ProjectService: Sendable {
     /// Sets the project's song. The file is in the media store before the row points at it; the
     /// file it replaces stays until nothing (live or trashed) refers to it.
     public func setMusic(id: UUID, _ received: ReceivedMedia, store: MediaStore, expectedVersion: Int?) async throws -> Project {
-        do {
-            try store.commit(received)
-        } catch {
-            store.discard(received)
-            throw error
-        }
+        try await store.commit(received, database: database)
         return try await database.transaction { tx in
             let project = try await tx.lockProject(id)
             try tx.checkVersion(project, expected: expectedVersion)

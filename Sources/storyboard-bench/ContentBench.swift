@@ -98,6 +98,21 @@ struct ContentBench: AsyncParsableCommand {
                         http.append([engine.rawValue, name, "1/16", parsed.requestsPerSecond, parsed.p50, parsed.p99, parsed.errors, target])
                     }
 
+                    // Cold: each read right after a change, so the tree is read and written anew.
+                    var cold: [Double] = []
+                    for round in 0..<20 {
+                        _ = try await client.send(.patch, "/api/clips/\(dataset.bigClips[round])", json: #"{"name": "cold \#(round)"}"#)
+                        let started = clock.now
+                        guard try await client.send(.get, path).status == .ok else { throw ValidationError("tree read failed") }
+                        cold.append((clock.now - started).milliseconds * 1000)
+                    }
+                    let coldTiming = Timing(samples: cold)
+                    http.append([
+                        engine.rawValue, "GET tree right after a change (read + render + send, one client)", "1 client",
+                        format(coldTiming.perSecond, digits: 1), format(coldTiming.percentile(0.5) / 1000, digits: 1) + "ms",
+                        format(coldTiming.percentile(0.99) / 1000, digits: 1) + "ms", "0", "—",
+                    ])
+
                     // Cascade delete and restore of the 1,000-clip project, through the service.
                     let service = TrashService(database: database)
                     var deletes: [Double] = []

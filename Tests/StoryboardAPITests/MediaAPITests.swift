@@ -64,6 +64,16 @@ struct MediaAPITests {
             let outside = try await server.request(.get, path, headers: ["Range": "bytes=\(data.count + 10)-"])
             #expect(outside.status == 416)
             #expect(outside.header("Content-Range") == "bytes */\(data.count)")
+            #expect(outside.errorCode == "RANGE_NOT_SATISFIABLE")
+            #expect(outside.json?["error"]?["request_id"]?.stringValue != nil)
+            // An end past Int's range must not bring the server down.
+            let huge = try await server.request(.get, path, headers: ["Range": "bytes=0-9223372036854775807"])
+            #expect(huge.status == 206)
+            #expect(huge.data == data)
+            #expect(try await server.request(.get, path, headers: ["Range": "bytes=-9223372036854775807"]).data == data)
+            for bad in ["bytes=5-1", "bytes=a-b", "items=0-1", "bytes=0-1,3-4"] {
+                #expect(try await server.request(.get, path, headers: ["Range": bad]).status == 416, "\(bad)")
+            }
             let tag = try #require(head.header("ETag"))
             #expect(try await server.request(.get, path, headers: ["If-None-Match": tag]).status == 304)
         }
@@ -87,6 +97,8 @@ struct MediaAPITests {
                 #expect(reply.errorCode != nil, "\(path) answers the JSON envelope")
                 #expect(!reply.body.contains("root:"), "\(path)")
             }
+            let missingClip = try await server.upload(.post, "/api/clips/\(UUID())/gallery", data: try MediaFixtures.data("still.png"))
+            #expect(missingClip.errorCode == "CLIP_NOT_FOUND")
             let tmp = "\(server.configuration.dataDirectory)/media/tmp"
             #expect((try? FileManager.default.contentsOfDirectory(atPath: tmp))?.isEmpty ?? true, "refused uploads leave no temporary file")
         }

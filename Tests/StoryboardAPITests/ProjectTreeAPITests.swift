@@ -73,6 +73,11 @@ struct ProjectTreeAPITests {
             try await expectNewTag("prompt edit")
             #expect(try await server.upload(.post, "/api/clips/\(clips[1][1])/gallery", data: try MediaFixtures.data("still.png")).status == 201)
             try await expectNewTag("gallery upload")
+            let image = try await server.json("/api/clips/\(clips[1][1])/gallery")["generated_images"]?.arrayValue?.first?["id"]?.stringValue ?? ""
+            #expect(try await server.request(.delete, "/api/clips/\(clips[1][1])/gallery/\(image)").status == 204)
+            try await expectNewTag("gallery item trashed")
+            #expect(try await server.request(.post, "/api/trash/gallery_item/\(image)/restore").status == 204)
+            try await expectNewTag("gallery item restored")
             #expect(try await server.request(.delete, "/api/clips/\(clips[1][0])").status == 204)
             try await expectNewTag("clip delete")
             #expect(try await server.request(.delete, "/api/trash/clip/\(clips[1][0])").status == 204)

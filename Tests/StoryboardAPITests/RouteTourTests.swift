@@ -63,6 +63,7 @@ struct RouteTourTests {
             _ = try await ok(.get, "/api/media/\(image)")
             _ = try await ok(.post, "/api/clips/\(clip)/versions", "{}")
             _ = try await ok(.get, "/api/clips/\(clip)/versions")
+            _ = try await ok(.get, "/api/clips/\(clip)/versions/1")
             _ = try await ok(.post, "/api/clips/\(clip)/versions/1/activate")
             _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")
 

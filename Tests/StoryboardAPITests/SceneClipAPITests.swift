@@ -61,6 +61,9 @@ struct SceneClipAPITests {
                 (#"{"name": "ok", "length": 2, "colour": "red"}"#, "colour", "unknown field"),
                 (#"{"name": "ok", "length": 2, "character_id": "nope"}"#, "character_id", "not a UUID"),
                 (#"{"name": "ok", "length": 2, "image_prompt": "\#(String(repeating: "p", count: 5001))"}"#, "image_prompt", "prompt over 5000"),
+                (#"{"name": "\#(String(repeating: "👨‍👩‍👧", count: 50))", "length": 2}"#, "name", "50 emoji of 5 code points each"),
+                (#"{"name": "a\u0000b", "length": 2}"#, "name", "a NUL character"),
+                (#"{"name": "ok", "length": 2, "lyrics": "la\u0000"}"#, "lyrics", "a NUL in lyrics"),
             ]
             for (body, field, label) in cases {
                 let reply = try await server.request(.post, "/api/scenes/\(scene)/clips", body: body)

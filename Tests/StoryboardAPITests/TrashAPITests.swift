@@ -77,7 +77,7 @@ struct TrashAPITests {
 
     @Test("purge removes rows and files for good and leaves no orphans; live rows cannot be purged", arguments: TestEngine.available)
     func purge(engine: TestEngine) async throws {
-        try await withTestServer(engine) { server in
+        try await withTestServer(engine, configure: { $0.mediaOrphanGrace = 0 }) { server in
             let (project, _, clips) = try await server.makeProject(scenes: 2, clips: 2)
             let music = try MediaFixtures.data("tone.wav")
             #expect(try await server.upload(.put, "/api/projects/\(project)/music", data: music).status == 200)
@@ -90,6 +90,11 @@ struct TrashAPITests {
             }
             #expect(files().count == 3)
 
+            // Part of a larger delete: only the root of a delete can be purged.
+            #expect(try await server.request(.delete, "/api/scenes/\(clips.isEmpty ? "" : try await server.json("/api/clips/\(clips[1][0])")["scene_id"]?.stringValue ?? "")").status == 204)
+            let part = try await server.request(.delete, "/api/trash/clip/\(clips[1][0])")
+            #expect(part.status == 409)
+            #expect(part.json?["error"]?["details"]?["root_type"] == "scene")
             let live = try await server.request(.delete, "/api/trash/project/\(project)")
             #expect(live.status == 409, "a live project is never purged")
             #expect(try await server.request(.delete, "/api/projects/\(project)").status == 204)

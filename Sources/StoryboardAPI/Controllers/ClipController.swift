@@ -117,9 +117,10 @@ struct ClipController {
         // An image uploaded by hand (PNG, JPEG or WebP, decided from the bytes).
         routes.add(.post, "/api/clips/{id}/gallery", rawBody: true) { request, context in
             let clipID = try context.uuidParameter()
+            _ = try await service.get(id: clipID)
             let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
             do {
-                try media.commit(received)
+                try await media.commit(received, database: service.database)
                 let file = received.file
                 let item = try await service.addToGallery(
                     clipID: clipID, item: { clip in GalleryItem(projectID: clip.projectID, clipID: clipID, contentType: .image, mediaFileID: file.id) },
@@ -178,7 +179,19 @@ struct ClipController {
             let version = try await service.createVersion(of: id, generationParams: params)
             var writer = JSONWriter()
             writer.clipVersion(version)
-            return writer.response(status: .created, headers: [.location: "/api/clips/\(id.uuidString.lowercased())/versions"])
+            return writer.response(status: .created, headers: [.location: "/api/clips/\(id.uuidString.lowercased())/versions/\(version.number)"])
+        }
+        routes.add(.get, "/api/clips/{id}/versions/{n}") { _, context in
+            let id = try context.uuidParameter()
+            guard let text = context.parameters.get("n"), let number = Int(text), number >= 1 else {
+                throw AppError.invalidParameter("n", "must be a version number (1 or more)")
+            }
+            guard let version = try await service.versions(of: id).first(where: { $0.number == number }) else {
+                throw AppError(.resourceNotFound, "Clip \(id.uuidString.lowercased()) has no version \(number)", details: ["resource": "clip_version", "number": .number(Double(number))])
+            }
+            var writer = JSONWriter()
+            writer.clipVersion(version)
+            return writer.response()
         }
         routes.add(.post, "/api/clips/{id}/versions/{n}/activate") { request, context in
             let id = try context.uuidParameter()

@@ -23,18 +23,18 @@ struct MediaController {
         }
         routes.add(.get, "/api/projects/{id}/music") { request, context in
             let file = try await projects.music(of: try context.uuidParameter())
-            return try serve(file, request, immutable: false)
+            return try serve(file, request, requestID: context.requestID, immutable: false)
         }
         routes.add(.get, "/api/media/{id}") { request, context in
             let file = try await projects.mediaFile(itemID: try context.uuidParameter())
-            return try serve(file, request, immutable: true)
+            return try serve(file, request, requestID: context.requestID, immutable: true)
         }
     }
 
     /// Streams `file`, or the one byte range asked for (206), with headers that keep a browser
     /// from treating it as anything but the media type it is (the security middleware adds
     /// `nosniff` and a sandboxing CSP to every non-HTML response).
-    func serve(_ file: MediaFile, _ request: Request, immutable: Bool) throws -> Response {
+    func serve(_ file: MediaFile, _ request: Request, requestID: String, immutable: Bool) throws -> Response {
         guard let handle = media.open(file) else {
             throw AppError(.resourceNotFound, "The file of this item is missing from the media store", details: ["resource": "media"])
         }
@@ -55,10 +55,8 @@ struct MediaController {
         if let header = request.headers[.range] {
             guard let requested = Self.byteRange(header, size: size) else {
                 try? handle.close()
-                headers[.contentRange] = "bytes */\(size)"
-                headers[.contentType] = "application/json; charset=utf-8"
-                let body = #"{"error":{"code":"INVALID_PARAMETER","message":"The requested range is outside the file","details":{"parameter":"Range"}}}"#
-                return Response(status: .rangeNotSatisfiable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+                let error = AppError(.rangeNotSatisfiable, "The requested range is outside the file (\(size) bytes)", details: ["size": .number(Double(size))])
+                return error.response(requestID: requestID, extraHeaders: [.contentRange: "bytes */\(size)"])
             }
             range = requested
             status = .partialContent
@@ -100,11 +98,11 @@ struct MediaController {
         let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
         if first.isEmpty {
             guard let suffix = Int(last), suffix > 0 else { return nil }
-            return max(0, size - suffix)..<size
+            return (size - min(suffix, size))..<size
         }
         guard let start = Int(first), start >= 0, start < size else { return nil }
         if last.isEmpty { return start..<size }
         guard let end = Int(last), end >= start else { return nil }
-        return start..<min(end + 1, size)
+        return start..<(min(end, size - 1) + 1)
     }
 }

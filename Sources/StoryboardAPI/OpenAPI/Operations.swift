@@ -239,6 +239,11 @@ enum Operations {
             responseSchema: "ClipVersion", responseHeaders: location, errors: [404]
         ),
         OpenAPIOperation(
+            method: "GET", path: "/api/clips/{id}/versions/{n}", operationID: "getClipVersion", summary: "Read one version of a clip", tag: "Clips",
+            parameters: [["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1], "description": "The version number"]],
+            responseSchema: "ClipVersion", errors: [404]
+        ),
+        OpenAPIOperation(
             method: "POST", path: "/api/clips/{id}/versions/{n}/activate", operationID: "activateClipVersion",
             summary: "Make a version active: the clip takes back its prompts, selection and timing", tag: "Clips",
             parameters: [

@@ -79,6 +79,9 @@ public struct StoryboardConfiguration: Sendable, Equatable {
     public var trashRetentionDays: Double = 30
     /// Seconds between scheduled purges (STORYBOARD_TRASH_PURGE_INTERVAL); 0 turns them off.
     public var trashPurgeInterval: Double = 3600
+    /// A stored file nothing refers to is removed only once it is this old (seconds,
+    /// STORYBOARD_MEDIA_ORPHAN_GRACE): uploads still being attached are younger.
+    public var mediaOrphanGrace: Double = 600
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -141,7 +144,11 @@ public struct StoryboardConfiguration: Sendable, Equatable {
         minimumFreeBytes = (try reader.int("STORYBOARD_MIN_FREE_MB", in: 0...100_000_000) ?? 100) << 20
         trashRetentionDays = try reader.seconds("STORYBOARD_TRASH_RETENTION_DAYS", in: 0...36500) ?? 30
         trashPurgeInterval = try reader.seconds("STORYBOARD_TRASH_PURGE_INTERVAL", in: 0...604_800) ?? 3600
+        mediaOrphanGrace = try reader.seconds("STORYBOARD_MEDIA_ORPHAN_GRACE", in: 0...604_800) ?? 600
     }
+
+    /// The media store of this configuration.
+    public var mediaDirectory: String { "\(dataDirectory)/media" }
 
     /// The server is only reachable from this machine.
     public var isLoopbackBind: Bool { Self.isLoopback(host: host) }

@@ -22,6 +22,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case duplicateResource = "DUPLICATE_RESOURCE"
     case preconditionFailed = "PRECONDITION_FAILED"
     case fileTooLarge = "FILE_TOO_LARGE"
+    case rangeNotSatisfiable = "RANGE_NOT_SATISFIABLE"
     case unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     case invalidFileType = "INVALID_FILE_TYPE"
     case internalServerError = "INTERNAL_SERVER_ERROR"
@@ -45,6 +46,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
         case .conflict, .duplicateResource: 409
         case .preconditionFailed: 412
         case .fileTooLarge: 413
+        case .rangeNotSatisfiable: 416
         case .unsupportedMediaType: 415
         case .invalidFileType: 422
         case .internalServerError, .databaseError, .externalServiceError, .generationError: 500

@@ -33,8 +33,11 @@ public struct FieldErrors: Sendable {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty {
             add(field, "must not be empty")
-        } else if trimmed.count > Limits.name.upperBound {
+        } else if trimmed.unicodeScalars.count > Limits.name.upperBound {
+            // Code points, as the databases count them (an emoji may be several).
             add(field, "must be at most \(Limits.name.upperBound) characters")
+        } else if trimmed.unicodeScalars.contains("\u{0}") {
+            add(field, "must not contain NUL characters")
         }
         return trimmed
     }
@@ -63,7 +66,8 @@ public struct FieldErrors: Sendable {
 
     public mutating func text(_ value: String?, field: String, max: Int) -> String? {
         guard let value else { return nil }
-        if value.count > max { add(field, "must be at most \(max) characters") }
+        if value.unicodeScalars.count > max { add(field, "must be at most \(max) characters") }
+        if value.unicodeScalars.contains("\u{0}") { add(field, "must not contain NUL characters") }
         return value
     }
 }

@@ -26,6 +26,11 @@ enum Connectors {
                     "PRAGMA journal_mode = WAL",
                     "PRAGMA foreign_keys = ON",
                     "PRAGMA synchronous = NORMAL",
+                    // Pages of a big project stay in memory: the writer walks thousands of rows in
+                    // one cascade; readers map the file instead of copying pages per connection.
+                    "PRAGMA cache_size = -\(role == .writer ? 65536 : 8192)",
+                    "PRAGMA mmap_size = 268435456",
+                    "PRAGMA temp_store = MEMORY",
                 ] + (role == .reader ? ["PRAGMA query_only = ON"] : [])
                 for pragma in pragmas {
                     _ = try await connection.query(pragma, [])

@@ -232,9 +232,21 @@ public struct BaseRepository<R: Record>: Sendable {
     @discardableResult
     public func softDeleteCount(_ filter: Filter, deletedBy: String? = nil, deletionID: UUID) async throws -> Int {
         let predicate = try predicate(filter, includeDeleted: false)
+        let engine = executor.engine
         return try await executor.write { sql in
-            try await trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID).returning(SQLIdentifier("id")).all().count
+            let update = trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID)
+            return try await Self.changedRows(update, on: sql, engine: engine)
         }
+    }
+
+    /// Runs `update` and says how many rows it changed, without shipping them back: SQLite's
+    /// `changes()` on the same connection, PostgreSQL's `RETURNING` of the ids.
+    private static func changedRows(_ update: SQLUpdateBuilder, on sql: any SQLDatabase, engine: DatabaseEngine) async throws -> Int {
+        if engine == .sqlite {
+            try await update.run()
+            return try await sql.raw("SELECT changes() AS n").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+        return try await update.returning(SQLIdentifier("id")).all().count
     }
 
     /// `UPDATE … SET deleted_at, deleted_by, deletion_id, version + 1, updated_at WHERE predicate`.
@@ -253,8 +265,9 @@ public struct BaseRepository<R: Record>: Sendable {
     @discardableResult
     public func restoreCount(_ filter: Filter) async throws -> Int {
         let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
+        let engine = executor.engine
         return try await executor.write { sql in
-            try await restoring(sql, predicate).returning(SQLIdentifier("id")).all().count
+            try await Self.changedRows(restoring(sql, predicate), on: sql, engine: engine)
         }
     }
 

@@ -62,6 +62,17 @@ extension BaseRepository where R == Clip {
         return clips.filter { primaryScenes.contains($0.sceneID) }
     }
 
+    /// The projects (in id order, the order locks are taken in) with clips, live or trashed,
+    /// that name a style template.
+    public func projects(usingTemplate templateID: UUID) async throws -> [UUID] {
+        try await executor.read { sql in
+            try await sql.select().distinct().column("project_id").from(Clip.table)
+                .where("style_template_id", .equal, SQLBind(templateID.uuidString.lowercased()))
+                .orderBy("project_id").all()
+                .map { try $0.uuid("project_id") }
+        }
+    }
+
     /// Clears a selection that points at `mediaID`, so a trashed item is never "selected".
     public func clearSelection(of mediaID: UUID, kind: MediaKind, clipID: UUID) async throws {
         let column = kind == .image ? "selected_image_id" : "selected_video_id"

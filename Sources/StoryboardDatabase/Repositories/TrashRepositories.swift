@@ -97,7 +97,7 @@ public struct MediaFileRepository: Sendable {
     public func register(_ file: MediaFile) async throws {
         try await executor.write { sql in
             try await sql.insert(into: "media_files").columns(["id", "content_type", "file_extension", "size_bytes", "created_at"])
-                .values([.text(file.id), .text(file.contentType), .text(file.fileExtension), .integer(file.sizeBytes), DatabaseValue(file.createdAt)].map(\.expression))
+                .values([.text(file.id), .text(file.contentType), .text(file.fileExtension), .integer(file.sizeBytes), DatabaseValue(Timestamp.now())].map(\.expression))
                 .onConflict(with: ["id"]) { $0.set(excludedValueOf: "created_at") }
                 .run()
         }

@@ -110,7 +110,7 @@ public struct CharacterService: Sendable {
 
     public func addImage(characterID: UUID, _ received: ReceivedMedia) async throws -> CharacterImage {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
-        try media.commit(received)
+        try await media.commit(received, database: database)
         return try await database.transaction { tx in
             let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
             try await tx.mediaFiles.register(received.file)

@@ -67,7 +67,7 @@ public struct Gallery: Sendable {
 
 /// Clips: shots on the song's timeline, in scene order, with prompts, gallery, versions and alternates.
 public struct ClipService: Sendable {
-    let database: Database
+    public let database: Database
 
     public init(database: Database) { self.database = database }
 
@@ -272,7 +272,7 @@ public struct ClipService: Sendable {
                 id: id,
                 Changes([
                     "parent_clip_id": .null, "is_alternate": .bool(false), "alternate_number": .null, "order": .integer(primary.order),
-                    "scene_id": DatabaseValue(primary.sceneID),
+                    "scene_id": DatabaseValue(primary.sceneID), "timeline_position": .real(primary.timelinePosition),
                 ])
             )
             try await tx.clips.updateAll(

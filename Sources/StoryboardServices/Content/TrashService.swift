@@ -11,10 +11,12 @@ import StoryboardDatabase
 public struct TrashService: Sendable {
     let database: Database
     let media: MediaStore?
+    let logger: Logger
 
-    public init(database: Database, media: MediaStore? = nil) {
+    public init(database: Database, media: MediaStore? = nil, logger: Logger = Logger(label: "storyboard.trash")) {
         self.database = database
         self.media = media
+        self.logger = logger
     }
 
     // MARK: - Delete
@@ -81,14 +83,16 @@ public struct TrashService: Sendable {
         case .character:
             let character = try await tx.locked(tx.characters, id: id) { $0.projectID }
             try tx.checkVersion(character, expected: expectedVersion)
-            count += try await tx.characters.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            // PATCH of a character or template does not take the project lock: the version is
+            // checked again in the statement itself.
+            count += try await root(tx.characters, character, expectedVersion, deletedBy, deletionID)
             count += try await tx.characterImages.softDeleteCount(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             rootName = character.name
             projectID = character.projectID
         case .styleTemplate:
             let template = try await tx.locked(tx.styleTemplates, id: id) { $0.projectID }
             try tx.checkVersion(template, expected: expectedVersion)
-            count += try await tx.styleTemplates.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await root(tx.styleTemplates, template, expectedVersion, deletedBy, deletionID)
             rootName = template.name
             projectID = template.projectID
         case .galleryItem:
@@ -111,6 +115,19 @@ public struct TrashService: Sendable {
         )
         try await tx.deletions.create(deletion)
         return deletion
+    }
+
+    /// Trashes the root row, still at `expected` version when one is given (412 otherwise).
+    private static func root<R: Record>(
+        _ repository: BaseRepository<R>, _ record: R, _ expected: Int?, _ deletedBy: String?, _ deletionID: UUID
+    ) async throws -> Int {
+        var filter = Filter.equals("id", DatabaseValue(record.meta.id))
+        if let expected { filter = filter.and(.equals("version", .integer(expected))) }
+        let count = try await repository.softDeleteCount(filter, deletedBy: deletedBy, deletionID: deletionID)
+        if count == 0 {
+            throw AppError(.preconditionFailed, "\(R.resource.displayName) \(record.meta.id.lowercasedString) was changed by someone else")
+        }
+        return count
     }
 
     // MARK: - Restore
@@ -148,19 +165,19 @@ public struct TrashService: Sendable {
                 try await makeRoom(tx.clips, for: clip, scope: clip.sceneID)
             }
         case .character:
-            let character = try await tx.characters.get(id: id, includeDeleted: true)
+            let character = try await tx.locked(tx.characters, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.projects, character.projectID, parent: "project")
             deletionID = try notInTrashIfLive(character)
         case .styleTemplate:
-            let template = try await tx.styleTemplates.get(id: id, includeDeleted: true)
+            let template = try await tx.locked(tx.styleTemplates, id: id, includeDeleted: true) { $0.projectID }
             if let project = template.projectID { try await requireLive(tx.projects, project, parent: "project") }
             deletionID = try notInTrashIfLive(template)
         case .galleryItem:
-            let item = try await tx.galleryItems.get(id: id, includeDeleted: true)
+            let item = try await tx.locked(tx.galleryItems, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.clips, item.clipID, parent: "clip")
             deletionID = try notInTrashIfLive(item)
         case .characterImage:
-            let image = try await tx.characterImages.get(id: id, includeDeleted: true)
+            let image = try await tx.locked(tx.characterImages, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.characters, image.characterID, parent: "character")
             deletionID = try notInTrashIfLive(image)
         }
@@ -247,16 +264,29 @@ public struct TrashService: Sendable {
         while true {
             let batch = try await database.deletions.olderThan(cutoff, limit: 100)
             if batch.isEmpty { break }
+            var failed = 0
             for deletion in batch {
-                try await database.transaction { tx in
-                    // A root restored or purged meanwhile (with its parent) leaves only the index row.
-                    if try await Self.isTrashed(deletion.rootType, id: deletion.rootID, in: tx) {
-                        try await Self.purge(deletion.rootType, id: deletion.rootID, in: tx)
+                do {
+                    try await database.transaction { tx in
+                        // A root restored or purged meanwhile (with its parent) leaves only the index row.
+                        if try await Self.isTrashed(deletion.rootType, id: deletion.rootID, in: tx) {
+                            try await Self.purge(deletion.rootType, id: deletion.rootID, in: tx)
+                        }
+                        try await tx.deletions.remove(id: deletion.id)
                     }
-                    try await tx.deletions.remove(id: deletion.id)
+                    purged += 1
+                } catch let error as AppError where error.code == .databaseUnavailable {
+                    throw error
+                } catch {
+                    // One delete that cannot be purged must not hold back every later one.
+                    failed += 1
+                    logger.warning(
+                        "purge of a trashed item failed; it stays in the trash",
+                        metadata: ["type": "\(deletion.rootType.rawValue)", "id": "\(deletion.rootID.lowercasedString)", "error": "\(error)"]
+                    )
                 }
-                purged += 1
             }
+            if failed == batch.count { break }
         }
         await collectMedia()
         return purged
@@ -280,6 +310,13 @@ public struct TrashService: Sendable {
             let record = try await repository.get(id: id, includeDeleted: true)
             guard record.meta.isDeleted else {
                 throw AppError(.conflict, "\(R.resource.displayName) \(id.lowercasedString) is not in the trash; delete it first")
+            }
+            // Part of a larger delete: purging it alone would leave a hole in what that delete restores.
+            if let deletionID = record.meta.deletionID, let root = try await tx.deletions.find(id: deletionID), root.rootID != id {
+                throw AppError(
+                    .conflict, "\(R.resource.displayName) \(id.lowercasedString) went to the trash with \(root.rootType.rawValue) \(root.rootID.lowercasedString); purge or restore that",
+                    details: ["root_type": .string(root.rootType.rawValue), "root_id": .string(root.rootID.lowercasedString)]
+                )
             }
             return record
         }
@@ -317,6 +354,10 @@ public struct TrashService: Sendable {
             try await tx.characters.purgeAll(.equals("id", key))
         case .styleTemplate:
             owner = try await trashed(tx.styleTemplates).projectID
+            // Clips of any project may name a global template: each of their trees changes.
+            for project in try await tx.clips.projects(usingTemplate: id) where project != owner {
+                _ = try await tx.lockProject(project, includeDeleted: true)
+            }
             try await tx.clips.updateAll(.equals("style_template_id", key), Changes(["style_template_id": .null]), includeDeleted: true)
             try await tx.styleTemplates.purgeAll(.equals("id", key))
         case .galleryItem:
@@ -357,8 +398,10 @@ public struct TrashService: Sendable {
         }
     }
 
+    /// Nothing may stay selected that no longer exists: clips (trashed ones too) and versions.
     private static func clearVersionSelections(of itemID: UUID, in tx: Transaction) async throws {
         for column in ["selected_image_id", "selected_video_id"] {
+            try await tx.clips.updateAll(.equals(column, DatabaseValue(itemID)), Changes([column: .null]), includeDeleted: true)
             try await tx.clipVersions.updateAll(.equals(column, DatabaseValue(itemID)), Changes([column: .null]), includeDeleted: true)
         }
     }
@@ -366,6 +409,6 @@ public struct TrashService: Sendable {
     /// Deletes the media files no row refers to any more (after the purge has committed).
     func collectMedia() async {
         guard let media else { return }
-        await media.collectGarbage(database: database)
+        await media.collectGarbage(database: database, graceSeconds: media.orphanGraceSeconds)
     }
 }

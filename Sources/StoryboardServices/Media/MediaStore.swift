@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import StoryboardCore
 import StoryboardDatabase
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,12 +34,13 @@ public final class MediaStore: Sendable {
     public let maxUploadBytes: Int
     /// Space an upload must leave free on the disk (STORYBOARD_MIN_FREE_MB).
     public let minimumFreeBytes: Int
+    /// Files nothing refers to are removed only once their row is this old (seconds).
+    public let orphanGraceSeconds: Double
     let logger: Logger
-    /// Serialises removing a file against registering the same bytes again in this process.
-    private let fileLock = Mutex<Void>(())
 
-    public init(root: String, maxUploadBytes: Int, minimumFreeBytes: Int = 0, logger: Logger) {
+    public init(root: String, maxUploadBytes: Int, minimumFreeBytes: Int = 0, orphanGraceSeconds: Double = 600, logger: Logger) {
         self.root = root
+        self.orphanGraceSeconds = orphanGraceSeconds
         self.maxUploadBytes = maxUploadBytes
         self.minimumFreeBytes = minimumFreeBytes
         self.logger = logger
@@ -110,21 +110,26 @@ public final class MediaStore: Sendable {
         }
     }
 
-    /// Moves a received file to its content address (a no-op when the same bytes are there).
-    /// Call it before the transaction that points rows at it commits; if that transaction
-    /// fails, the file is an orphan the next clean-up removes.
-    public func commit(_ media: ReceivedMedia) throws {
+    /// Moves a received file to its content address. Its `media_files` row is written (and
+    /// committed) first, so a file in the store always has a row the clean-up can find: if the
+    /// transaction that should point at it then fails, the file is an orphan removed after the
+    /// grace period, never one that stays forever.
+    public func commit(_ media: ReceivedMedia, database: Database) async throws {
+        do {
+            try await database.mediaFiles.register(media.file)
+        } catch {
+            discard(media)
+            throw error
+        }
         let destination = path(of: media.file)
-        try fileLock.withLock { _ in
-            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            if FileManager.default.fileExists(atPath: destination) {
-                try? FileManager.default.removeItem(atPath: media.temporaryPath)
-            } else if rename(media.temporaryPath, destination) != 0 {
-                let code = errno
-                try? FileManager.default.removeItem(atPath: media.temporaryPath)
-                if code == ENOSPC { throw Self.diskFull() }
-                throw AppError(.internalServerError, "The media store cannot move a file into place")
-            }
+        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // Always the rename (atomic, same bytes if the file is there already): a clean-up that
+        // moved the old copy aside an instant ago cannot take this one with it.
+        if rename(media.temporaryPath, destination) != 0 {
+            let code = errno
+            discard(media)
+            if code == ENOSPC { throw Self.diskFull() }
+            throw AppError(.internalServerError, "The media store cannot move a file into place")
         }
     }
 
@@ -133,18 +138,26 @@ public final class MediaStore: Sendable {
         try? FileManager.default.removeItem(atPath: media.temporaryPath)
     }
 
-    /// Removes the files no row refers to. Runs after purges; failures are logged, never thrown
-    /// (a file left behind is retried next time).
-    public func collectGarbage(database: Database, graceSeconds: Double = 0) async {
+    /// Removes the files no row refers to and that were registered at least `graceSeconds`
+    /// ago (uploads whose transaction is still running are younger). Runs after purges;
+    /// failures are logged, never thrown (a file left behind is retried next time).
+    ///
+    /// A file is first renamed aside, then its row is looked for again: an upload of the same
+    /// bytes registers its row before its own rename, so either the row is seen (the file is
+    /// put back) or the upload's rename lands after ours (its copy is the one in place).
+    public func collectGarbage(database: Database, graceSeconds: Double) async {
         do {
             let cutoff = Timestamp(Date().addingTimeInterval(-graceSeconds))
             let unreferenced = try await database.transaction { tx in try await tx.mediaFiles.removeUnreferenced(registeredBefore: cutoff) }
             for file in unreferenced {
-                // The same bytes may have been uploaded again since: keep the file then.
-                if try await database.mediaFiles.exists(id: file.id) { continue }
-                fileLock.withLock { _ in
-                    try? FileManager.default.removeItem(atPath: path(of: file))
+                let destination = path(of: file)
+                let aside = "\(root)/tmp/\(UUID().uuidString.lowercased()).removed"
+                try? FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
+                guard rename(destination, aside) == 0 else { continue }
+                if try await database.mediaFiles.exists(id: file.id), !FileManager.default.fileExists(atPath: destination) {
+                    _ = rename(aside, destination)
                 }
+                try? FileManager.default.removeItem(atPath: aside)
             }
             if !unreferenced.isEmpty { logger.info("media files removed", metadata: ["count": "\(unreferenced.count)"]) }
         } catch {
