@@ -28,6 +28,7 @@ struct ContentBench: AsyncParsableCommand {
     @Option(help: "Seconds per wrk run and for the PATCH run.") var duration = 10
     @Option(help: "Seconds of the mixed read/write load.") var mixedDuration = 60
     @Option(help: "Concurrent clients for PATCH and the mixed load.") var clients = 32
+    @Option(help: "Use this PostgreSQL instead of a throwaway cluster.") var postgresURL: String?
 
     func run() async throws {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
@@ -38,7 +39,7 @@ struct ContentBench: AsyncParsableCommand {
         var trash: [[String]] = []
         var load: [[String]] = []
         for engine in engine.engines {
-            let (configuration, cleanup) = try await RepositoryBench().prepare(engine)
+            let (configuration, cleanup) = try await prepareBenchDatabase(engine, postgresURL: postgresURL)
             var serverConfiguration = configuration
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-bench-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

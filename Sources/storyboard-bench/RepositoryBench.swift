@@ -24,7 +24,7 @@ struct RepositoryBench: AsyncParsableCommand {
     func run() async throws {
         var results: [[String]] = []
         for engine in engine.engines {
-            let (configuration, cleanup) = try await prepare(engine)
+            let (configuration, cleanup) = try await prepareBenchDatabase(engine, postgresURL: postgresURL)
             let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
             let database = try await Database.connect(configuration: configuration, logger: logger, metrics: NOOPMetricsHandler.instance)
             try await Migrator(database: database, logger: logger).up()
@@ -84,27 +84,6 @@ struct RepositoryBench: AsyncParsableCommand {
             results
         )
         print("\npeak memory: \(format(peakMemoryMiB())) MiB")
-    }
-
-    func prepare(_ engine: BenchEngine) async throws -> (StoryboardConfiguration, () async throws -> Void) {
-        var configuration = StoryboardConfiguration()
-        configuration.connectRetries = 0
-        switch engine {
-        case .postgresql:
-            if let postgresURL {
-                configuration.database = try PostgresCluster.location(postgresURL)
-                return (configuration, {})
-            }
-            let cluster = try await PostgresCluster.start()
-            let name = try await cluster.createDatabase(migrated: false)
-            configuration.database = try PostgresCluster.location(await cluster.url(database: name))
-            return (configuration, { try await cluster.stop() })
-        default:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-bench-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            configuration.database = .sqlite(path: "\(directory)/bench.sqlite")
-            return (configuration, { try FileManager.default.removeItem(atPath: directory) })
-        }
     }
 
     /// Fills the table with multi-row inserts (setup, not measured).
@@ -263,5 +242,28 @@ enum RawDriver {
             ),
             name: name, description: description, musicFilePath: path, musicDuration: duration, musicMediaID: media
         )
+    }
+}
+
+/// A configuration for `engine`: a throwaway PostgreSQL cluster (or `postgresURL`), or a
+/// SQLite file in a temporary folder; and how to clean it up.
+func prepareBenchDatabase(_ engine: BenchEngine, postgresURL: String?) async throws -> (StoryboardConfiguration, () async throws -> Void) {
+    var configuration = StoryboardConfiguration()
+    configuration.connectRetries = 0
+    switch engine {
+    case .postgresql:
+        if let postgresURL {
+            configuration.database = try PostgresCluster.location(postgresURL)
+            return (configuration, {})
+        }
+        let cluster = try await PostgresCluster.start()
+        let name = try await cluster.createDatabase(migrated: false)
+        configuration.database = try PostgresCluster.location(await cluster.url(database: name))
+        return (configuration, { try await cluster.stop() })
+    default:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        configuration.database = .sqlite(path: "\(directory)/bench.sqlite")
+        return (configuration, { try FileManager.default.removeItem(atPath: directory) })
     }
 }
