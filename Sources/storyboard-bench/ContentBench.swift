@@ -29,6 +29,7 @@ struct ContentBench: AsyncParsableCommand {
     @Option(help: "Seconds of the mixed read/write load.") var mixedDuration = 60
     @Option(help: "Concurrent clients for PATCH and the mixed load.") var clients = 32
     @Option(help: "Use this PostgreSQL instead of a throwaway cluster.") var postgresURL: String?
+    @Option(help: "Server connection pool size (DB_POOL_SIZE).") var poolSize = 10
 
     func run() async throws {
         guard let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
@@ -46,7 +47,7 @@ struct ContentBench: AsyncParsableCommand {
             serverConfiguration.dataDirectory = directory
             serverConfiguration.host = "127.0.0.1"
             serverConfiguration.port = 0
-            serverConfiguration.poolSize = 16
+            serverConfiguration.poolSize = poolSize
             serverConfiguration.trashPurgeInterval = 0
             let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
             let metrics = AppMetrics()
