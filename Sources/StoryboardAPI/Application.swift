@@ -58,6 +58,7 @@ public func buildRouter(
     CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
     StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     TrashController(trash: trash).register(routes)
+    ServerController(service: ServerService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     return router
 }
 

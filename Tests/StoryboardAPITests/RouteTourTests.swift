@@ -85,6 +85,13 @@ struct RouteTourTests {
             _ = try await ok(.delete, "/api/style-templates/\(template)")
             _ = try await ok(.post, "/api/style-templates/\(template)/restore")
 
+            let gpu = try #require(try await server.create("/api/servers", #"{"name": "Box", "url": "http://gpu.local:8188", "server_type": "comfyui"}"#)["id"]?.stringValue)
+            _ = try await ok(.get, "/api/servers")
+            _ = try await ok(.get, "/api/servers/\(gpu)")
+            _ = try await ok(.patch, "/api/servers/\(gpu)", #"{"max_concurrent": 2}"#)
+            _ = try await ok(.delete, "/api/servers/\(gpu)")
+            _ = try await ok(.post, "/api/servers/\(gpu)/restore")
+
             _ = try await ok(.get, "/api/trash")
             _ = try await ok(.post, "/api/trash/gallery_item/\(image)/restore")
             _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")

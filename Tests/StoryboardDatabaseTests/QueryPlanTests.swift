@@ -35,6 +35,8 @@ struct QueryPlanTests {
             _ = try await explain.clipVersions.all(.equals("clip_id", DatabaseValue(clip)), orderBy: "number")
             _ = try await explain.deletions.list(type: nil, limit: 50, cursor: nil)
             _ = try await explain.deletions.list(type: .clip, limit: 50, cursor: ("2026-01-01T00:00:00.000000Z", UUID().uuidString))
+            _ = try await explain.servers.findMany(.equals("is_active", .bool(true)), sort: Sort("created_at", descending: false))
+            _ = try await explain.servers.findOne(.equals("url", .text("http://gpu.local:8188")))
             // The tree and the timeline: one statement per table, by project.
             _ = try await explain.scenes.all(projects, orderBy: "order")
             _ = try await explain.clips.all(projects, orderBy: "order")
@@ -54,8 +56,10 @@ struct QueryPlanTests {
             try await explain.clips.applyOrder(in: scene, ids: [UUID(), UUID()])
 
             let plans = explain.plans
-            #expect(plans.count == 29, "every call was explained (\(plans.count))")
-            let content: Set<String> = ["projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions"]
+            #expect(plans.count == 31, "every call was explained (\(plans.count))")
+            let content: Set<String> = [
+                "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
+            ]
             for plan in plans {
                 let scans = plan.fullScans.filter { content.contains($0) || content.contains(String($0.split(separator: ".").last ?? "")) }
                 #expect(scans.isEmpty, "full scan of \(scans) in:\n\(plan)")

@@ -4,7 +4,7 @@ import StoryboardCore
 /// router disagree, in either direction.
 enum Operations {
     static var all: [OpenAPIOperation] {
-        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media
+        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers
     }
 
     // MARK: - Shared pieces
@@ -465,6 +465,39 @@ enum Operations {
             summary: "Stream a gallery item's or reference image's file, with Range support", tag: "Media",
             parameters: [range, fileIfNoneMatch], successDescription: "The whole file (cached for good: it never changes)",
             responseContentTypes: mediaTypes, responseHeaders: fileHeaders, otherResponses: fileResponses(mediaTypes), errors: [404]
+        ),
+    ]
+
+    static let servers: [OpenAPIOperation] = [
+        OpenAPIOperation(
+            method: "GET", path: "/api/servers", operationID: "listServers", summary: "List generation servers, oldest first", tag: "Generation servers",
+            parameters: [query("active", ["type": "boolean", "default": false], "Only servers with is_active")]
+                + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
+            responseSchema: "ServerList", errors: [400]
+        ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/servers", operationID: "createServer", summary: "Register a ComfyUI server or a RunPod endpoint",
+            tag: "Generation servers", requestSchema: "ServerCreate", successStatus: 201, successDescription: "Created", responseSchema: "Server",
+            responseHeaders: created, errors: [409]
+        ),
+        OpenAPIOperation(
+            method: "GET", path: "/api/servers/{id}", operationID: "getServer", summary: "Read a generation server (never its API key)",
+            tag: "Generation servers", parameters: [OpenAPIDocument.includeDeleted], responseSchema: "Server",
+            responseHeaders: OpenAPIDocument.etagHeader, errors: [404]
+        ),
+        OpenAPIOperation(
+            method: "PATCH", path: "/api/servers/{id}", operationID: "updateServer", summary: "Change a generation server",
+            tag: "Generation servers", parameters: [OpenAPIDocument.ifMatch], requestSchema: "ServerPatch", responseSchema: "Server",
+            responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409, 412]
+        ),
+        OpenAPIOperation(
+            method: "DELETE", path: "/api/servers/{id}", operationID: "deleteServer", summary: "Move a generation server to the trash",
+            tag: "Generation servers", parameters: [OpenAPIDocument.ifMatch], successStatus: 204, successDescription: "In the trash",
+            errors: [404, 412]
+        ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/servers/{id}/restore", operationID: "restoreServer", summary: "Bring a generation server back from the trash",
+            tag: "Generation servers", responseSchema: "Server", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
         ),
     ]
 }

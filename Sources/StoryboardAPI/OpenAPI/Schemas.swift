@@ -46,6 +46,10 @@ enum Schemas {
             "TrashEntry": trashEntry,
             "TrashList": list(of: "TrashEntry"),
             "TrashPurgeResult": trashPurgeResult,
+            "Server": server,
+            "ServerCreate": serverCreate,
+            "ServerPatch": serverPatch,
+            "ServerList": list(of: "Server"),
         ]
     }
 
@@ -513,5 +517,49 @@ enum Schemas {
                 "next_cursor": ["type": ["string", "null"]],
             ],
         ]
+    }
+
+    // MARK: - Generation servers
+
+    static let serverURL: JSONValue = [
+        "type": "string", "format": "uri", "maxLength": 2000,
+        "description": "http or https with a host; no credentials, query or fragment. Stored lower-cased, without a trailing slash; unique among live servers",
+    ]
+    static let serverType: JSONValue = ["type": "string", "enum": .array(ServerType.allCases.map { .string($0.rawValue) })]
+    static let endpointID: JSONValue = [
+        "type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,200}$", "description": "RunPod endpoint id; required for runpod",
+    ]
+    static let apiKey: JSONValue = [
+        "type": ["string", "null"], "minLength": 1, "maxLength": 500, "writeOnly": true,
+        "description": "Write-only: stored and used to call the server, never returned (see has_api_key). Required for runpod",
+    ]
+    static let maxConcurrent: JSONValue = ["type": "integer", "minimum": 1, "maximum": 64, "default": 1, "description": "Jobs at once on this server"]
+
+    static var server: JSONValue {
+        resource([
+            "name": name, "url": serverURL, "server_type": serverType, "endpoint_id": endpointID,
+            "has_api_key": ["type": "boolean", "description": "Whether an API key is stored (the key itself is never sent)"],
+            "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent,
+        ])
+    }
+
+    static var serverCreate: JSONValue {
+        body(
+            required: ["name", "url", "server_type"],
+            [
+                "name": name, "url": serverURL, "server_type": serverType, "api_key": apiKey, "endpoint_id": endpointID,
+                "is_active": ["type": "boolean", "default": true], "max_concurrent": maxConcurrent,
+            ]
+        )
+    }
+
+    static var serverPatch: JSONValue {
+        body(
+            [
+                "name": name, "url": serverURL, "server_type": serverType, "api_key": apiKey, "endpoint_id": endpointID,
+                "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent,
+            ],
+            description: "Only the fields given change; null clears api_key or endpoint_id"
+        )
     }
 }

@@ -50,6 +50,8 @@ struct JSONBody {
 
     func has(_ name: String) -> Bool { object[name] != nil }
 
+    mutating func addError(_ field: String, _ reason: String) { errors.add(field, reason) }
+
     /// A string field; nil when absent (or explicitly null when `nullable`).
     mutating func string(_ name: String, required: Bool = false, nullable: Bool = false) -> String? {
         switch object[name] {

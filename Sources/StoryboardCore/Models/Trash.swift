@@ -6,6 +6,7 @@ public enum TrashKind: String, Sendable, CaseIterable {
     case styleTemplate = "style_template"
     case galleryItem = "gallery_item"
     case characterImage = "character_image"
+    case server
 }
 
 /// One delete: its root and when it happened. Every row it took carries the same `deletion_id`.

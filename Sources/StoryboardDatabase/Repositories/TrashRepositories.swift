@@ -67,7 +67,7 @@ public struct DeletionRepository: Sendable {
 
     /// Drops the index rows of deletes none of whose rows remain (purged, or restored with a parent).
     public func removeEmpty() async throws {
-        let tables = ["projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images"]
+        let tables = ["projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images", "comfyui_servers"]
         let conditions = tables.map { "NOT EXISTS (SELECT 1 FROM \($0) WHERE \($0).deletion_id = deletions.id)" }.joined(separator: " AND ")
         try await executor.write { sql in
             try await sql.raw("DELETE FROM deletions WHERE \(unsafeRaw: conditions)").run()

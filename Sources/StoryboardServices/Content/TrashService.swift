@@ -103,6 +103,12 @@ public struct TrashService: Sendable {
             count = 1
             rootName = "\(item.contentType.rawValue) of clip \(item.clipID.lowercasedString)"
             projectID = item.projectID
+        case .server:
+            let server = try await tx.servers.get(id: id)
+            try tx.checkVersion(server, expected: expectedVersion)
+            count += try await root(tx.servers, server, expectedVersion, deletedBy, deletionID)
+            rootName = server.name
+            projectID = nil
         case .characterImage:
             let image = try await tx.locked(tx.characterImages, id: id) { $0.projectID }
             try await tx.characterImages.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
@@ -180,6 +186,8 @@ public struct TrashService: Sendable {
             let image = try await tx.locked(tx.characterImages, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.characters, image.characterID, parent: "character")
             deletionID = try notInTrashIfLive(image)
+        case .server:
+            deletionID = try notInTrashIfLive(try await tx.servers.get(id: id, includeDeleted: true))
         }
         guard let deletionID else { return }
         let filter = Filter.equals("deletion_id", DatabaseValue(deletionID))
@@ -192,6 +200,7 @@ public struct TrashService: Sendable {
         try await tx.clips.restoreCount(filter)
         try await tx.clipVersions.restoreCount(filter)
         try await tx.galleryItems.restoreCount(filter)
+        try await tx.servers.restoreCount(filter)
         // Only a gallery item trashed on its own lost its place as the selection; it takes it
         // back unless something else was selected meanwhile.
         if kind == .galleryItem, let item = try await tx.galleryItems.find(id: id) {
@@ -301,6 +310,7 @@ public struct TrashService: Sendable {
         case .styleTemplate: try await tx.styleTemplates.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         case .galleryItem: try await tx.galleryItems.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         case .characterImage: try await tx.characterImages.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .server: try await tx.servers.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         }
     }
 
@@ -368,9 +378,12 @@ public struct TrashService: Sendable {
         case .characterImage:
             owner = try await trashed(tx.characterImages).projectID
             try await tx.characterImages.purgeAll(.equals("id", key))
+        case .server:
+            // Gallery items keep the server's name; their `server_id` is a plain reference.
+            _ = try await trashed(tx.servers)
+            try await tx.servers.purgeAll(.equals("id", key))
         }
-        // Touch the (live) project: the tree's ETag is the latest change under it, and removing
-        // rows must never bring back an earlier value that described a tree with them in it.
+        // Touch the (live) project: a purge under it changes its tree's revision (the ETag).
         if let owner { _ = try await tx.projects.updateOne(.equals("id", DatabaseValue(owner)), Changes()) }
         try await tx.deletions.removeEmpty()
     }

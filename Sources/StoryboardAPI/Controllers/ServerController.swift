@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import StoryboardCore
+import StoryboardServices
+
+/// Generation servers (`comfyui_servers`). `api_key` is accepted and never sent back:
+/// responses say `has_api_key`.
+struct ServerController {
+    let service: ServerService
+    let trash: TrashService
+    let maxBodyBytes: Int
+
+    static let fields: Set<String> = ["name", "url", "server_type", "api_key", "endpoint_id", "is_active", "max_concurrent"]
+
+    func register(_ routes: Routes) {
+        routes.add(.get, "/api/servers") { request, _ in
+            let page = try await service.list(
+                activeOnly: try request.flag("active"), limit: try request.pageLimit(), cursor: request.query("cursor"),
+                includeDeleted: try request.flag("include_deleted")
+            )
+            var writer = JSONWriter()
+            writer.list(page.items, nextCursor: page.nextCursor) { $0.server($1) }
+            return writer.response()
+        }
+        routes.add(.post, "/api/servers") { request, _ in
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.fields)
+            let name = body.string("name", required: true)
+            let url = body.string("url", required: true)
+            let type = Self.serverType(&body, required: true)
+            let key = body.string("api_key", nullable: true).map(Secret.init)
+            let endpoint = body.string("endpoint_id", nullable: true)
+            let active = body.bool("is_active") ?? true
+            let limit = body.int("max_concurrent") ?? 1
+            try body.throwIfInvalid()
+            let server = try await service.create(
+                ServerInput(name: name ?? "", url: url ?? "", serverType: type ?? .comfyui, apiKey: key, endpointID: endpoint, isActive: active, maxConcurrent: limit)
+            )
+            return respond(server, status: .created)
+        }
+        routes.add(.get, "/api/servers/{id}") { request, context in
+            respond(try await service.get(id: try context.uuidParameter(), includeDeleted: try request.flag("include_deleted")))
+        }
+        routes.add(.patch, "/api/servers/{id}") { request, context in
+            let id = try context.uuidParameter()
+            let expected = try request.expectedVersion()
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.fields)
+            let patch = ServerPatch(
+                name: body.string("name"), url: body.string("url"), serverType: Self.serverType(&body, required: false),
+                apiKey: body.optionalString("api_key").map { $0.map(Secret.init) }, endpointID: body.optionalString("endpoint_id"),
+                isActive: body.bool("is_active"), maxConcurrent: body.int("max_concurrent")
+            )
+            try body.throwIfInvalid()
+            return respond(try await service.update(id: id, patch, expectedVersion: expected))
+        }
+        routes.add(.delete, "/api/servers/{id}") { request, context in
+            try await trash.delete(.server, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
+            return Response(status: .noContent)
+        }
+        routes.add(.post, "/api/servers/{id}/restore") { _, context in
+            let id = try context.uuidParameter()
+            try await trash.restore(.server, id: id)
+            return respond(try await service.get(id: id))
+        }
+    }
+
+    static func serverType(_ body: inout JSONBody, required: Bool) -> ServerType? {
+        guard let text = body.string("server_type", required: required) else { return nil }
+        guard let type = ServerType(rawValue: text) else {
+            body.addError("server_type", "must be comfyui or runpod")
+            return nil
+        }
+        return type
+    }
+
+    func respond(_ server: GenerationServer, status: HTTPResponse.Status = .ok) -> Response {
+        var writer = JSONWriter()
+        writer.server(server)
+        var headers: HTTPFields = [.eTag: etag(server.meta.version)]
+        if status == .created { headers[.location] = "/api/servers/\(server.meta.id.uuidString.lowercased())" }
+        return writer.response(status: status, headers: headers)
+    }
+}
+
+extension JSONWriter {
+    /// Never the key itself.
+    mutating func server(_ server: GenerationServer) {
+        beginObject()
+        key("id"); uuid(server.meta.id)
+        key("name"); string(server.name)
+        key("url"); string(server.url)
+        key("server_type"); string(server.serverType.rawValue)
+        key("endpoint_id"); string(server.endpointID)
+        key("has_api_key"); bool(server.apiKey != nil)
+        key("is_active"); bool(server.isActive)
+        key("max_concurrent"); int(server.maxConcurrent)
+        key("created_at"); timestamp(server.meta.createdAt)
+        key("updated_at"); timestamp(server.meta.updatedAt)
+        key("version"); int(server.meta.version)
+        key("deleted_at"); timestamp(server.meta.deletedAt)
+        endObject()
+    }
+}
