@@ -2,26 +2,6 @@ import Foundation
 import StoryboardCore
 import StoryboardDatabase
 
-public struct ServerInput: Sendable {
-    public var name: String
-    public var url: String
-    public var serverType: ServerType
-    public var apiKey: Secret?
-    public var endpointID: String?
-    public var isActive: Bool
-    public var maxConcurrent: Int
-
-    public init(name: String, url: String, serverType: ServerType, apiKey: Secret? = nil, endpointID: String? = nil, isActive: Bool = true, maxConcurrent: Int = 1) {
-        self.name = name
-        self.url = url
-        self.serverType = serverType
-        self.apiKey = apiKey
-        self.endpointID = endpointID
-        self.isActive = isActive
-        self.maxConcurrent = maxConcurrent
-    }
-}
-
 /// A partial change: nil leaves a field alone; `.some(nil)` clears `api_key` or `endpoint_id`.
 public struct ServerPatch: Sendable {
     public var name: String?
@@ -61,7 +41,8 @@ public struct ServerService: Sendable {
         try await database.servers.get(id: id, includeDeleted: includeDeleted)
     }
 
-    public func create(_ input: ServerInput) async throws -> GenerationServer {
+    /// Registers `input` (its metadata is ignored: a new id and times are given).
+    public func create(_ input: GenerationServer) async throws -> GenerationServer {
         var errors = FieldErrors()
         let server = GenerationServer(
             name: errors.name(input.name), url: errors.serverURL(input.url), serverType: input.serverType,

@@ -34,7 +34,7 @@ struct ServerController {
             let limit = body.int("max_concurrent") ?? 1
             try body.throwIfInvalid()
             let server = try await service.create(
-                ServerInput(name: name ?? "", url: url ?? "", serverType: type ?? .comfyui, apiKey: key, endpointID: endpoint, isActive: active, maxConcurrent: limit)
+                GenerationServer(name: name ?? "", url: url ?? "", serverType: type ?? .comfyui, apiKey: key, endpointID: endpoint, isActive: active, maxConcurrent: limit)
             )
             return respond(server, status: .created)
         }
