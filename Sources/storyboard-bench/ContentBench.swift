@@ -372,7 +372,7 @@ extension RawDriver {
         var cells = 0
         func text(_ name: String, _ value: String) {
             if name == "id" || name.hasSuffix("_id"), name != "media_file_id" {
-                cells += UUID(uuidString: value) == nil ? 0 : 1
+                cells += UUID(parsing: value) == nil ? 0 : 1
             } else if name.hasSuffix("_at") {
                 cells += Timestamp(rfc3339: value) == nil ? 0 : 1
             } else {

@@ -214,14 +214,14 @@ enum RawDriver {
 
     private static func project(_ row: SQLiteRow) throws -> Project {
         func text(_ name: String) -> String? { row.column(name)?.string }
-        guard let id = text("id").flatMap(UUID.init(uuidString:)), let created = text("created_at").flatMap(Timestamp.init(rfc3339:)),
+        guard let id = text("id").flatMap(UUID.init(parsing:)), let created = text("created_at").flatMap(Timestamp.init(rfc3339:)),
             let updated = text("updated_at").flatMap(Timestamp.init(rfc3339:)), let name = text("name")
         else { throw ValidationError("bad row") }
         return Project(
             meta: RecordMetadata(
                 id: id, createdAt: created, updatedAt: updated, version: row.column("version")?.integer ?? 1,
                 deletedAt: text("deleted_at").flatMap(Timestamp.init(rfc3339:)), deletedBy: text("deleted_by"),
-                deletionID: text("deletion_id").flatMap(UUID.init(uuidString:))
+                deletionID: text("deletion_id").flatMap(UUID.init(parsing:))
             ),
             name: name, description: text("description"), musicFilePath: text("music_file_path"), musicDuration: row.column("music_duration")?.double,
             musicMediaID: text("music_media_id")
@@ -232,13 +232,13 @@ enum RawDriver {
         let (id, created, updated, version, deletedAt, deletedBy, deletionID, name, description, path, duration, media) = try row.decode(
             (String, String, String, Int, String?, String?, String?, String, String?, String?, Double?, String?).self
         )
-        guard let uuid = UUID(uuidString: id), let createdAt = Timestamp(rfc3339: created), let updatedAt = Timestamp(rfc3339: updated) else {
+        guard let uuid = UUID(parsing: id), let createdAt = Timestamp(rfc3339: created), let updatedAt = Timestamp(rfc3339: updated) else {
             throw ValidationError("bad row")
         }
         return Project(
             meta: RecordMetadata(
                 id: uuid, createdAt: createdAt, updatedAt: updatedAt, version: version, deletedAt: deletedAt.flatMap(Timestamp.init(rfc3339:)),
-                deletedBy: deletedBy, deletionID: deletionID.flatMap(UUID.init(uuidString:))
+                deletedBy: deletedBy, deletionID: deletionID.flatMap(UUID.init(parsing:))
             ),
             name: name, description: description, musicFilePath: path, musicDuration: duration, musicMediaID: media
         )

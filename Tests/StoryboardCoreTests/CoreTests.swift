@@ -89,3 +89,22 @@ struct FieldErrorsTests {
         #expect(throws: AppError.self) { try errors.throwIfAny() }
     }
 }
+
+@Suite("UUID parsing")
+struct UUIDParsingTests {
+    @Test("agrees with Foundation on valid and invalid ids")
+    func agreesWithFoundation() {
+        var samples = (0..<200).map { _ in UUID().uuidString }
+        samples += samples.prefix(50).map { $0.lowercased() }
+        samples += [
+            "", "x", "00000000-0000-0000-0000-00000000000", "00000000-0000-0000-0000-0000000000000", "00000000000000000000000000000000",
+            "0000000-00000-0000-0000-000000000000", "g0000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-00000000000G",
+            "00000000_0000_0000_0000_000000000000", " 00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000 ",
+            "{00000000-0000-0000-0000-000000000000}", "ffffffff-ffff-ffff-ffff-ffffffffffff", "FfFfFfFf-0000-0000-0000-00000000000a",
+            "00000000-0000-0000-0000-0000000000é0",
+        ]
+        for sample in samples {
+            #expect(UUID(parsing: sample) == UUID(uuidString: sample), "\(sample)")
+        }
+    }
+}

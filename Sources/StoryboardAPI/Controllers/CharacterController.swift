@@ -114,7 +114,7 @@ struct StyleTemplateController {
         routes.add(.get, "/api/style-templates") { request, _ in
             var projectID: UUID?
             if let text = request.query("project_id") {
-                guard let id = UUID(uuidString: text) else { throw AppError.invalidParameter("project_id", "must be a UUID") }
+                guard let id = UUID(parsing: text) else { throw AppError.invalidParameter("project_id", "must be a UUID") }
                 projectID = id
             }
             let page = try await service.list(

@@ -22,7 +22,7 @@ struct ClipController {
         routes.add(.get, "/api/projects/{id}/clips") { request, context in
             var characterID: UUID?
             if let text = request.query("character_id") {
-                guard let id = UUID(uuidString: text) else { throw AppError.invalidParameter("character_id", "must be a UUID") }
+                guard let id = UUID(parsing: text) else { throw AppError.invalidParameter("character_id", "must be a UUID") }
                 characterID = id
             }
             let page = try await service.list(

@@ -50,7 +50,7 @@ extension Request {
 extension AppRequestContext {
     /// A path id that must be a UUID; anything else is 400, not 404 or 500.
     func uuidParameter(_ name: String = "id") throws -> UUID {
-        guard let text = parameters.get(name), let id = UUID(uuidString: text) else {
+        guard let text = parameters.get(name), let id = UUID(parsing: text) else {
             throw AppError.invalidParameter(name, "must be a UUID")
         }
         return id

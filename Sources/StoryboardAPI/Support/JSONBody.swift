@@ -119,7 +119,7 @@ struct JSONBody {
     /// A UUID given as a string; anything else is a field error, never a 404 or 500.
     mutating func uuid(_ name: String, required: Bool = false) -> UUID? {
         guard let text = string(name, required: required) else { return nil }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(parsing: text) else {
             errors.add(name, "must be a UUID")
             return nil
         }
@@ -130,7 +130,7 @@ struct JSONBody {
     mutating func optionalUUID(_ name: String) -> UUID?? {
         guard let value = optionalString(name) else { return nil }
         guard let text = value else { return .some(nil) }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(parsing: text) else {
             errors.add(name, "must be a UUID or null")
             return nil
         }
@@ -141,7 +141,7 @@ struct JSONBody {
         guard let strings = stringList(name, required: required) else { return nil }
         var ids: [UUID] = []
         for text in strings {
-            guard let id = UUID(uuidString: text) else {
+            guard let id = UUID(parsing: text) else {
                 errors.add(name, "must be a list of UUIDs")
                 return nil
             }

@@ -109,7 +109,7 @@ extension SQLRow {
 
     public func optionalUUID(_ column: String) throws -> UUID? {
         guard let text = try optional(column, as: String.self) else { return nil }
-        guard let value = UUID(uuidString: text) else { throw StoredDataError(column: column, problem: "is not a UUID") }
+        guard let value = UUID(parsing: text) else { throw StoredDataError(column: column, problem: "is not a UUID") }
         return value
     }
 

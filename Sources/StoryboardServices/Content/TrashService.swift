@@ -244,7 +244,7 @@ public struct TrashService: Sendable {
         var position: (String, String)?
         if let cursor {
             let parts = cursor.split(separator: "_", maxSplits: 1).map(String.init)
-            guard parts.count == 2, Timestamp(rfc3339: parts[0]) != nil, UUID(uuidString: parts[1]) != nil else {
+            guard parts.count == 2, Timestamp(rfc3339: parts[0]) != nil, UUID(parsing: parts[1]) != nil else {
                 throw AppError.invalidParameter("cursor", "is not a cursor this server issued")
             }
             position = (parts[0], parts[1])
