@@ -120,6 +120,7 @@ struct SceneClipAPITests {
     func alternates(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 2, clips: 2)
+            #expect(try await server.upload(.post, "/api/clips/\(clips[1][0])/gallery", data: try MediaFixtures.data("still.png")).status == 201)
             let first = try await server.create("/api/scenes/\(scenes[1])/alternates?copy_clips=true", "{}")
             #expect(first["name"] == "Scene 1 A1")
             #expect(first["is_alternate"] == true)
@@ -130,7 +131,14 @@ struct SceneClipAPITests {
             let second = try await server.create("/api/scenes/\(firstID)/alternates", "{}")
             #expect(second["name"] == "Scene 1 A1 A2")
             #expect(second["parent_scene_id"] == .string(scenes[1]))
-            #expect(try await server.json("/api/scenes/\(firstID)/clips").items.map { $0["name"] } == ["Clip 1.0", "Clip 1.1"])
+            let copied = try await server.json("/api/scenes/\(firstID)/clips").items
+            #expect(copied.map { $0["name"] } == ["Clip 1.0", "Clip 1.1"])
+            // The copy has its own gallery row for the same file, and it is selected.
+            let copiedGallery = try await server.json("/api/clips/\(try #require(copied.first?["id"]?.stringValue))/gallery")
+            let copiedImage = try #require(copiedGallery["generated_images"]?.arrayValue?.first)
+            #expect(copiedGallery["selected_image_id"] == copiedImage["id"])
+            #expect(copiedImage["id"] != (try await server.json("/api/clips/\(clips[1][0])/gallery"))["selected_image_id"])
+            #expect(try await server.request(.get, try #require(copiedImage["url"]?.stringValue)).data == (try MediaFixtures.data("still.png")))
             #expect(try await server.json("/api/scenes/\(scenes[1])/alternates").items.count == 2)
 
             let promoted = try await server.request(.post, "/api/scenes/\(firstID)/promote")

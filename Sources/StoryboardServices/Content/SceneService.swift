@@ -107,7 +107,7 @@ public struct SceneService: Sendable {
     }
 
     /// "{source name} A{n}" under the source's primary, copying description, lyrics and order;
-    /// with `copyClips`, the source's clips too (with empty galleries).
+    /// with `copyClips`, the source's clips too, with their galleries and selections.
     public func createAlternate(of id: UUID, name: String?, copyClips: Bool) async throws -> Scene {
         var errors = FieldErrors()
         let custom = name.map { errors.name($0) }
@@ -123,15 +123,35 @@ public struct SceneService: Sendable {
                 )
             )
             if copyClips {
+                // The clips with their galleries (same stored files, new rows) and selections.
                 let clips = try await tx.clips.all(.equals("scene_id", DatabaseValue(source.meta.id)).and(.isNull("parent_clip_id")), orderBy: "order")
+                let items = clips.isEmpty ? [] : try await tx.galleryItems.all(Filter([.oneOf("clip_id", clips.map { DatabaseValue($0.meta.id) })]))
+                var newItemIDs: [UUID: UUID] = [:]
+                for item in items { newItemIDs[item.meta.id] = UUID() }
+                var newClipIDs: [UUID: UUID] = [:]
                 let copies = clips.map { clip in
-                    Clip(
-                        projectID: clip.projectID, sceneID: alternate.meta.id, name: clip.name, lyrics: clip.lyrics, length: clip.length,
-                        timelinePosition: clip.timelinePosition, order: clip.order, imagePrompt: clip.imagePrompt, videoPrompt: clip.videoPrompt,
-                        negativePrompt: clip.negativePrompt, characterID: clip.characterID, styleTemplateID: clip.styleTemplateID
+                    let id = UUID()
+                    newClipIDs[clip.meta.id] = id
+                    return Clip(
+                        meta: RecordMetadata(id: id), projectID: clip.projectID, sceneID: alternate.meta.id, name: clip.name, lyrics: clip.lyrics,
+                        length: clip.length, timelinePosition: clip.timelinePosition, order: clip.order, imagePrompt: clip.imagePrompt,
+                        videoPrompt: clip.videoPrompt, negativePrompt: clip.negativePrompt, selectedImageID: clip.selectedImageID.flatMap { newItemIDs[$0] },
+                        selectedVideoID: clip.selectedVideoID.flatMap { newItemIDs[$0] }, characterID: clip.characterID, styleTemplateID: clip.styleTemplateID
                     )
                 }
                 try await tx.clips.createAll(copies)
+                try await tx.galleryItems.createAll(
+                    items.compactMap { item in
+                        guard let id = newItemIDs[item.meta.id], let clipID = newClipIDs[item.clipID] else { return nil }
+                        var copy = item
+                        copy.meta = RecordMetadata(id: id)
+                        copy.clipID = clipID
+                        // A job's outputs are attached once; the copy is not that attachment.
+                        copy.jobID = nil
+                        copy.outputIndex = nil
+                        return copy
+                    }
+                )
             }
             return alternate
         }
