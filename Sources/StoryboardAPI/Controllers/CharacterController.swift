@@ -51,15 +51,7 @@ struct CharacterController {
             try body.throwIfInvalid()
             return try respond(try await service.update(id: id, patch, expectedVersion: expected))
         }
-        routes.add(.delete, "/api/characters/{id}") { request, context in
-            try await trash.delete(.character, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/characters/{id}/restore") { _, context in
-            let id = try context.uuidParameter()
-            try await trash.restore(.character, id: id)
-            return try respond(try await service.get(id: id))
-        }
+        routes.addTrashRoutes("/api/characters/{id}", kind: .character, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.post, "/api/characters/{id}/apply") { request, context in
             let id = try context.uuidParameter()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
@@ -152,15 +144,7 @@ struct StyleTemplateController {
             try body.throwIfInvalid()
             return try respond(try await service.update(id: id, patch, expectedVersion: expected))
         }
-        routes.add(.delete, "/api/style-templates/{id}") { request, context in
-            try await trash.delete(.styleTemplate, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/style-templates/{id}/restore") { _, context in
-            let id = try context.uuidParameter()
-            try await trash.restore(.styleTemplate, id: id)
-            return try respond(try await service.get(id: id))
-        }
+        routes.addTrashRoutes("/api/style-templates/{id}", kind: .styleTemplate, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.post, "/api/style-templates/{id}/apply") { request, context in
             let id = try context.uuidParameter()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)

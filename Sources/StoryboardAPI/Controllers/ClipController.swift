@@ -43,15 +43,7 @@ struct ClipController {
             try respond(try await service.get(id: try context.uuidParameter(), includeDeleted: try request.flag("include_deleted")))
         }
         routes.add(.patch, "/api/clips/{id}") { request, context in try await update(request, context) }
-        routes.add(.delete, "/api/clips/{id}") { request, context in
-            try await trash.delete(.clip, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/clips/{id}/restore") { _, context in
-            let id = try context.uuidParameter()
-            try await trash.restore(.clip, id: id)
-            return try respond(try await service.get(id: id))
-        }
+        routes.addTrashRoutes("/api/clips/{id}", kind: .clip, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.post, "/api/clips/{id}/move") { request, context in
             let id = try context.uuidParameter()
             let expected = try request.expectedVersion()

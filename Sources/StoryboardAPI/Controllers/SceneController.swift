@@ -17,15 +17,7 @@ struct SceneController {
             try respond(try await service.get(id: try context.uuidParameter(), includeDeleted: try request.flag("include_deleted")))
         }
         routes.add(.patch, "/api/scenes/{id}") { request, context in try await update(request, context) }
-        routes.add(.delete, "/api/scenes/{id}") { request, context in
-            try await trash.delete(.scene, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/scenes/{id}/restore") { _, context in
-            let id = try context.uuidParameter()
-            try await trash.restore(.scene, id: id)
-            return try respond(try await service.get(id: id))
-        }
+        routes.addTrashRoutes("/api/scenes/{id}", kind: .scene, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.get, "/api/scenes/{id}/alternates") { _, context in
             let alternates = try await service.alternates(of: try context.uuidParameter())
             var writer = JSONWriter()

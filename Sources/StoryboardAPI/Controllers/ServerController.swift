@@ -54,15 +54,7 @@ struct ServerController {
             try body.throwIfInvalid()
             return respond(try await service.update(id: id, patch, expectedVersion: expected))
         }
-        routes.add(.delete, "/api/servers/{id}") { request, context in
-            try await trash.delete(.server, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
-            return Response(status: .noContent)
-        }
-        routes.add(.post, "/api/servers/{id}/restore") { _, context in
-            let id = try context.uuidParameter()
-            try await trash.restore(.server, id: id)
-            return respond(try await service.get(id: id))
-        }
+        routes.addTrashRoutes("/api/servers/{id}", kind: .server, trash: trash) { id in respond(try await service.get(id: id)) }
     }
 
     static func serverType(_ body: inout JSONBody, required: Bool) -> ServerType? {

@@ -331,10 +331,6 @@ public struct ClipService: Sendable {
             let item = try await tx.galleryItems.create(build(clip))
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
             _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
-            if (item.contentType == .image ? clip.selectedImageID : clip.selectedVideoID) != nil {
-                // Still touch the clip, so the project tree's ETag sees the new item.
-                _ = try await tx.clips.update(id: clipID, Changes())
-            }
             return item
         }
     }

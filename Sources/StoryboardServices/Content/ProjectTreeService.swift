@@ -77,10 +77,9 @@ public struct ProjectTreeService: Sendable {
         return projects.map { ProjectTree(project: $0, scenes: scenesByProject[$0.meta.id] ?? []) }
     }
 
-    /// Changes whenever anything in the project's tree does: the latest `updated_at` over the
-    /// project and every scene, clip and gallery row under it (trashed ones too, since trashing
-    /// is a change). One statement on four indexes, no rows read: cheap enough for
-    /// `If-None-Match` to skip building the body.
+    /// Changes whenever anything in the project's tree does: the project's version and its
+    /// `tree_version`, which every change under it bumps (`lockForChange`). One primary-key
+    /// read: cheap enough for `If-None-Match` to skip building the body.
     public func stamp(of projectID: UUID) async throws -> String? {
         try await database.projects.treeStamp(projectID)
     }

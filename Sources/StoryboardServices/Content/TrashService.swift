@@ -383,8 +383,8 @@ public struct TrashService: Sendable {
             _ = try await trashed(tx.servers)
             try await tx.servers.purgeAll(.equals("id", key))
         }
-        // Touch the (live) project: a purge under it changes its tree's revision (the ETag).
-        if let owner { _ = try await tx.projects.updateOne(.equals("id", DatabaseValue(owner)), Changes()) }
+        // A purge under a project changes its tree: count it in the revision (the ETag).
+        if let owner { _ = try await tx.lockProject(owner, includeDeleted: true) }
         try await tx.deletions.removeEmpty()
     }
 
