@@ -26,7 +26,8 @@ public func buildRouter(
     configuration: StoryboardConfiguration,
     database: Database,
     metrics: AppMetrics,
-    boundHost: String? = nil
+    boundHost: String? = nil,
+    wakeup: JobWakeup = JobWakeup()
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let table = RouteTable()
@@ -58,7 +59,9 @@ public func buildRouter(
     CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
     StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     TrashController(trash: trash).register(routes)
-    ServerController(service: ServerService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
+    let monitor = ServerMonitor(database: database, http: .shared, settings: configuration.generation)
+    ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
+    JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     return router
 }
 
@@ -68,9 +71,10 @@ public func buildApplication(
     database: Database,
     metrics: AppMetrics,
     logger: Logger,
+    wakeup: JobWakeup = JobWakeup(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, database: database, metrics: metrics)
+    let router = buildRouter(configuration: configuration, database: database, metrics: metrics, wakeup: wakeup)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
@@ -117,6 +121,45 @@ public struct TrashPurgeService: Service {
             // Stops at once on shutdown.
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            } catch {
+                return
+            }
+        }
+    }
+}
+
+/// The long-running parts of generation for a server process: the dispatcher (unless
+/// STORYBOARD_DISPATCHER=off) and the scheduled server checks. `wakeup` is the one the
+/// router was built with, so queued jobs start at once.
+public func generationServices(configuration: StoryboardConfiguration, database: Database, wakeup: JobWakeup, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    let settings = configuration.generation
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: ServerCheckService(monitor: ServerMonitor(database: database, http: .shared, settings: settings, logger: logger), interval: settings.checkInterval), serviceName: "server-checks")
+    ]
+    if settings.dispatcherEnabled {
+        let dispatcher = GenerationDispatcher(
+            database: database, media: MediaStore(configuration: configuration), http: .shared, settings: settings, wakeup: wakeup, logger: logger
+        )
+        services.append(.init(service: dispatcher, serviceName: "dispatcher"))
+    }
+    return services
+}
+
+/// Checks the generation servers on a schedule (an open circuit waits out its pause).
+public struct ServerCheckService: Service {
+    let monitor: ServerMonitor
+    let interval: Double
+
+    public func run() async throws {
+        guard interval > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
+        while !Task.isCancelled {
+            await monitor.checkDue()
+            do {
+                // Short ticks: only due servers are called, and an open circuit's pause may be short.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(min(interval, 1))) }
             } catch {
                 return
             }

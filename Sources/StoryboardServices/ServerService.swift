@@ -72,7 +72,12 @@ public struct ServerService: Sendable {
             for (column, value) in zip(GenerationServer.columns, merged.values) {
                 changes.set(column, value)
             }
-            return try await tx.servers.update(id: id, changes, expectedVersion: expectedVersion)
+            let updated = try await tx.servers.update(id: id, changes, expectedVersion: expectedVersion)
+            // The status row keeps copies of both (the audit's denormalised backend name and URL).
+            if updated.name != current.name || updated.url != current.url {
+                try await tx.backends.rename(id: id, name: updated.name, url: updated.url, urlChanged: updated.url != current.url)
+            }
+            return updated
         }
     }
 

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import StoryboardAPI
 import StoryboardCore
 import StoryboardDatabase
+import StoryboardServices
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (and the web studio).")
@@ -58,13 +59,15 @@ struct Serve: AsyncParsableCommand {
             Setup.fail(error.description)
         }
 
-        let app = buildApplication(configuration: configuration, database: database, metrics: metrics, logger: logger) { channel in
+        let wakeup = JobWakeup()
+        let app = buildApplication(configuration: configuration, database: database, metrics: metrics, logger: logger, wakeup: wakeup) { channel in
             logger.info("storyboard listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "engine": "\(database.engine.rawValue)"])
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: DatabaseService(database: database), serviceName: "database"),
                 .init(service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"),
+            ] + generationServices(configuration: configuration, database: database, wakeup: wakeup, logger: logger) + [
                 .init(service: app, serviceName: "http"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

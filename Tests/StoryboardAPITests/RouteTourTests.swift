@@ -11,7 +11,8 @@ import Testing
 struct RouteTourTests {
     @Test("every route in /openapi.json answers a valid request with 2xx or 3xx", arguments: TestEngine.available)
     func tour(engine: TestEngine) async throws {
-        try await withTestServer(engine) { server in
+        try await withComfyUIStandIns { standIns in
+        try await withTestServer(engine, configure: generationSettings) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 2, clips: 2)
             let scene = scenes[0], clip = clips[0][0]
             func ok(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) async throws -> JSONValue? {
@@ -92,6 +93,22 @@ struct RouteTourTests {
             _ = try await ok(.delete, "/api/servers/\(gpu)")
             _ = try await ok(.post, "/api/servers/\(gpu)/restore")
 
+            let box = try await server.register(standIns[0])
+            _ = try await ok(.get, "/api/servers/\(box)/status")
+            let job = try #require(try await ok(.post, "/api/clips/\(clip)/generate", #"{"count": 1}"#)?.jobIDs.first)
+            _ = try await ok(.get, "/api/jobs?clip_id=\(clip)")
+            _ = try await ok(.get, "/api/jobs/\(job)")
+            #expect(try await server.finishedJob(job)["status"] == "succeeded")
+            let sample = try #require(try await ok(.post, "/api/characters/\(character)/samples", #"{"count": 1}"#)?.jobIDs.first)
+            #expect(try await server.finishedJob(sample)["status"] == "succeeded")
+            let sampleImage = try #require(try await ok(.get, "/api/characters/\(character)/samples")?["items"]?.arrayValue?.first?["id"]?.stringValue)
+            _ = try await ok(.post, "/api/characters/\(character)/samples/\(sampleImage)/make-reference")
+            standIns[0].setFault(.hang)
+            let stuck = try #require(try await ok(.post, "/api/clips/\(clip)/generate", "{}")?.jobIDs.first)
+            _ = try await ok(.post, "/api/jobs/\(stuck)/cancel")
+            standIns[0].setFault(.none)
+            #expect(try await server.finishedJob(try #require(try await ok(.post, "/api/jobs/\(stuck)/retry")?["id"]?.stringValue))["status"] == "succeeded")
+
             _ = try await ok(.get, "/api/trash")
             _ = try await ok(.post, "/api/trash/gallery_item/\(image)/restore")
             _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")
@@ -118,6 +135,7 @@ struct RouteTourTests {
             }
             #expect(documented.count > 60)
             #expect(documented.subtracting(succeeded).isEmpty, "never answered with success: \(documented.subtracting(succeeded).sorted())")
+        }
         }
     }
 

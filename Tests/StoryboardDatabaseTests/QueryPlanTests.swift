@@ -54,11 +54,24 @@ struct QueryPlanTests {
             _ = try await explain.galleryItems.purgeAll(projectFilter)
             try await explain.clips.shiftOrders(in: scene, from: 3, by: 1)
             try await explain.clips.applyOrder(in: scene, ids: [UUID(), UUID()])
+            // The queue: the claim, lease recovery, load per server, listings, cascades.
+            _ = try await explain.jobs.claim(owner: "bench", leaseSeconds: 30)
+            _ = try await explain.jobs.recoverExpiredLeases()
+            _ = try await explain.jobs.runningCountByServer()
+            let newest = Sort("created_at", descending: true)
+            _ = try await explain.jobs.findMany(.equals("clip_id", DatabaseValue(clip)), sort: newest, limit: 50)
+            _ = try await explain.jobs.findMany(.equals("status", .text("failed")), sort: newest, limit: 50)
+            _ = try await explain.jobs.findMany(projectFilter, sort: newest, limit: 50)
+            _ = try await explain.jobs.findMany(.equals("character_id", DatabaseValue(UUID())), sort: newest, limit: 50)
+            _ = try await explain.jobs.findMany(limit: 50)
+            _ = try await explain.jobs.cancelUnfinished(projectFilter, reason: "test")
+            _ = try await explain.characterImages.all(Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
 
             let plans = explain.plans
-            #expect(plans.count == 31, "every call was explained (\(plans.count))")
+            #expect(plans.count == 41, "every call was explained (\(plans.count))")
             let content: Set<String> = [
                 "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
+                "generation_jobs",
             ]
             for plan in plans {
                 let scans = plan.fullScans.filter { content.contains($0) || content.contains(String($0.split(separator: ".").last ?? "")) }

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import StoryboardAPI
 import StoryboardCore
 import StoryboardDatabase
+import StoryboardServices
 import Synchronization
 
 /// The real server (`buildApplication`) on a real socket on 127.0.0.1, port chosen by the OS.
@@ -84,24 +85,32 @@ public func withTestServer<T: Sendable>(
     var configuration = testDatabase.configuration
     configuration.host = "127.0.0.1"
     configuration.port = 0
+    // Generation runs only in the tests that ask for it (it would add statements to counts).
+    configuration.generation.dispatcherEnabled = false
+    configuration.generation.checkInterval = 0
     configure(&configuration)
     let logs = LogCapture()
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-    let app = buildApplication(configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger) { channel in
+    let wakeup = JobWakeup()
+    let app = buildApplication(configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger, wakeup: wakeup) { channel in
         portContinuation.yield(channel.localAddress?.port ?? 0)
         portContinuation.finish()
     }
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logs.logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    let services = generationServices(configuration: configuration, database: testDatabase.database, wakeup: wakeup, logger: logs.logger)
+    let group = ServiceGroup(configuration: .init(services: services + [.init(service: app)], logger: logs.logger))
+    return try await withRunningGroup(group) {
         var iterator = portStream.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            await group.triggerGracefulShutdown()
-            throw TestServerError(description: "the server did not start")
-        }
-        let server = TestServer(port: port, database: testDatabase.database, configuration: configuration, metrics: metrics, logs: logs)
+        guard let port = await iterator.next(), port > 0 else { throw TestServerError(description: "the server did not start") }
+        return try await body(TestServer(port: port, database: testDatabase.database, configuration: configuration, metrics: metrics, logs: logs))
+    }
+}
+
+/// Runs `group` while `body` runs, then shuts it down gracefully (also when `body` throws).
+func withRunningGroup<T: Sendable>(_ group: ServiceGroup, _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
         do {
-            let result = try await body(server)
+            let result = try await body()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result

@@ -70,6 +70,18 @@ struct CharacterController {
             writer.list(images, nextCursor: nil) { $0.characterImage($1) }
             return writer.response()
         }
+        routes.add(.get, "/api/characters/{id}/samples") { _, context in
+            let images = try await service.images(of: try context.uuidParameter(), kind: .sample)
+            var writer = JSONWriter()
+            writer.list(images, nextCursor: nil) { $0.characterImage($1) }
+            return writer.response()
+        }
+        routes.add(.post, "/api/characters/{id}/samples/{image_id}/make-reference") { _, context in
+            let image = try await service.makeReference(characterID: try context.uuidParameter(), imageID: try context.uuidParameter("image_id"))
+            var writer = JSONWriter()
+            writer.characterImage(image)
+            return writer.response()
+        }
         routes.add(.post, "/api/characters/{id}/reference-images", rawBody: true) { request, context in
             let id = try context.uuidParameter()
             _ = try await service.get(id: id)

@@ -7,6 +7,7 @@ import StoryboardServices
 /// responses say `has_api_key`.
 struct ServerController {
     let service: ServerService
+    let monitor: ServerMonitor
     let trash: TrashService
     let maxBodyBytes: Int
 
@@ -54,6 +55,22 @@ struct ServerController {
             try body.throwIfInvalid()
             return respond(try await service.update(id: id, patch, expectedVersion: expected))
         }
+        routes.add(.post, "/api/servers/{id}/check") { _, context in
+            let status = try await monitor.check(id: try context.uuidParameter())
+            var writer = JSONWriter()
+            writer.backendStatus(status)
+            return writer.response()
+        }
+        routes.add(.get, "/api/servers/{id}/status") { _, context in
+            let id = try context.uuidParameter()
+            _ = try await service.get(id: id)
+            guard let status = try await monitor.status(of: id) else {
+                throw AppError(.resourceNotFound, "Server \(id.uuidString.lowercased()) has not been checked yet; POST /api/servers/{id}/check", details: ["resource": "server_status", "id": .string(id.uuidString.lowercased())])
+            }
+            var writer = JSONWriter()
+            writer.backendStatus(status)
+            return writer.response()
+        }
         routes.addTrashRoutes("/api/servers/{id}", kind: .server, trash: trash) { id in respond(try await service.get(id: id)) }
     }
 
@@ -76,6 +93,30 @@ struct ServerController {
 }
 
 extension JSONWriter {
+    /// What the last check (and the dispatcher) know about a server.
+    mutating func backendStatus(_ status: BackendStatus) {
+        beginObject()
+        key("server_id"); uuid(status.id)
+        key("name"); string(status.name)
+        key("url"); string(status.url)
+        key("online"); bool(status.isOnline)
+        key("latency_ms"); double(status.latencyMs)
+        key("queue_running"); int(status.queueRunning)
+        key("queue_pending"); int(status.queuePending)
+        key("queue_length"); int(status.queueRunning + status.queuePending)
+        key("devices"); rawJSON(status.devices)
+        key("system"); rawJSON(status.system)
+        key("model_count"); int(status.modelCount)
+        key("checkpoints"); json(.array(status.capabilities.checkpoints.map(JSONValue.string)))
+        key("loras"); json(.array(status.capabilities.loras.map(JSONValue.string)))
+        key("consecutive_failures"); int(status.consecutiveFailures)
+        key("last_error"); string(status.lastError)
+        key("retry_at"); timestamp(status.retryAt)
+        key("last_model"); string(status.lastModel)
+        key("last_check"); timestamp(status.lastCheck)
+        endObject()
+    }
+
     /// Never the key itself.
     mutating func server(_ server: GenerationServer) {
         beginObject()

@@ -50,7 +50,7 @@ enum Schemas {
             "ServerCreate": serverCreate,
             "ServerPatch": serverPatch,
             "ServerList": list(of: "Server"),
-        ]
+        ].merging(generationSchemas) { first, _ in first }
     }
 
     static let error: JSONValue = [
@@ -430,7 +430,10 @@ enum Schemas {
         resource([
             "character_id": uuid,
             "content_type": ["type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]],
+            "kind": ["type": "string", "enum": .array(CharacterImageKind.allCases.map { .string($0.rawValue) }), "description": "A reference image, or a generated sample"],
             "url": ["type": "string", "format": "uri-reference", "description": "`/api/media/{id}`"],
+            "job_id": ["type": ["string", "null"], "format": "uuid", "description": "The job that generated a sample"],
+            "seed": ["type": ["integer", "null"]],
         ])
     }
 

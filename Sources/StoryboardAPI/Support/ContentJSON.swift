@@ -5,7 +5,7 @@ import StoryboardServices
 /// How each resource looks to clients: field names as the audit has them, one writer per
 /// resource. The OpenAPI schemas (`Schemas.swift`) describe the same shapes.
 extension JSONWriter {
-    private mutating func metadata(_ meta: RecordMetadata) {
+    mutating func metadata(_ meta: RecordMetadata) {
         key("created_at"); timestamp(meta.createdAt)
         key("updated_at"); timestamp(meta.updatedAt)
         key("version"); int(meta.version)
@@ -179,7 +179,10 @@ extension JSONWriter {
         key("id"); uuid(image.meta.id)
         key("character_id"); uuid(image.characterID)
         key("content_type"); string(image.contentType)
+        key("kind"); string(image.kind.rawValue)
         key("url"); string("/api/media/\(image.meta.id.uuidString.lowercased())")
+        key("job_id"); uuid(image.jobID)
+        key("seed"); int(image.seed.map { Int($0) })
         metadata(image.meta)
         endObject()
     }

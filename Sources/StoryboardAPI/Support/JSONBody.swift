@@ -174,5 +174,10 @@ struct JSONBody {
     /// Any JSON value (absent → nil).
     func value(_ name: String) -> JSONValue? { object[name] }
 
+    /// Generation parameters (DOMAIN.md's ranges), each bad one named as `params.<key>`.
+    mutating func params(_ name: String = "params") -> GenerationParams {
+        GenerationParams(json: object[name], field: name, errors: &errors)
+    }
+
     func throwIfInvalid() throws { try errors.throwIfAny() }
 }

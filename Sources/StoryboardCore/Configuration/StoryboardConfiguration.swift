@@ -51,6 +51,51 @@ public struct PostgresSettings: Sendable, Equatable {
     }
 }
 
+/// How generation runs (README lists the variables).
+public struct GenerationSettings: Sendable, Equatable {
+    /// Whether this process runs the dispatcher (STORYBOARD_DISPATCHER=off for API-only processes).
+    public var dispatcherEnabled = true
+    /// Seconds a claimed job is held without a heartbeat before another process may take it.
+    public var leaseSeconds: Double = 60
+    /// Seconds between looks at a running prompt's state.
+    public var pollInterval: Double = 1
+    /// Seconds without any sign of progress after which a job is interrupted and retried.
+    public var stallTimeout: Double = 900
+    /// Seconds before the first retry; doubled each time up to `retryMaxDelay`, with jitter.
+    public var retryBaseDelay: Double = 2
+    public var retryMaxDelay: Double = 120
+    /// Failures in a row that take a server out of rotation, and seconds before it is tried again.
+    public var failureThreshold = 3
+    public var offlineRetryAfter: Double = 30
+    /// Seconds between scheduled server checks (0: only on demand).
+    public var checkInterval: Double = 30
+    /// Seconds for one call to a generation server, and for downloading one output.
+    public var requestTimeout: Double = 30
+    public var downloadTimeout: Double = 300
+
+    public init() {}
+
+    init(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let text = reader.string("STORYBOARD_DISPATCHER") {
+            switch text.lowercased() {
+            case "on", "true", "1": dispatcherEnabled = true
+            case "off", "false", "0": dispatcherEnabled = false
+            default: throw ConfigurationError(variable: "STORYBOARD_DISPATCHER", reason: "must be on or off (got \(text))")
+            }
+        }
+        leaseSeconds = try reader.seconds("STORYBOARD_JOB_LEASE", in: 1...3600) ?? 60
+        pollInterval = try reader.seconds("STORYBOARD_JOB_POLL_INTERVAL", in: 0.01...60) ?? 1
+        stallTimeout = try reader.seconds("STORYBOARD_JOB_STALL_TIMEOUT", in: 1...86400) ?? 900
+        retryBaseDelay = try reader.seconds("STORYBOARD_JOB_RETRY_DELAY", in: 0...3600) ?? 2
+        retryMaxDelay = try reader.seconds("STORYBOARD_JOB_RETRY_MAX_DELAY", in: 0...86400) ?? 120
+        failureThreshold = try reader.int("STORYBOARD_SERVER_FAILURE_THRESHOLD", in: 1...1000) ?? 3
+        offlineRetryAfter = try reader.seconds("STORYBOARD_SERVER_RETRY_AFTER", in: 0...86400) ?? 30
+        checkInterval = try reader.seconds("STORYBOARD_SERVER_CHECK_INTERVAL", in: 0...86400) ?? 30
+        requestTimeout = try reader.seconds("STORYBOARD_UPSTREAM_TIMEOUT", in: 0.1...3600) ?? 30
+        downloadTimeout = try reader.seconds("STORYBOARD_DOWNLOAD_TIMEOUT", in: 1...86400) ?? 300
+    }
+}
+
 /// Every setting the server reads, from the environment, in one place (README lists them).
 public struct StoryboardConfiguration: Sendable, Equatable {
     public var host: String
@@ -82,6 +127,8 @@ public struct StoryboardConfiguration: Sendable, Equatable {
     /// A stored file nothing refers to is removed only once it is this old (seconds,
     /// STORYBOARD_MEDIA_ORPHAN_GRACE): uploads still being attached are younger.
     public var mediaOrphanGrace: Double = 600
+    /// The job queue, dispatcher and server checks.
+    public var generation = GenerationSettings()
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -145,6 +192,7 @@ public struct StoryboardConfiguration: Sendable, Equatable {
         trashRetentionDays = try reader.seconds("STORYBOARD_TRASH_RETENTION_DAYS", in: 0...36500) ?? 30
         trashPurgeInterval = try reader.seconds("STORYBOARD_TRASH_PURGE_INTERVAL", in: 0...604_800) ?? 3600
         mediaOrphanGrace = try reader.seconds("STORYBOARD_MEDIA_ORPHAN_GRACE", in: 0...604_800) ?? 600
+        generation = try GenerationSettings(reader)
     }
 
     /// The media store of this configuration.

@@ -26,6 +26,20 @@ public enum AudioFormat: String, Sendable, CaseIterable {
 }
 
 /// The image formats the service accepts. Nothing else: no SVG, no GIF, no HTML.
+public enum VideoFormat: String, Sendable, CaseIterable {
+    case mp4, webm, gif
+
+    public var mimeType: String {
+        switch self {
+        case .mp4: "video/mp4"
+        case .webm: "video/webm"
+        case .gif: "image/gif"
+        }
+    }
+
+    public var fileExtension: String { rawValue }
+}
+
 public enum ImageFormat: String, Sendable, CaseIterable {
     case png, jpeg, webp
 
@@ -121,6 +135,15 @@ public enum MediaProbe {
         if prefix.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if prefix.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         if prefix.has("RIFF", at: 0) && prefix.has("WEBP", at: 8) { return .webp }
+        return nil
+    }
+
+    /// Video (and animation) containers a generation server may return. An MP4 is told from an
+    /// M4A by its brand.
+    public static func videoFormat(prefix: [UInt8]) -> VideoFormat? {
+        if prefix.has("ftyp", at: 4), !prefix.has("M4A ", at: 8), !prefix.has("M4B ", at: 8) { return .mp4 }
+        if prefix.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return .webm }
+        if prefix.has("GIF87a", at: 0) || prefix.has("GIF89a", at: 0) { return .gif }
         return nil
     }
 

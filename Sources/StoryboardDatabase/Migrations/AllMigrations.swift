@@ -4,5 +4,6 @@ extension Migration {
         .createProjects,
         .createContent,
         .createServers,
+        .createGeneration,
     ]
 }

@@ -32,20 +32,29 @@ public typealias CharacterRepository = BaseRepository<ProjectCharacter>
 extension CharacterImage: Record {
     public static let table = "character_images"
     public static let resource = ResourceKind.characterImage
-    public static let columns = ["project_id", "character_id", "media_file_id", "content_type"]
+    public static let columns = ["project_id", "character_id", "media_file_id", "content_type", "kind", "job_id", "output_index", "seed"]
     public static let sortableColumns: [String: SortKind] = [:]
 
     public var values: [DatabaseValue] {
-        [DatabaseValue(projectID), DatabaseValue(characterID), .text(mediaFileID), .text(contentType)]
+        [
+            DatabaseValue(projectID), DatabaseValue(characterID), .text(mediaFileID), .text(contentType), .text(kind.rawValue), DatabaseValue(jobID),
+            DatabaseValue(outputIndex), seed.map { DatabaseValue.integer(Int($0)) } ?? .null,
+        ]
     }
 
     public init(meta: RecordMetadata, row: any SQLRow) throws {
+        let kind = try row.decode(column: "kind", as: String.self)
+        guard let imageKind = CharacterImageKind(rawValue: kind) else { throw StoredDataError(column: "kind", problem: "is \(kind)") }
         self.init(
             meta: meta,
             projectID: try row.uuid("project_id"),
             characterID: try row.uuid("character_id"),
             mediaFileID: try row.decode(column: "media_file_id", as: String.self),
-            contentType: try row.decode(column: "content_type", as: String.self)
+            contentType: try row.decode(column: "content_type", as: String.self),
+            kind: imageKind,
+            jobID: try row.optionalUUID("job_id"),
+            outputIndex: try row.optional("output_index", as: Int.self),
+            seed: try row.optional("seed", as: Int64.self)
         )
     }
 }

@@ -103,9 +103,22 @@ public struct CharacterService: Sendable {
 
     // MARK: - Reference images
 
-    public func images(of id: UUID) async throws -> [CharacterImage] {
+    /// The character's reference images, or its generated samples.
+    public func images(of id: UUID, kind: CharacterImageKind = .reference) async throws -> [CharacterImage] {
         _ = try await database.characters.get(id: id)
-        return try await database.characterImages.all(.equals("character_id", DatabaseValue(id)))
+        return try await database.characterImages.all(Filter.equals("character_id", DatabaseValue(id)).and(.equals("kind", .text(kind.rawValue))))
+    }
+
+    /// Makes a generated sample one of the character's reference images.
+    public func makeReference(characterID: UUID, imageID: UUID) async throws -> CharacterImage {
+        try await database.transaction { tx in
+            let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
+            guard let image = try await tx.characterImages.find(id: imageID), image.characterID == character.meta.id else {
+                throw AppError.notFound(.characterImage, id: imageID.lowercasedString)
+            }
+            _ = try await tx.characters.update(id: characterID, Changes())
+            return try await tx.characterImages.update(id: imageID, Changes(["kind": .text(CharacterImageKind.reference.rawValue)]))
+        }
     }
 
     public func addImage(characterID: UUID, _ received: ReceivedMedia) async throws -> CharacterImage {

@@ -49,6 +49,7 @@ public struct TrashService: Sendable {
             count += try await tx.characterImages.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.characters.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await trashJobs(scope, reason: "its project was deleted", deletedBy, deletionID, in: tx)
             rootName = project.name
             projectID = id
         case .scene:
@@ -63,6 +64,7 @@ public struct TrashService: Sendable {
             )
             count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await trashJobs(Filter([byDeletion("clips")]), reason: "its clip was deleted", deletedBy, deletionID, in: tx)
             if scene.parentSceneID == nil {
                 try await tx.scenes.shiftOrders(in: scene.projectID, from: scene.order + 1, by: -1)
             }
@@ -75,6 +77,7 @@ public struct TrashService: Sendable {
             count += try await tx.clips.softDeleteCount(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await trashJobs(Filter([byDeletion("clips")]), reason: "its clip was deleted", deletedBy, deletionID, in: tx)
             if clip.parentClipID == nil {
                 try await tx.clips.shiftOrders(in: clip.sceneID, from: clip.order + 1, by: -1)
             }
@@ -87,6 +90,7 @@ public struct TrashService: Sendable {
             // checked again in the statement itself.
             count += try await root(tx.characters, character, expectedVersion, deletedBy, deletionID)
             count += try await tx.characterImages.softDeleteCount(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await trashJobs(.equals("character_id", DatabaseValue(id)), reason: "its character was deleted", deletedBy, deletionID, in: tx)
             rootName = character.name
             projectID = character.projectID
         case .styleTemplate:
@@ -121,6 +125,14 @@ public struct TrashService: Sendable {
         )
         try await tx.deletions.create(deletion)
         return deletion
+    }
+
+    /// A deleted clip, project or character takes its jobs along: unfinished ones are cancelled
+    /// (a dispatcher running one sees that and interrupts it upstream), and all go to the
+    /// trash with the same deletion, as the history of what is gone.
+    private static func trashJobs(_ filter: Filter, reason: String, _ deletedBy: String?, _ deletionID: UUID, in tx: Transaction) async throws -> Int {
+        try await tx.jobs.cancelUnfinished(filter, reason: reason)
+        return try await tx.jobs.softDeleteCount(filter, deletedBy: deletedBy, deletionID: deletionID)
     }
 
     /// Trashes the root row, still at `expected` version when one is given (412 otherwise).
@@ -200,6 +212,7 @@ public struct TrashService: Sendable {
         try await tx.clips.restoreCount(filter)
         try await tx.clipVersions.restoreCount(filter)
         try await tx.galleryItems.restoreCount(filter)
+        try await tx.jobs.restoreCount(filter)
         try await tx.servers.restoreCount(filter)
         // Only a gallery item trashed on its own lost its place as the selection; it takes it
         // back unless something else was selected meanwhile.
@@ -336,6 +349,7 @@ public struct TrashService: Sendable {
             _ = try await trashed(tx.projects)
             let scope = Filter.equals("project_id", key)
             // Children first, for the foreign keys. Everything under a trashed project is trashed.
+            try await tx.jobs.purgeAll(scope)
             try await tx.galleryItems.purgeAll(scope)
             try await tx.clipVersions.purgeAll(scope)
             try await tx.clips.purgeAll(scope)
@@ -360,6 +374,7 @@ public struct TrashService: Sendable {
         case .character:
             owner = try await trashed(tx.characters).projectID
             try await tx.clips.updateAll(.equals("character_id", key), Changes(["character_id": .null]), includeDeleted: true)
+            try await tx.jobs.purgeAll(.equals("character_id", key))
             try await tx.characterImages.purgeAll(.equals("character_id", key))
             try await tx.characters.purgeAll(.equals("id", key))
         case .styleTemplate:
@@ -381,6 +396,7 @@ public struct TrashService: Sendable {
         case .server:
             // Gallery items keep the server's name; their `server_id` is a plain reference.
             _ = try await trashed(tx.servers)
+            try await tx.backends.remove(id: id)
             try await tx.servers.purgeAll(.equals("id", key))
         }
         // A purge under a project changes its tree: count it in the revision (the ETag).
@@ -400,6 +416,7 @@ public struct TrashService: Sendable {
             let part = Filter([.oneOf("clip_id", Array(ids[chunk..<min(chunk + 500, ids.count)]))])
             try await tx.galleryItems.purgeAll(part)
             try await tx.clipVersions.purgeAll(part)
+            try await tx.jobs.purgeAll(part)
         }
         // Alternates before their parents.
         for chunk in stride(from: 0, to: ids.count, by: 500) {

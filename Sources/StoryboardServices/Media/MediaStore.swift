@@ -14,6 +14,8 @@ import Darwin
 public enum MediaExpectation: Sendable {
     case audio
     case image
+    /// A generation server's output: an image, or a video or animation.
+    case generated
 }
 
 /// A file that has arrived and been identified, still under its temporary name until
@@ -106,6 +108,20 @@ public final class MediaStore: Sendable {
                 throw AppError(.invalidFileType, "The upload is not a PNG, JPEG or WebP image", details: ["accepted": ["png", "jpeg", "webp"]])
             }
             let file = MediaFile(id: id, contentType: format.mimeType, fileExtension: format.fileExtension, sizeBytes: size)
+            return ReceivedMedia(file: file, duration: nil, temporaryPath: path)
+        case .generated:
+            let type: (mime: String, ext: String)
+            if let image = MediaProbe.imageFormat(prefix: prefix) {
+                type = (image.mimeType, image.fileExtension)
+            } else if let video = MediaProbe.videoFormat(prefix: prefix) {
+                type = (video.mimeType, video.fileExtension)
+            } else {
+                throw AppError(
+                    .invalidFileType, "The output is not an image or video this server keeps (PNG, JPEG, WebP, GIF, MP4, WebM)",
+                    details: ["accepted": ["png", "jpeg", "webp", "gif", "mp4", "webm"]]
+                )
+            }
+            let file = MediaFile(id: id, contentType: type.mime, fileExtension: type.ext, sizeBytes: size)
             return ReceivedMedia(file: file, duration: nil, temporaryPath: path)
         }
     }

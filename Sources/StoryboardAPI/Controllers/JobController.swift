@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import StoryboardCore
+import StoryboardServices
+
+/// The generation queue: queue work for a clip or a character, list and inspect jobs,
+/// cancel and retry them.
+struct JobController {
+    let service: JobService
+    let maxBodyBytes: Int
+
+    static let generateFields: Set<String> = ["generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority"]
+    static let sampleFields: Set<String> = ["count", "prompt", "server_id", "model"]
+
+    func register(_ routes: Routes) {
+        routes.add(.post, "/api/clips/{id}/generate") { request, context in
+            let clipID = try context.uuidParameter()
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.generateFields)
+            var generate = GenerateRequest()
+            if let text = body.string("generation_type") {
+                if let type = GenerationType(rawValue: text) { generate.generationType = type } else { body.addError("generation_type", "must be image or video") }
+            }
+            generate.serverID = body.uuid("server_id")
+            generate.model = body.string("model")
+            generate.params = body.params()
+            generate.count = Self.count(&body, default: 1, max: GenerateRequest.maxCount)
+            if let text = body.string("preset") {
+                if let preset = Preset(rawValue: text) { generate.preset = preset } else { body.addError("preset", "must be fast or quality") }
+            }
+            generate.replacePending = body.bool("replace_pending") ?? false
+            if let priority = body.int("priority") {
+                if (-100...100).contains(priority) { generate.priority = priority } else { body.addError("priority", "must be from -100 to 100") }
+            }
+            try body.throwIfInvalid()
+            return jobs(try await service.generate(clipID: clipID, generate))
+        }
+        routes.add(.post, "/api/characters/{id}/samples") { request, context in
+            let characterID = try context.uuidParameter()
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.sampleFields)
+            var samples = SampleRequest()
+            samples.count = Self.count(&body, default: 4, max: GenerateRequest.maxCount)
+            samples.prompt = body.string("prompt")
+            if let prompt = samples.prompt, prompt.unicodeScalars.count > Limits.lyricsOrPrompt {
+                body.addError("prompt", "must be at most \(Limits.lyricsOrPrompt) characters")
+            }
+            samples.serverID = body.uuid("server_id")
+            samples.model = body.string("model")
+            try body.throwIfInvalid()
+            return jobs(try await service.samples(characterID: characterID, samples))
+        }
+        routes.add(.get, "/api/jobs") { request, _ in
+            var query = JobQuery()
+            if let text = request.query("status") {
+                guard let status = JobStatus(rawValue: text) else {
+                    throw AppError.invalidParameter("status", "must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                query.status = status
+            }
+            query.clipID = try request.uuidQuery("clip_id")
+            query.batchID = try request.uuidQuery("batch_id")
+            query.projectID = try request.uuidQuery("project_id")
+            query.characterID = try request.uuidQuery("character_id")
+            let page = try await service.list(query, limit: try request.pageLimit(), cursor: request.query("cursor"))
+            var writer = JSONWriter()
+            writer.list(page.items, nextCursor: page.nextCursor) { $0.job($1) }
+            return writer.response()
+        }
+        routes.add(.get, "/api/jobs/{id}") { _, context in
+            job(try await service.get(id: try context.uuidParameter()))
+        }
+        routes.add(.post, "/api/jobs/{id}/cancel") { _, context in
+            job(try await service.cancel(id: try context.uuidParameter()))
+        }
+        routes.add(.post, "/api/jobs/{id}/retry") { _, context in
+            job(try await service.retry(id: try context.uuidParameter()), status: .accepted)
+        }
+    }
+
+    static func count(_ body: inout JSONBody, default value: Int, max: Int) -> Int {
+        guard let count = body.int("count") else { return value }
+        if !(1...max).contains(count) { body.addError("count", "must be from 1 to \(max)") }
+        return count
+    }
+
+    func jobs(_ jobs: [GenerationJob]) -> Response {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("jobs")
+        writer.beginArray()
+        for job in jobs { writer.job(job) }
+        writer.endArray()
+        writer.endObject()
+        return writer.response(status: .accepted)
+    }
+
+    func job(_ job: GenerationJob, status: HTTPResponse.Status = .ok) -> Response {
+        var writer = JSONWriter()
+        writer.job(job)
+        var headers: HTTPFields = [.eTag: etag(job.meta.version)]
+        if status == .accepted { headers[.location] = "/api/jobs/\(job.meta.id.uuidString.lowercased())" }
+        return writer.response(status: status, headers: headers)
+    }
+}
+
+extension Request {
+    /// An optional UUID query parameter; anything else is 400.
+    func uuidQuery(_ name: String) throws -> UUID? {
+        guard let text = query(name) else { return nil }
+        guard let id = UUID(parsing: text) else { throw AppError.invalidParameter(name, "must be a UUID") }
+        return id
+    }
+}
+
+extension JSONWriter {
+    mutating func job(_ job: GenerationJob) {
+        beginObject()
+        key("id"); uuid(job.meta.id)
+        key("project_id"); uuid(job.projectID)
+        key("clip_id"); uuid(job.clipID)
+        key("character_id"); uuid(job.characterID)
+        key("batch_id"); uuid(job.batchID)
+        key("target"); string(job.target.rawValue)
+        key("generation_type"); string(job.generationType.rawValue)
+        key("status"); string(job.status.rawValue)
+        key("priority"); int(job.priority)
+        key("attempts"); int(job.attempts)
+        key("max_retries"); int(job.maxRetries)
+        key("server_id"); uuid(job.serverID)
+        key("preferred_server_id"); uuid(job.preferredServerID)
+        key("model"); string(job.model)
+        key("prompt"); string(job.prompt)
+        key("negative_prompt"); string(job.negativePrompt)
+        key("params"); rawJSON(job.params)
+        key("progress")
+        if let value = job.progressValue, let max = job.progressMax {
+            beginObject()
+            key("value"); int(value)
+            key("max"); int(max)
+            endObject()
+        } else {
+            null()
+        }
+        key("error"); string(job.error)
+        key("result_media_ids"); rawJSON(job.resultMediaIDs)
+        key("available_at"); timestamp(job.availableAt)
+        key("lease_until"); timestamp(job.leaseUntil)
+        key("started_at"); timestamp(job.startedAt)
+        key("finished_at"); timestamp(job.finishedAt)
+        metadata(job.meta)
+        endObject()
+    }
+}

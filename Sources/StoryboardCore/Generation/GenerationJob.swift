@@ -1,0 +1,111 @@
+import Foundation
+
+/// Where a job stands. A finished job (succeeded, failed, cancelled) never moves again.
+public enum JobStatus: String, Sendable, CaseIterable {
+    case queued, running, succeeded, failed, cancelled
+
+    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
+
+    /// The transitions the queue allows; every status change in SQL is guarded by the same set.
+    public func canMove(to next: JobStatus) -> Bool {
+        switch (self, next) {
+        case (.queued, .running), (.queued, .cancelled): true
+        case (.running, .succeeded), (.running, .failed), (.running, .cancelled), (.running, .queued): true
+        default: false
+        }
+    }
+
+    /// The statuses a job may be in when it moves to `next`.
+    public static func sources(of next: JobStatus) -> [JobStatus] {
+        allCases.filter { $0.canMove(to: next) }
+    }
+}
+
+public enum GenerationType: String, Sendable, CaseIterable {
+    case image, video
+}
+
+/// Where a job's outputs go.
+public enum JobTarget: String, Sendable, CaseIterable {
+    /// The clip's gallery.
+    case clip
+    /// The character's own gallery (samples), from which reference images are picked.
+    case character
+}
+
+/// One unit of work in the queue: a graph to run on one generation server, and where its
+/// outputs land.
+public struct GenerationJob: Sendable, Equatable {
+    public var meta: RecordMetadata
+    public var projectID: UUID
+    public var clipID: UUID?
+    public var characterID: UUID?
+    public var batchID: UUID?
+    public var target: JobTarget
+    public var generationType: GenerationType
+    public var status: JobStatus
+    /// Higher runs first; equal priorities run oldest first.
+    public var priority: Int
+    /// Times the job was sent to a server.
+    public var attempts: Int
+    public var maxRetries: Int
+    /// Not claimable before this (back-off after a transient failure).
+    public var availableAt: Timestamp
+    public var leaseUntil: Timestamp?
+    public var leaseOwner: String?
+    /// The server it runs (or last ran) on.
+    public var serverID: UUID?
+    /// The server asked for in the request: preferred while it is online and has room.
+    public var preferredServerID: UUID?
+    public var model: String?
+    public var prompt: String
+    public var negativePrompt: String?
+    /// The merged, validated parameters (JSON object text), seed resolved.
+    public var params: String
+    /// The upstream's id for this run (ComfyUI prompt id, RunPod job id).
+    public var upstreamID: String?
+    public var progressValue: Int?
+    public var progressMax: Int?
+    public var error: String?
+    /// Media ids of the outputs (JSON array text), set on success.
+    public var resultMediaIDs: String?
+    public var startedAt: Timestamp?
+    public var finishedAt: Timestamp?
+
+    public init(
+        meta: RecordMetadata = RecordMetadata(), projectID: UUID, clipID: UUID? = nil, characterID: UUID? = nil, batchID: UUID? = nil,
+        target: JobTarget, generationType: GenerationType, status: JobStatus = .queued, priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
+        availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil, preferredServerID: UUID? = nil,
+        model: String? = nil, prompt: String, negativePrompt: String? = nil, params: String = "{}", upstreamID: String? = nil,
+        progressValue: Int? = nil, progressMax: Int? = nil, error: String? = nil, resultMediaIDs: String? = nil, startedAt: Timestamp? = nil,
+        finishedAt: Timestamp? = nil
+    ) {
+        self.meta = meta
+        self.projectID = projectID
+        self.clipID = clipID
+        self.characterID = characterID
+        self.batchID = batchID
+        self.target = target
+        self.generationType = generationType
+        self.status = status
+        self.priority = priority
+        self.attempts = attempts
+        self.maxRetries = maxRetries
+        self.availableAt = availableAt ?? meta.createdAt
+        self.leaseUntil = leaseUntil
+        self.leaseOwner = leaseOwner
+        self.serverID = serverID
+        self.preferredServerID = preferredServerID
+        self.model = model
+        self.prompt = prompt
+        self.negativePrompt = negativePrompt
+        self.params = params
+        self.upstreamID = upstreamID
+        self.progressValue = progressValue
+        self.progressMax = progressMax
+        self.error = error
+        self.resultMediaIDs = resultMediaIDs
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import SQLKit
+import StoryboardCore
+
+extension GenerationJob: Record {
+    public static let table = "generation_jobs"
+    public static let resource = ResourceKind.job
+    public static let columns = [
+        "project_id", "clip_id", "character_id", "batch_id", "target", "generation_type", "status", "priority", "attempts", "max_retries",
+        "available_at", "lease_until", "lease_owner", "server_id", "preferred_server_id", "model", "prompt", "negative_prompt", "params",
+        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at",
+    ]
+    public static let sortableColumns: [String: SortKind] = ["priority": .number]
+
+    public var values: [DatabaseValue] {
+        [
+            DatabaseValue(projectID), DatabaseValue(clipID), DatabaseValue(characterID), DatabaseValue(batchID), .text(target.rawValue),
+            .text(generationType.rawValue), .text(status.rawValue), .integer(priority), .integer(attempts), .integer(maxRetries),
+            DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID), DatabaseValue(preferredServerID),
+            DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID), DatabaseValue(progressValue),
+            DatabaseValue(progressMax), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt), DatabaseValue(finishedAt),
+        ]
+    }
+
+    public init(meta: RecordMetadata, row: any SQLRow) throws {
+        func parse<T: RawRepresentable<String>>(_ column: String, as type: T.Type) throws -> T {
+            let text = try row.decode(column: column, as: String.self)
+            guard let value = T(rawValue: text) else { throw StoredDataError(column: column, problem: "is \(text)") }
+            return value
+        }
+        self.init(
+            meta: meta,
+            projectID: try row.uuid("project_id"),
+            clipID: try row.optionalUUID("clip_id"),
+            characterID: try row.optionalUUID("character_id"),
+            batchID: try row.optionalUUID("batch_id"),
+            target: try parse("target", as: JobTarget.self),
+            generationType: try parse("generation_type", as: GenerationType.self),
+            status: try parse("status", as: JobStatus.self),
+            priority: try row.decode(column: "priority", as: Int.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            maxRetries: try row.decode(column: "max_retries", as: Int.self),
+            availableAt: try row.timestamp("available_at"),
+            leaseUntil: try row.optionalTimestamp("lease_until"),
+            leaseOwner: try row.optional("lease_owner", as: String.self),
+            serverID: try row.optionalUUID("server_id"),
+            preferredServerID: try row.optionalUUID("preferred_server_id"),
+            model: try row.optional("model", as: String.self),
+            prompt: try row.decode(column: "prompt", as: String.self),
+            negativePrompt: try row.optional("negative_prompt", as: String.self),
+            params: try row.decode(column: "params", as: String.self),
+            upstreamID: try row.optional("upstream_id", as: String.self),
+            progressValue: try row.optional("progress_value", as: Int.self),
+            progressMax: try row.optional("progress_max", as: Int.self),
+            error: try row.optional("error", as: String.self),
+            resultMediaIDs: try row.optional("result_media_ids", as: String.self),
+            startedAt: try row.optionalTimestamp("started_at"),
+            finishedAt: try row.optionalTimestamp("finished_at")
+        )
+    }
+}
+
+public typealias JobRepository = BaseRepository<GenerationJob>
+
+extension SQLExecutor {
+    public var jobs: JobRepository { JobRepository(self) }
+}
+
+extension BaseRepository where R == GenerationJob {
+    /// Takes the next due job (highest priority, then oldest) and moves it to `running` under a
+    /// lease held by `owner`, in one statement. PostgreSQL skips rows another process is
+    /// claiming at that moment; SQLite's single writer makes the statement atomic by itself.
+    public func claim(owner: String, leaseSeconds: Double, now: Timestamp = .now()) async throws -> GenerationJob? {
+        let skipLocked = executor.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+        let nowText = now.description
+        let lease = now.adding(seconds: leaseSeconds).description
+        return try await executor.write { sql in
+            let row = try await sql.raw(
+                """
+                UPDATE generation_jobs SET status = 'running', lease_until = \(bind: lease), lease_owner = \(bind: owner),
+                    started_at = COALESCE(started_at, \(bind: nowText)), updated_at = \(bind: nowText), version = version + 1
+                WHERE id = (SELECT id FROM generation_jobs WHERE status = 'queued' AND deleted_at IS NULL AND available_at <= \(bind: nowText)
+                    ORDER BY priority DESC, created_at, id LIMIT 1\(unsafeRaw: skipLocked))
+                  AND status = 'queued'
+                RETURNING \(unsafeRaw: ColumnLists.quoted(GenerationJob.self))
+                """
+            ).first()
+            return try row.map { try GenerationJob(row: $0) }
+        }
+    }
+
+    /// Changes a running job this owner still holds; nil when it no longer does (cancelled,
+    /// or its lease expired and another process took it).
+    public func updateHeld(id: UUID, owner: String, _ changes: Changes) async throws -> GenerationJob? {
+        try await updateOne(
+            Filter.equals("id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.running.rawValue))).and(.equals("lease_owner", .text(owner))),
+            changes
+        )
+    }
+
+    /// Moves a job to `next` if its status allows it (JobStatus.canMove); nil otherwise.
+    public func move(id: UUID, to next: JobStatus, owner: String? = nil, _ extra: Changes = Changes(), now: Timestamp = .now()) async throws -> GenerationJob? {
+        var changes = extra
+        changes.set("status", .text(next.rawValue))
+        if next != .running {
+            changes.set("lease_until", .null)
+            changes.set("lease_owner", .null)
+        }
+        if next.isFinished { changes.set("finished_at", DatabaseValue(now)) }
+        var filter = Filter.equals("id", DatabaseValue(id)).and(.oneOf("status", JobStatus.sources(of: next).map { .text($0.rawValue) }))
+        if let owner { filter = filter.and(.equals("lease_owner", .text(owner))) }
+        return try await updateOne(filter, changes)
+    }
+
+    /// Cancels every unfinished job matching `filter` (a deleted clip's or project's); returns their ids.
+    @discardableResult
+    public func cancelUnfinished(_ filter: Filter, reason: String, now: Timestamp = .now()) async throws -> Int {
+        let unfinished = filter.and(.oneOf("status", [.text(JobStatus.queued.rawValue), .text(JobStatus.running.rawValue)]))
+        return try await updateAll(
+            unfinished,
+            Changes([
+                "status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null, "finished_at": DatabaseValue(now),
+                "error": .text(reason),
+            ])
+        )
+    }
+
+    /// Jobs whose lease ran out (the process holding them died): back to the queue, or failed
+    /// when they have used up their attempts. Returns how many were recovered.
+    @discardableResult
+    public func recoverExpiredLeases(now: Timestamp = .now()) async throws -> Int {
+        let nowText = now.description
+        return try await executor.write { sql in
+            try await sql.raw(
+                """
+                UPDATE generation_jobs SET
+                    status = CASE WHEN attempts > max_retries THEN 'failed' ELSE 'queued' END,
+                    error = CASE WHEN attempts > max_retries THEN 'the process running it stopped and no attempts are left' ELSE error END,
+                    finished_at = CASE WHEN attempts > max_retries THEN \(bind: nowText) ELSE NULL END,
+                    lease_until = NULL, lease_owner = NULL, available_at = \(bind: nowText), updated_at = \(bind: nowText), version = version + 1
+                WHERE status = 'running' AND lease_until < \(bind: nowText)
+                RETURNING id
+                """
+            ).all().count
+        }
+    }
+
+    /// Jobs counted by status (for `/metrics` and the queue page).
+    public func countByStatus() async throws -> [JobStatus: Int] {
+        try await executor.read { sql in
+            var counts: [JobStatus: Int] = [:]
+            for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM generation_jobs WHERE deleted_at IS NULL GROUP BY status").all() {
+                if let status = JobStatus(rawValue: try row.decode(column: "status", as: String.self)) {
+                    counts[status] = try row.decode(column: "n", as: Int.self)
+                }
+            }
+            return counts
+        }
+    }
+}
+
+extension BaseRepository where R == GenerationJob {
+    /// Running jobs per server, across every process sharing the database.
+    public func runningCountByServer() async throws -> [UUID: Int] {
+        try await executor.read { sql in
+            var counts: [UUID: Int] = [:]
+            for row in try await sql.raw("SELECT server_id, COUNT(*) AS n FROM generation_jobs WHERE status = 'running' AND server_id IS NOT NULL GROUP BY server_id").all() {
+                if let id = try row.optionalUUID("server_id") { counts[id] = try row.decode(column: "n", as: Int.self) }
+            }
+            return counts
+        }
+    }
+}

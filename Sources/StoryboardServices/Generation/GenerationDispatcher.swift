@@ -1,0 +1,320 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import StoryboardCore
+import StoryboardDatabase
+import Synchronization
+
+/// Runs queued jobs on the generation servers: claims a job under a lease, picks a server,
+/// sends the graph, follows it, stores the outputs and attaches them, retrying transient
+/// failures elsewhere with back-off. Several processes may run one each on a shared
+/// PostgreSQL: the claim and the lease keep a job on one of them at a time.
+public final class GenerationDispatcher: Service, Sendable {
+    let database: Database
+    let media: MediaStore
+    let http: UpstreamHTTP
+    let monitor: ServerMonitor
+    let settings: GenerationSettings
+    let wakeup: JobWakeup
+    let results: JobResults
+    let logger: Logger
+    /// Who holds a lease: unique per process start, so a restarted process never mistakes a
+    /// dead one's jobs for its own.
+    public let owner: String
+    /// Jobs this process is running, and on which server.
+    private let running = Mutex<[UUID: UUID]>([:])
+
+    public init(
+        database: Database, media: MediaStore, http: UpstreamHTTP, settings: GenerationSettings, wakeup: JobWakeup,
+        logger: Logger = Logger(label: "storyboard.dispatcher")
+    ) {
+        self.database = database
+        self.media = media
+        self.http = http
+        self.settings = settings
+        self.wakeup = wakeup
+        self.logger = logger
+        self.monitor = ServerMonitor(database: database, http: http, settings: settings, logger: logger)
+        self.results = JobResults(database: database)
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public func run() async throws {
+        await recoverLeases()
+        // Shutdown cancels the loop; each running job then goes back to the queue.
+        await cancelWhenGracefulShutdown {
+            await self.loop()
+        }
+    }
+
+    private func loop() async {
+        await withDiscardingTaskGroup { group in
+            var lastRecovery = ContinuousClock.now
+            while !Task.isCancelled {
+                let seen = wakeup.current
+                if ContinuousClock.now - lastRecovery > .seconds(settings.leaseSeconds / 2) {
+                    await recoverLeases()
+                    lastRecovery = ContinuousClock.now
+                }
+                do {
+                    try await dispatchDue(into: &group)
+                } catch {
+                    logger.warning("dispatch round failed; trying again shortly", metadata: ["error": "\(error)"])
+                }
+                await wakeup.wait(after: seen, timeout: min(1, settings.pollInterval * 2))
+            }
+        }
+    }
+
+    private func recoverLeases() async {
+        do {
+            let recovered = try await database.jobs.recoverExpiredLeases()
+            if recovered > 0 { logger.notice("jobs of a stopped process went back to the queue", metadata: ["jobs": "\(recovered)"]) }
+        } catch {
+            logger.warning("expired leases could not be recovered", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Claims and starts jobs while some server has room.
+    private func dispatchDue(into group: inout DiscardingTaskGroup) async throws {
+        var candidates = try await loadCandidates()
+        var misses = 0
+        while misses < 3, candidates.contains(where: { $0.hasRoom && $0.status.isOnline && $0.server.isActive }) {
+            guard let job = try await database.jobs.claim(owner: owner, leaseSeconds: settings.leaseSeconds) else { return }
+            let loras = (job.storedParams.loras ?? []).map(\.name)
+            guard let chosen = ServerPicker.pick(candidates, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
+            else {
+                // Nothing with room has what it needs right now: back in the queue for a moment.
+                misses += 1
+                _ = try await database.jobs.move(
+                    id: job.meta.id, to: .queued, owner: owner, Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: 2))])
+                )
+                continue
+            }
+            if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
+            running.withLock { $0[job.meta.id] = chosen.server.meta.id }
+            group.addTask {
+                await self.execute(job, on: chosen.server, status: chosen.status)
+                _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
+                self.wakeup.notify()
+            }
+        }
+    }
+
+    /// Active servers with their status and how many jobs run on each (all processes).
+    private func loadCandidates() async throws -> [ServerCandidate] {
+        let servers = try await database.servers.all(.equals("is_active", .bool(true)))
+        guard !servers.isEmpty else { return [] }
+        let statuses = Dictionary(try await database.backends.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let busy = try await database.jobs.runningCountByServer()
+        let local = running.withLock { Array($0.values) }
+        return servers.compactMap { server in
+            guard let status = statuses[server.meta.id] else { return nil }
+            // Claimed here but not yet recorded on the job row.
+            let inFlight = max(busy[server.meta.id] ?? 0, local.filter { $0 == server.meta.id }.count)
+            return ServerCandidate(server: server, status: status, running: inFlight)
+        }
+    }
+
+    // MARK: - One job
+
+    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus) async {
+        let run = JobRun(job: job, server: server, status: status, dispatcher: self)
+        do {
+            try await run.perform()
+        } catch is CancellationError {
+            await release(job, reason: "the server process stopped while it ran")
+        } catch let error as JobRun.Stop {
+            logger.info("job stopped", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "reason": "\(error.reason)"])
+        } catch let error as UpstreamError {
+            if error.kind == .transient { await monitor.recordFailure(serverID: server.meta.id, error: error.message) }
+            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.kind == .transient)
+        } catch let error as AppError {
+            // The output could not be kept (too large, not an image or video, disk full).
+            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.code == .insufficientStorage || error.code == .databaseUnavailable)
+        } catch {
+            await fail(job, attempts: job.attempts + 1, message: "\(error)", retryable: true)
+        }
+    }
+
+    /// Back in the queue after back-off, or failed when no attempts are left.
+    private func fail(_ job: GenerationJob, attempts: Int, message: String, retryable: Bool) async {
+        let text = String(message.prefix(2000))
+        await persist { [self] in
+            if retryable, attempts <= job.maxRetries {
+                var generator = SystemRandomNumberGenerator()
+                let delay = RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay).delay(afterAttempt: attempts, using: &generator)
+                _ = try await database.jobs.move(
+                    id: job.meta.id, to: .queued, owner: owner,
+                    Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
+                )
+                logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(text)"])
+            } else {
+                _ = try await database.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)]))
+                logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(text)"])
+            }
+        }
+    }
+
+    /// Gives a job back (this process is stopping): queued again at once, the attempt not counted.
+    private func release(_ job: GenerationJob, reason: String) async {
+        await persist { [self] in
+            _ = try await database.jobs.move(
+                id: job.meta.id, to: .queued, owner: owner,
+                Changes(["attempts": .integer(job.attempts), "available_at": DatabaseValue(Timestamp.now()), "error": .text(reason), "upstream_id": .null])
+            )
+        }
+    }
+
+    /// Runs a final write even while the surrounding task is being cancelled (shutdown), so a
+    /// job is never left `running` by a clean stop. Bounded by the database's own timeouts.
+    private func persist(_ body: @escaping @Sendable () async throws -> Void) async {
+        let logger = self.logger
+        await Task {
+            do { try await body() } catch { logger.warning("job state could not be written; its lease will expire", metadata: ["error": "\(error)"]) }
+        }.value
+    }
+}
+
+/// The steps of one attempt of one job on one server.
+struct JobRun: Sendable {
+    /// The job is no longer ours to run (cancelled, its target deleted, or taken over).
+    struct Stop: Error {
+        var reason: String
+    }
+
+    let job: GenerationJob
+    let server: GenerationServer
+    let status: BackendStatus
+    let dispatcher: GenerationDispatcher
+
+    var settings: GenerationSettings { dispatcher.settings }
+    var database: Database { dispatcher.database }
+
+    func perform() async throws {
+        let params = job.storedParams
+        let checkpoint = job.model ?? status.capabilities.checkpoints.first
+        guard let checkpoint else {
+            throw UpstreamError(.permanent, "no model was named and \(server.name) lists no checkpoints")
+        }
+        let graph = Workflow.textToImage(
+            WorkflowRequest(checkpoint: checkpoint, prompt: job.prompt, negativePrompt: job.negativePrompt ?? "", params: params)
+        )
+        if server.serverType == .comfyui, !status.capabilities.nodeTypes.isEmpty {
+            let problems = Workflow.problems(of: graph, on: status.capabilities)
+            if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
+        }
+        try await hold(Changes(["server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null]))
+        let outputs: [StoredOutput]
+        switch server.serverType {
+        case .comfyui: outputs = try await runOnComfyUI(graph)
+        case .runpod: outputs = try await runOnRunPod(graph)
+        }
+        guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
+        switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint) {
+        case .succeeded: await dispatcher.monitor.recordSuccess(serverID: server.meta.id, model: checkpoint)
+        case .targetGone: throw Stop(reason: "its \(job.target.rawValue) was deleted")
+        case .lost: throw Stop(reason: "cancelled while it ran")
+        }
+    }
+
+    /// Changes the job while this process still holds it; stops the run when it does not.
+    private func hold(_ changes: Changes) async throws {
+        var changes = changes
+        changes.set("lease_until", DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)))
+        guard try await database.jobs.updateHeld(id: job.meta.id, owner: dispatcher.owner, changes) != nil else {
+            throw Stop(reason: "no longer held (cancelled or taken over)")
+        }
+    }
+
+    private func runOnComfyUI(_ graph: JSONValue) async throws -> [StoredOutput] {
+        let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
+        let promptID = try await client.submit(graph, clientID: dispatcher.owner)
+        try await hold(Changes(["upstream_id": .text(promptID)]))
+        let files = try await follow(cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
+            switch try await client.state(of: promptID) {
+            case .pending: return nil
+            case .failed(let message): throw UpstreamError(.transient, message)
+            case .succeeded(let outputs): return outputs
+            }
+        }
+        var stored: [StoredOutput] = []
+        for file in files {
+            let response = try await client.download(file, timeout: settings.downloadTimeout)
+            let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
+            let received = try await dispatcher.media.receive(response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
+            try await dispatcher.media.commit(received, database: database)
+            stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
+        }
+        return stored
+    }
+
+    private func runOnRunPod(_ graph: JSONValue) async throws -> [StoredOutput] {
+        let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
+        let runID = try await client.run(graph)
+        try await hold(Changes(["upstream_id": .text(runID)]))
+        let outputs = try await follow(cancel: { try? await client.cancel(runID) }) { () async throws -> [RunPodOutput]? in
+            switch try await client.state(of: runID) {
+            case .pending: return nil
+            case .failed(let message): throw UpstreamError(.transient, message)
+            case .succeeded(let outputs): return outputs
+            }
+        }
+        var stored: [StoredOutput] = []
+        for output in outputs {
+            let received: ReceivedMedia
+            switch output {
+            case .bytes(_, let data):
+                received = try await dispatcher.media.receive(OneChunk(bytes: Array(data)), expected: .generated, declaredLength: data.count)
+            case .url(let name, _):
+                // Outputs in a bucket need its credentials; worker-comfyui sends base64 unless told otherwise.
+                throw UpstreamError(.permanent, "output \(name) was sent as an S3 URL; configure the endpoint to return base64 images")
+            }
+            try await dispatcher.media.commit(received, database: database)
+            stored.append(StoredOutput(file: received.file, isVideo: received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"))
+        }
+        return stored
+    }
+
+    /// Polls `look` until it returns a result, keeping the lease alive, stopping (and
+    /// cancelling upstream) when the job is cancelled here, and giving up when nothing changes
+    /// for the stall timeout.
+    private func follow<T: Sendable>(cancel: @Sendable () async -> Void, _ look: @Sendable () async throws -> T?) async throws -> T {
+        let clock = ContinuousClock()
+        var lastHeartbeat = clock.now
+        let started = clock.now
+        while true {
+            try await Task.sleep(for: .milliseconds(Int64(settings.pollInterval * 1000)))
+            let current = try await database.jobs.find(id: job.meta.id)
+            guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
+                await cancel()
+                throw Stop(reason: "cancelled while it ran")
+            }
+            if let result = try await look() { return result }
+            if clock.now - started > .seconds(settings.stallTimeout) {
+                await cancel()
+                throw UpstreamError(.transient, "no result after \(Int(settings.stallTimeout)) s; interrupted")
+            }
+            if clock.now - lastHeartbeat > .seconds(settings.leaseSeconds / 3) {
+                try await hold(Changes())
+                lastHeartbeat = clock.now
+            }
+        }
+    }
+}
+
+/// A body that is already in memory, as the chunk sequence the media store reads.
+struct OneChunk: AsyncSequence, Sendable {
+    let bytes: [UInt8]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var bytes: [UInt8]?
+        mutating func next() async throws -> [UInt8]? {
+            defer { bytes = nil }
+            return bytes
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import Synchronization
+import StoryboardCore
+import StoryboardDatabase
+
+/// A request to generate for a clip (`POST /api/clips/{id}/generate`), validated.
+public struct GenerateRequest: Sendable {
+    public var generationType: GenerationType
+    public var serverID: UUID?
+    public var model: String?
+    public var params: GenerationParams
+    public var count: Int
+    public var preset: Preset?
+    public var replacePending: Bool
+    public var priority: Int
+
+    public init(
+        generationType: GenerationType = .image, serverID: UUID? = nil, model: String? = nil, params: GenerationParams = GenerationParams(), count: Int = 1,
+        preset: Preset? = nil, replacePending: Bool = false, priority: Int = 0
+    ) {
+        self.generationType = generationType
+        self.serverID = serverID
+        self.model = model
+        self.params = params
+        self.count = count
+        self.preset = preset
+        self.replacePending = replacePending
+        self.priority = priority
+    }
+
+    public static let maxCount = 16
+}
+
+/// A character sample request (`POST /api/characters/{id}/samples`).
+public struct SampleRequest: Sendable {
+    public var count: Int
+    public var prompt: String?
+    public var serverID: UUID?
+    public var model: String?
+
+    public init(count: Int = 4, prompt: String? = nil, serverID: UUID? = nil, model: String? = nil) {
+        self.count = count
+        self.prompt = prompt
+        self.serverID = serverID
+        self.model = model
+    }
+}
+
+/// Filters of `GET /api/jobs`.
+public struct JobQuery: Sendable {
+    public var status: JobStatus?
+    public var clipID: UUID?
+    public var batchID: UUID?
+    public var projectID: UUID?
+    public var characterID: UUID?
+
+    public init(status: JobStatus? = nil, clipID: UUID? = nil, batchID: UUID? = nil, projectID: UUID? = nil, characterID: UUID? = nil) {
+        self.status = status
+        self.clipID = clipID
+        self.batchID = batchID
+        self.projectID = projectID
+        self.characterID = characterID
+    }
+}
+
+/// The queue as clients see it: queue work, look at it, cancel it, run it again.
+public struct JobService: Sendable {
+    let database: Database
+    /// Called after jobs are queued or cancelled, so a dispatcher in this process acts at once.
+    let wakeup: JobWakeup
+
+    public init(database: Database, wakeup: JobWakeup = JobWakeup()) {
+        self.database = database
+        self.wakeup = wakeup
+    }
+
+    // MARK: - Queue
+
+    /// Queues `count` jobs for a clip with the final prompt and merged parameters; with
+    /// `replacePending`, the clip's queued jobs are cancelled first, in the same transaction.
+    public func generate(clipID: UUID, _ request: GenerateRequest) async throws -> [GenerationJob] {
+        let jobs = try await database.transaction { tx in
+            let clip = try await tx.clips.get(id: clipID)
+            try await Self.checkServer(request.serverID, model: request.model, loras: (request.params.loras ?? []).map(\.name), in: tx)
+            let character = try await clip.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
+            let template = try await clip.styleTemplateID.asyncMap { try await tx.styleTemplates.find(id: $0) } ?? nil
+            let basePrompt = request.generationType == .image ? clip.imagePrompt : (clip.videoPrompt ?? clip.imagePrompt)
+            var prompt = (basePrompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if let character { prompt = PromptComposer.apply(character, to: prompt) }
+            guard !prompt.isEmpty else {
+                throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
+            }
+            if request.generationType == .video {
+                guard clip.selectedImageID != nil else {
+                    throw AppError(.conflict, "A video is made from the clip's selected image, and the clip has none yet; generate or select an image first")
+                }
+            }
+            var errors = FieldErrors()
+            let templateParams = GenerationParams(json: Self.object(template?.defaultParams), field: "style_template.default_params", errors: &errors)
+            // A stored template that no longer validates is left out rather than failing every job.
+            let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
+            let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
+            var params = GenerationParams.builtInDefaults
+                .overlaid(by: ModelPresets.params(for: base, preset: request.preset ?? .quality))
+                .overlaid(by: usableTemplate)
+                .overlaid(by: request.params)
+            if let lora = character?.lora, !lora.isEmpty, !(params.loras ?? []).contains(where: { $0.name == lora }) {
+                params.loras = (params.loras ?? []) + [LoraUse(name: lora, strength: 1.0)]
+            }
+            if let limit = ModelPresets.maxLoras(for: base), (params.loras?.count ?? 0) > limit {
+                throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
+            }
+            let negative = clip.negativePrompt ?? template?.negativePromptTemplate ?? ModelPresets.defaultNegative(for: base)
+            if request.replacePending {
+                try await tx.jobs.cancelUnfinished(
+                    Filter.equals("clip_id", DatabaseValue(clipID)).and(.equals("status", .text(JobStatus.queued.rawValue))), reason: "replaced by a newer request"
+                )
+            }
+            let seeds = Self.seeds(params.seed, count: request.count)
+            let now = Timestamp.now()
+            let jobs = seeds.map { seed in
+                var jobParams = params
+                jobParams.seed = seed
+                return GenerationJob(
+                    meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, target: .clip,
+                    generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: request.model,
+                    prompt: prompt, negativePrompt: negative, params: Self.text(jobParams.json)
+                )
+            }
+            try await tx.jobs.createAll(jobs)
+            return jobs
+        }
+        wakeup.notify()
+        return jobs
+    }
+
+    /// N sample images of a character, each with its own seed, for its own gallery (DOMAIN.md):
+    /// "{prompt} {trigger words}, {description}", or "portrait of {name}, high quality, detailed".
+    public func samples(characterID: UUID, _ request: SampleRequest) async throws -> [GenerationJob] {
+        let jobs = try await database.transaction { tx in
+            let character = try await tx.characters.get(id: characterID)
+            try await Self.checkServer(request.serverID, model: request.model, loras: [], in: tx)
+            let prompt: String
+            if let given = request.prompt?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty {
+                var text = ([given] + character.triggerWords).joined(separator: " ")
+                if let description = character.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty { text += ", \(description)" }
+                prompt = text
+            } else {
+                prompt = "portrait of \(character.name), high quality, detailed"
+            }
+            let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
+            var params = GenerationParams.builtInDefaults.overlaid(by: ModelPresets.params(for: base, preset: .fast))
+            if let lora = character.lora, !lora.isEmpty { params.loras = [LoraUse(name: lora)] }
+            let now = Timestamp.now()
+            let jobs = Self.seeds(nil, count: request.count).map { seed in
+                var jobParams = params
+                jobParams.seed = seed
+                return GenerationJob(
+                    meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: character.projectID, characterID: character.meta.id, target: .character,
+                    generationType: .image, preferredServerID: request.serverID, model: request.model, prompt: prompt,
+                    negativePrompt: ModelPresets.defaultNegative(for: base), params: Self.text(jobParams.json)
+                )
+            }
+            try await tx.jobs.createAll(jobs)
+            return jobs
+        }
+        wakeup.notify()
+        return jobs
+    }
+
+    // MARK: - Look
+
+    public func get(id: UUID) async throws -> GenerationJob {
+        try await database.jobs.get(id: id)
+    }
+
+    /// Newest first.
+    public func list(_ query: JobQuery, limit: Int, cursor: String?) async throws -> Page<GenerationJob> {
+        var filter = Filter()
+        if let status = query.status { filter = filter.and(.equals("status", .text(status.rawValue))) }
+        if let clipID = query.clipID { filter = filter.and(.equals("clip_id", DatabaseValue(clipID))) }
+        if let batchID = query.batchID { filter = filter.and(.equals("batch_id", DatabaseValue(batchID))) }
+        if let projectID = query.projectID { filter = filter.and(.equals("project_id", DatabaseValue(projectID))) }
+        if let characterID = query.characterID { filter = filter.and(.equals("character_id", DatabaseValue(characterID))) }
+        return try await database.jobs.findMany(filter, sort: Sort("created_at", descending: true), limit: limit, cursor: cursor)
+    }
+
+    // MARK: - Change
+
+    /// Cancels a queued or running job at once, whatever its server is doing: the dispatcher
+    /// holding it sees the change at its next look and interrupts the prompt upstream.
+    /// A finished job is 409.
+    public func cancel(id: UUID) async throws -> GenerationJob {
+        let job = try await database.transaction { tx in
+            let current = try await tx.jobs.get(id: id, forUpdate: true)
+            guard !current.status.isFinished else {
+                throw AppError(.conflict, "Job \(id.lowercasedString) has already \(current.status.rawValue)", details: ["status": .string(current.status.rawValue)])
+            }
+            guard let cancelled = try await tx.jobs.move(id: id, to: .cancelled, Changes(["error": .text("cancelled by request")])) else {
+                throw AppError(.conflict, "Job \(id.lowercasedString) changed while being cancelled; try again")
+            }
+            return cancelled
+        }
+        wakeup.notify()
+        return job
+    }
+
+    /// Runs a failed or cancelled job again, as a new job with the same prompt and parameters
+    /// (a finished job never moves again; the new one points at the same clip or character).
+    public func retry(id: UUID) async throws -> GenerationJob {
+        let job = try await database.transaction { tx in
+            let old = try await tx.jobs.get(id: id)
+            guard old.status == .failed || old.status == .cancelled else {
+                throw AppError(.conflict, "Only a failed or cancelled job can be retried; job \(id.lowercasedString) is \(old.status.rawValue)")
+            }
+            if let clipID = old.clipID { _ = try await tx.clips.get(id: clipID) }
+            if let characterID = old.characterID { _ = try await tx.characters.get(id: characterID) }
+            let now = Timestamp.now()
+            let fresh = GenerationJob(
+                meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID, characterID: old.characterID,
+                batchID: old.batchID, target: old.target, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
+                preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params
+            )
+            return try await tx.jobs.create(fresh)
+        }
+        wakeup.notify()
+        return job
+    }
+
+    // MARK: - Helpers
+
+    /// A named server must exist; a named model (and LoRAs) must be on it, or on some server
+    /// when none is named, as far as the last checks know. Refused before anything is queued.
+    static func checkServer(_ serverID: UUID?, model: String?, loras: [String], in tx: Transaction) async throws {
+        if let serverID {
+            guard try await tx.servers.find(id: serverID) != nil else { throw AppError.validation(["server_id": "is not a registered server"]) }
+        }
+        guard model != nil || !loras.isEmpty else { return }
+        if let model, !ModelFileName.isValid(model) { throw AppError.validation(["model": "must be a model file name"]) }
+        let known = try await tx.backends.all().filter { !$0.capabilities.nodeTypes.isEmpty && (serverID == nil || $0.id == serverID) }
+        // Nothing checked yet (or a RunPod endpoint, which lists no models): the dispatcher decides.
+        guard !known.isEmpty else { return }
+        if let model, !known.contains(where: { $0.capabilities.checkpoints.contains(model) }) {
+            throw AppError.validation(["model": serverID == nil ? "no registered server has the checkpoint \(model)" : "the server has no checkpoint \(model)"])
+        }
+        for lora in loras where !known.contains(where: { $0.capabilities.loras.contains(lora) }) {
+            throw AppError.validation(["params.loras": "no \(serverID == nil ? "registered server" : "such server") has the LoRA \(lora)"])
+        }
+    }
+
+    /// One seed per job: consecutive from a given seed, random otherwise.
+    static func seeds(_ given: Int64?, count: Int) -> [Int64] {
+        var generator = SystemRandomNumberGenerator()
+        if let given, given >= 0 { return (0..<Int64(count)).map { (given + $0) % (GenerationParams.maxSeed + 1) } }
+        var seen = Set<Int64>()
+        while seen.count < count { seen.insert(Int64.random(in: 0...GenerationParams.maxSeed, using: &generator)) }
+        return Array(seen)
+    }
+
+    static func object(_ text: String?) -> JSONValue? {
+        text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+/// Wakes a dispatcher in this process when jobs are queued or cancelled (other processes see
+/// them at their next regular look).
+public final class JobWakeup: Sendable {
+    private let counter = Mutex(0)
+
+    public init() {}
+
+    public func notify() { counter.withLock { $0 &+= 1 } }
+
+    var current: Int { counter.withLock { $0 } }
+
+    /// Returns when notified after `seen`, or after `timeout` seconds.
+    func wait(after seen: Int, timeout: Double) async {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        while current == seen, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

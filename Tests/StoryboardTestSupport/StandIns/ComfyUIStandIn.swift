@@ -1,0 +1,455 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import StoryboardCore
+import Synchronization
+
+/// How a stand-in misbehaves.
+public enum UpstreamFault: Sendable, Equatable {
+    case none
+    /// `POST /prompt` answers 400 with `node_errors`, as ComfyUI does for a bad workflow.
+    case refuseWorkflow
+    /// Prompts run and end with an `execution_error`.
+    case executionError
+    /// Every route answers 500.
+    case serverError
+    /// Every route closes the connection in the middle of its answer.
+    case dropConnection
+    /// Prompts are accepted and never finish (until interrupted).
+    case hang
+    /// `/view` answers 500.
+    case failDownloads
+}
+
+/// A ComfyUI on loopback that answers every call of UPSTREAMS.md's table with the real
+/// shapes. It validates graphs against its own `/object_info` (node types, checkpoint and LoRA
+/// lists) and "executes" them: save nodes produce real PNG files sized and coloured from the
+/// graph's latent or image and seed, one prompt at a time, like ComfyUI's single worker.
+public final class ComfyUIStandIn: Sendable {
+    public struct Options: Sendable {
+        public var checkpoints = ["sdxl_base_1.0.safetensors", "flux1-dev.safetensors", "sd15_dreamshaper.safetensors"]
+        public var loras = ["detail_tweaker.safetensors", "hero_character.safetensors"]
+        /// Seconds each prompt takes.
+        public var delay: Double = 0
+        public var fault: UpstreamFault = .none
+
+        public init() {}
+    }
+
+    struct Prompt: Sendable {
+        var id: String
+        var number: Int
+        var graph: JSONValue
+        var clientID: String
+    }
+
+    struct State: Sendable {
+        var options: Options
+        var pending: [Prompt] = []
+        var running: Prompt?
+        var interruptRequested = false
+        var history: [String: JSONValue] = [:]
+        var files: [String: Data] = [:]
+        var nextNumber = 0
+        var nextFile = 1
+        var received = 0
+        var completed = 0
+        var interrupts = 0
+        var removedFromQueue = 0
+        var views = 0
+    }
+
+    private let state: Mutex<State>
+    let boundPort = Mutex(0)
+    public let name: String
+
+    public init(name: String = "comfyui", options: Options = Options()) {
+        self.name = name
+        state = Mutex(State(options: options))
+    }
+
+    public var port: Int { boundPort.withLock { $0 } }
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public func setFault(_ fault: UpstreamFault) { state.withLock { $0.options.fault = fault } }
+    public func setDelay(_ seconds: Double) { state.withLock { $0.options.delay = seconds } }
+    /// Prompts accepted by `POST /prompt`.
+    public var promptsReceived: Int { state.withLock { $0.received } }
+    public var promptsCompleted: Int { state.withLock { $0.completed } }
+    public var interrupts: Int { state.withLock { $0.interrupts } }
+    public var removedFromQueue: Int { state.withLock { $0.removedFromQueue } }
+    public var queueLength: Int { state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) } }
+
+    // MARK: - Routes
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        func both(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            for prefix in ["", "/api"] {
+                router.on(RouterPath(prefix + path), method: method) { request, context in
+                    switch self.state.withLock({ $0.options.fault }) {
+                    case .serverError: return Self.json(["error": "Internal Server Error"], status: .internalServerError)
+                    case .dropConnection: return Self.dropped()
+                    default: return try await handler(request, context)
+                    }
+                }
+            }
+        }
+        both(.post, "/prompt") { request, _ in try await self.submit(request) }
+        both(.get, "/history/{id}") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let entry = self.state.withLock { $0.history[id] }
+            return Self.json(entry.map { [id: $0] } ?? [:])
+        }
+        both(.get, "/view") { request, _ in
+            if self.state.withLock({ $0.options.fault }) == .failDownloads { return Self.json(["error": "Internal Server Error"], status: .internalServerError) }
+            let query = request.uri.queryParameters
+            let key = "\(query.get("subfolder") ?? "")/\(query.get("filename") ?? "")"
+            guard let data = self.state.withLock({ state -> Data? in
+                state.views += 1
+                return state.files[key]
+            }) else {
+                return Response(status: .notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        both(.get, "/object_info") { _, _ in Self.json(.object(self.objectInfo())) }
+        both(.get, "/system_stats") { _, _ in
+            Self.json([
+                "system": [
+                    "os": "posix", "ram_total": 25_769_803_776, "ram_free": 20_000_000_000, "comfyui_version": "0.3.43", "python_version": "3.11.7",
+                    "pytorch_version": "2.5.1+cpu", "embedded_python": false, "argv": ["main.py", "--cpu"],
+                ],
+                "devices": [["name": "cpu", "type": "cpu", "index": .null, "vram_total": 0, "vram_free": 0, "torch_vram_total": 0, "torch_vram_free": 0]],
+            ])
+        }
+        both(.get, "/queue") { _, _ in
+            let (running, pending) = self.state.withLock { ($0.running, $0.pending) }
+            func entry(_ prompt: Prompt) -> JSONValue {
+                [.number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)], .array(Self.outputNodes(prompt.graph).map(JSONValue.string))]
+            }
+            return Self.json(["queue_running": .array(running.map { [entry($0)] } ?? []), "queue_pending": .array(pending.map(entry))])
+        }
+        both(.post, "/queue") { request, _ in
+            let body = try await Self.body(request)
+            let ids = Set(body?["delete"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            let clear = body?["clear"] == .bool(true)
+            self.state.withLock { state in
+                let before = state.pending.count
+                state.pending.removeAll { clear || ids.contains($0.id) }
+                state.removedFromQueue += before - state.pending.count
+            }
+            return Response(status: .ok)
+        }
+        both(.post, "/interrupt") { request, _ in
+            let target = try await Self.body(request)?["prompt_id"]?.stringValue
+            self.state.withLock { state in
+                guard let running = state.running, target == nil || target == running.id else { return }
+                state.interruptRequested = true
+                state.interrupts += 1
+            }
+            return Response(status: .ok)
+        }
+        return router
+    }
+
+    private func submit(_ request: Request) async throws -> Response {
+        guard let body = try await Self.body(request), let graph = body["prompt"], graph.objectValue != nil else {
+            return Self.json(
+                ["error": ["type": "invalid_prompt", "message": "Cannot execute because the prompt is missing.", "details": "", "extra_info": [:]], "node_errors": [:]],
+                status: .badRequest
+            )
+        }
+        if state.withLock({ $0.options.fault }) == .refuseWorkflow {
+            return Self.json(
+                [
+                    "error": ["type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": [:]],
+                    "node_errors": ["6": ["errors": [["type": "value_not_in_list", "message": "Value not in list", "details": "sampler_name: 'bad' not in list", "extra_info": [:]]], "dependent_outputs": ["8"], "class_type": "KSampler"]],
+                ],
+                status: .badRequest
+            )
+        }
+        if let refusal = validate(graph) { return Self.json(refusal, status: .badRequest) }
+        let id = UUID().uuidString.lowercased()
+        let number = state.withLock { state -> Int in
+            state.nextNumber += 1
+            state.received += 1
+            state.pending.append(Prompt(id: id, number: state.nextNumber, graph: graph, clientID: body["client_id"]?.stringValue ?? ""))
+            return state.nextNumber
+        }
+        return Self.json(["prompt_id": .string(id), "number": .number(Double(number)), "node_errors": [:]])
+    }
+
+    /// ComfyUI's validation: known node types, links to existing nodes, combo values in their lists, an output node.
+    private func validate(_ graph: JSONValue) -> JSONValue? {
+        let nodes = graph.objectValue ?? [:]
+        let info = objectInfo()
+        var nodeErrors: [String: JSONValue] = [:]
+        for (id, node) in nodes {
+            guard let type = node["class_type"]?.stringValue, info[type] != nil else {
+                return [
+                    "error": ["type": "invalid_prompt", "message": .string("Cannot execute because node \(node["class_type"]?.stringValue ?? "?") does not exist."), "details": .string("Node ID '#\(id)'"), "extra_info": [:]],
+                    "node_errors": [:],
+                ]
+            }
+            var errors: [JSONValue] = []
+            for (input, value) in node["inputs"]?.objectValue ?? [:] {
+                if let link = value.arrayValue, link.count == 2, let target = link[0].stringValue, nodes[target] == nil {
+                    errors.append(["type": "bad_linked_input", "message": "Bad linked input", "details": .string("\(input): node \(target) does not exist"), "extra_info": [:]])
+                }
+                if let choices = info[type]?["input"]?["required"]?[input]?.arrayValue?.first?.arrayValue, let text = value.stringValue, !choices.contains(.string(text)) {
+                    errors.append(["type": "value_not_in_list", "message": "Value not in list", "details": .string("\(input): '\(text)' not in \(choices.compactMap(\.stringValue))"), "extra_info": [:]])
+                }
+            }
+            if !errors.isEmpty { nodeErrors[id] = ["errors": .array(errors), "dependent_outputs": .array(Self.outputNodes(graph).map(JSONValue.string)), "class_type": .string(type)] }
+        }
+        if Self.outputNodes(graph).isEmpty {
+            return ["error": ["type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "", "extra_info": [:]], "node_errors": []]
+        }
+        if !nodeErrors.isEmpty {
+            return ["error": ["type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": [:]], "node_errors": .object(nodeErrors)]
+        }
+        return nil
+    }
+
+    // MARK: - The worker
+
+    /// Runs queued prompts one at a time until cancelled.
+    func work() async {
+        while !Task.isCancelled {
+            let next = state.withLock { state -> Prompt? in
+                guard state.running == nil, !state.pending.isEmpty else { return nil }
+                state.running = state.pending.removeFirst()
+                state.interruptRequested = false
+                return state.running
+            }
+            guard let prompt = next else {
+                try? await Task.sleep(for: .milliseconds(2))
+                continue
+            }
+            let started = ContinuousClock.now
+            var interrupted = false
+            while true {
+                let (delay, fault, interrupt) = state.withLock { ($0.options.delay, $0.options.fault, $0.interruptRequested) }
+                if interrupt {
+                    interrupted = true
+                    break
+                }
+                if fault != .hang, ContinuousClock.now - started >= .milliseconds(Int64(delay * 1000)) { break }
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            finish(prompt, interrupted: interrupted)
+        }
+    }
+
+    private func finish(_ prompt: Prompt, interrupted: Bool) {
+        state.withLock { state in
+            defer {
+                state.running = nil
+                state.completed += 1
+            }
+            let header: JSONValue = [.number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)], .array(Self.outputNodes(prompt.graph).map(JSONValue.string))]
+            let start: JSONValue = ["execution_start", ["prompt_id": .string(prompt.id), "timestamp": 1]]
+            if interrupted {
+                state.history[prompt.id] = [
+                    "prompt": header, "outputs": [:],
+                    "status": ["status_str": "error", "completed": false, "messages": [start, ["execution_interrupted", ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "executed": []]]]],
+                ]
+                return
+            }
+            if state.options.fault == .executionError {
+                state.history[prompt.id] = [
+                    "prompt": header, "outputs": [:],
+                    "status": [
+                        "status_str": "error", "completed": false,
+                        "messages": [
+                            start,
+                            ["execution_error", ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB", "exception_type": "torch.OutOfMemoryError", "traceback": []]],
+                        ],
+                    ],
+                ]
+                return
+            }
+            var outputs: [String: JSONValue] = [:]
+            let nodes = prompt.graph.objectValue ?? [:]
+            for id in Self.outputNodes(prompt.graph) {
+                guard let node = nodes[id] else { continue }
+                let look = Self.appearance(of: node, in: nodes)
+                let prefix = node["inputs"]?["filename_prefix"]?.stringValue ?? "ComfyUI"
+                let filename = String(format: "%@_%05d_.png", prefix, state.nextFile)
+                state.nextFile += 1
+                state.files["/\(filename)"] = PNGEncoder.solid(width: look.width, height: look.height, rgb: look.rgb, note: "\(prompt.id) \(id)")
+                let file: JSONValue = ["filename": .string(filename), "subfolder": "", "type": "output"]
+                if node["class_type"]?.stringValue == "SaveAnimatedWEBP" {
+                    outputs[id] = ["images": [file], "animated": [true]]
+                } else {
+                    outputs[id] = ["images": [file]]
+                }
+            }
+            state.history[prompt.id] = [
+                "prompt": header, "outputs": .object(outputs),
+                "status": ["status_str": "success", "completed": true, "messages": [start, ["execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2]]]],
+            ]
+        }
+    }
+
+    /// Size (scaled down: 1/16, 8–64 px) and colour (from the seed, or EmptyImage's colour) of
+    /// what a save node receives, found by walking its links upstream.
+    static func appearance(of node: JSONValue, in nodes: [String: JSONValue]) -> (width: Int, height: Int, rgb: (UInt8, UInt8, UInt8)) {
+        var width = 512
+        var height = 512
+        var color: Int?
+        var seed = 0
+        var queue = [node]
+        var seen = Set<String>()
+        while let current = queue.popLast() {
+            let inputs = current["inputs"]?.objectValue ?? [:]
+            switch current["class_type"]?.stringValue {
+            case "EmptyImage", "EmptyLatentImage":
+                width = Int(inputs["width"]?.doubleValue ?? 512)
+                height = Int(inputs["height"]?.doubleValue ?? 512)
+                if let value = inputs["color"]?.doubleValue { color = Int(value) }
+            case "KSampler":
+                seed = Int(inputs["seed"]?.doubleValue ?? 0)
+            default: break
+            }
+            for value in inputs.values {
+                if let link = value.arrayValue, link.count == 2, let id = link[0].stringValue, let next = nodes[id], seen.insert(id).inserted { queue.append(next) }
+            }
+        }
+        let rgbValue = color ?? (seed &* 2_654_435_761) & 0xFF_FFFF
+        let scale = { (value: Int) in max(8, min(64, value / 16)) }
+        return (scale(width), scale(height), (UInt8((rgbValue >> 16) & 0xFF), UInt8((rgbValue >> 8) & 0xFF), UInt8(rgbValue & 0xFF)))
+    }
+
+    static func outputNodes(_ graph: JSONValue) -> [String] {
+        (graph.objectValue ?? [:]).filter { ["SaveImage", "SaveAnimatedWEBP"].contains($0.value["class_type"]?.stringValue ?? "") }.keys.sorted()
+    }
+
+    // MARK: - /object_info
+
+    func objectInfo() -> [String: JSONValue] {
+        let (checkpoints, loras) = state.withLock { ($0.options.checkpoints, $0.options.loras) }
+        func combo(_ values: [String]) -> JSONValue { [.array(values.map(JSONValue.string)), [:]] }
+        func node(_ name: String, required: [String: JSONValue], outputs: [String], outputNode: Bool = false) -> JSONValue {
+            [
+                "input": ["required": .object(required)], "output": .array(outputs.map(JSONValue.string)), "output_name": .array(outputs.map(JSONValue.string)),
+                "name": .string(name), "display_name": .string(name), "category": "storyboard-stand-in", "output_node": .bool(outputNode),
+            ]
+        }
+        let int: JSONValue = ["INT", ["default": 0]]
+        let float: JSONValue = ["FLOAT", ["default": 1.0]]
+        let string: JSONValue = ["STRING", ["multiline": true]]
+        return [
+            "CheckpointLoaderSimple": node("CheckpointLoaderSimple", required: ["ckpt_name": combo(checkpoints)], outputs: ["MODEL", "CLIP", "VAE"]),
+            "LoraLoader": node(
+                "LoraLoader", required: ["model": ["MODEL"], "clip": ["CLIP"], "lora_name": combo(loras), "strength_model": float, "strength_clip": float],
+                outputs: ["MODEL", "CLIP"]
+            ),
+            "CLIPSetLastLayer": node("CLIPSetLastLayer", required: ["clip": ["CLIP"], "stop_at_clip_layer": int], outputs: ["CLIP"]),
+            "CLIPTextEncode": node("CLIPTextEncode", required: ["text": string, "clip": ["CLIP"]], outputs: ["CONDITIONING"]),
+            "EmptyLatentImage": node("EmptyLatentImage", required: ["width": int, "height": int, "batch_size": int], outputs: ["LATENT"]),
+            "KSampler": node(
+                "KSampler",
+                required: [
+                    "model": ["MODEL"], "seed": int, "steps": int, "cfg": float, "sampler_name": combo(["euler", "euler_ancestral", "dpmpp_2m", "ddim"]),
+                    "scheduler": combo(["normal", "karras", "simple"]), "positive": ["CONDITIONING"], "negative": ["CONDITIONING"], "latent_image": ["LATENT"],
+                    "denoise": float,
+                ],
+                outputs: ["LATENT"]
+            ),
+            "VAEDecode": node("VAEDecode", required: ["samples": ["LATENT"], "vae": ["VAE"]], outputs: ["IMAGE"]),
+            "EmptyImage": node("EmptyImage", required: ["width": int, "height": int, "batch_size": int, "color": int], outputs: ["IMAGE"]),
+            "LoadImage": node("LoadImage", required: ["image": combo([])], outputs: ["IMAGE", "MASK"]),
+            "SaveImage": node("SaveImage", required: ["images": ["IMAGE"], "filename_prefix": string], outputs: [], outputNode: true),
+            "SaveAnimatedWEBP": node("SaveAnimatedWEBP", required: ["images": ["IMAGE"], "filename_prefix": string, "fps": float], outputs: [], outputNode: true),
+        ]
+    }
+
+    // MARK: - Helpers
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func body(_ request: Request) async throws -> JSONValue? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 64 << 20)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// Promises a body, sends part of it, and fails: the connection closes mid-answer.
+    static func dropped() -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json", .contentLength: "4096"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "{\"prompt_id\": \"dr"))
+                throw StandInDropError()
+            }
+        )
+    }
+}
+
+struct StandInDropError: Error {}
+
+/// Runs `count` ComfyUI stand-ins (and their workers) on loopback for the duration of `body`.
+public func withComfyUIStandIns<T: Sendable>(
+    count: Int = 1, options: ComfyUIStandIn.Options = ComfyUIStandIn.Options(), _ body: @Sendable ([ComfyUIStandIn]) async throws -> T
+) async throws -> T {
+    let standIns = (0..<count).map { ComfyUIStandIn(name: "comfyui-\($0 + 1)", options: options) }
+    return try await withStandInServers(standIns.map { standIn in
+        StandInServer(router: standIn.router(), worker: { await standIn.work() }, bound: { port in standIn.boundPort.withLock { $0 = port } })
+    }) {
+        try await body(standIns)
+    }
+}
+
+/// One stand-in's HTTP server and background worker.
+struct StandInServer {
+    let router: Router<BasicRequestContext>
+    let worker: @Sendable () async -> Void
+    let bound: @Sendable (Int) -> Void
+}
+
+/// Starts each server on port 0, waits until all listen, runs `body`, stops them.
+func withStandInServers<T: Sendable>(_ servers: sending [StandInServer], _ body: @Sendable () async throws -> T) async throws -> T {
+    let logger = Logger(label: "stand-in", factory: { _ in SwiftLogNoOpLogHandler() })
+    let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+    var services: [any Service] = []
+    for server in servers {
+        let bound = server.bound
+        let app = Application(
+            router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                bound(channel.localAddress?.port ?? 0)
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        services.append(app)
+        services.append(WorkerService(work: server.worker))
+    }
+    let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+    return try await withRunningGroup(group) {
+        var iterator = ports.makeAsyncIterator()
+        for _ in servers {
+            guard let port = await iterator.next(), port > 0 else { throw TestServerError(description: "a stand-in did not start") }
+        }
+        return try await body()
+    }
+}
+
+/// A stand-in's background loop as a service, cancelled on shutdown.
+struct WorkerService: Service {
+    let work: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await work() }
+    }
+}
