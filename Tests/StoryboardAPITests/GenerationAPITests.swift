@@ -15,7 +15,7 @@ func generationSettings(_ configuration: inout StoryboardConfiguration) {
     configuration.generation.offlineRetryAfter = 60
 }
 
-extension TestServer {
+extension APIClient {
     /// Registers a stand-in as a server and checks it; its id.
     func register(_ standIn: ComfyUIStandIn, maxConcurrent: Int = 1) async throws -> String {
         let id = try await createID("/api/servers", #"{"name": "\#(standIn.name)", "url": "\#(standIn.url)", "server_type": "comfyui", "max_concurrent": \#(maxConcurrent)}"#)

@@ -13,7 +13,7 @@ struct UnexpectedReply: Error, CustomStringConvertible {
     let description: String
 }
 
-extension TestServer {
+extension APIClient {
     /// POSTs `body` and insists on 201; the created resource.
     @discardableResult
     func create(_ path: String, _ body: String) async throws -> JSONValue {

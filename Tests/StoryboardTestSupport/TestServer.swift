@@ -12,7 +12,7 @@ import StoryboardServices
 import Synchronization
 
 /// The real server (`buildApplication`) on a real socket on 127.0.0.1, port chosen by the OS.
-public struct TestServer: Sendable {
+public struct TestServer: APIClient {
     public let port: Int
     public let database: Database
     public let configuration: StoryboardConfiguration
@@ -36,7 +36,19 @@ public struct TestServer: Sendable {
         public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
     }
 
-    /// One request on a new connection. `host` replaces the Host header (nil: this server's).
+    public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> Reply {
+        try await LoopbackClient(port: port).send(method, path, headers: headers, body: body, host: host, contentType: contentType)
+    }
+}
+
+/// Something that answers API requests on loopback: a server in this process, or a
+/// `storyboard serve` process started by a test.
+public protocol APIClient: Sendable {
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> TestServer.Reply
+}
+
+extension APIClient {
+    /// One request on a new connection. `host` replaces the Host header (nil: the server's).
     public func request(
         _ method: HTTPRequest.Method,
         _ path: String,
@@ -44,30 +56,37 @@ public struct TestServer: Sendable {
         body: String? = nil,
         host: String? = nil,
         json: Bool = true
-    ) async throws -> Reply {
+    ) async throws -> TestServer.Reply {
         try await send(method, path, headers: headers, body: body.map { Data($0.utf8) }, host: host, contentType: json && body != nil ? "application/json" : nil)
     }
 
     /// A raw (binary) body, e.g. an upload.
-    public func upload(_ method: HTTPRequest.Method, _ path: String, data: Data, headers: [String: String] = [:]) async throws -> Reply {
+    public func upload(_ method: HTTPRequest.Method, _ path: String, data: Data, headers: [String: String] = [:]) async throws -> TestServer.Reply {
         try await send(method, path, headers: headers, body: data, host: nil, contentType: nil)
     }
+}
 
-    func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> Reply {
+/// Requests to a server on 127.0.0.1:`port`, each on a new connection.
+public struct LoopbackClient: APIClient {
+    public let port: Int
+
+    public init(port: Int) { self.port = port }
+
+    public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> TestServer.Reply {
         var fields = HTTPFields()
         if let contentType { fields[.contentType] = contentType }
         for (name, value) in headers {
             guard let fieldName = HTTPField.Name(name) else { continue }
             fields[fieldName] = value
         }
-        let request = TestClient.Request(path, method: method, authority: host ?? authority, headers: fields, body: body.map { ByteBuffer(bytes: $0) })
+        let request = TestClient.Request(path, method: method, authority: host ?? "127.0.0.1:\(port)", headers: fields, body: body.map { ByteBuffer(bytes: $0) })
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
         client.connect()
         do {
             let response = try await client.execute(request)
             try? await client.shutdown()
             let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
-            return Reply(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
+            return TestServer.Reply(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
         } catch {
             try? await client.shutdown()
             throw error
