@@ -62,6 +62,7 @@ public func buildRouter(
     let monitor = ServerMonitor(database: database, http: .shared, settings: configuration.generation)
     ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
+    BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     return router
 }
 

@@ -50,7 +50,12 @@ struct CharacterTemplateAPITests {
 
     @Test("style templates: placeholders rendered, use_count +1 atomically under 100 concurrent applies, listing by use", arguments: TestEngine.available)
     func styleTemplates(engine: TestEngine) async throws {
-        try await withTestServer(engine) { server in
+        // 100 applies queue on one project lock and 10 connections: on a loaded test machine that
+        // takes longer than the default 10 s pool wait and 30 s statement limit.
+        try await withTestServer(engine, configure: {
+            $0.connectTimeout = 120
+            $0.statementTimeout = 0
+        }) { server in
             let (project, _, clips) = try await server.makeProject(scenes: 1, clips: 1)
             let clip = clips[0][0]
             _ = try await server.request(.put, "/api/clips/\(clip)/prompts", body: #"{"image_prompt": "a car", "video_prompt": "drive"}"#)
@@ -70,11 +75,11 @@ struct CharacterTemplateAPITests {
             let localID = try #require(local["id"]?.stringValue)
             #expect(try await server.request(.post, "/api/style-templates/\(localID)/apply", body: #"{"clip_id": "\#(otherProject.clips[0][0])"}"#).status == 400)
 
-            try await withThrowingTaskGroup(of: Int.self) { group in
+            try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
                 for _ in 0..<100 {
-                    group.addTask { try await server.request(.post, "/api/style-templates/\(localID)/apply", body: #"{"clip_id": "\#(clip)"}"#).status }
+                    group.addTask { try await server.request(.post, "/api/style-templates/\(localID)/apply", body: #"{"clip_id": "\#(clip)"}"#) }
                 }
-                for try await status in group { #expect(status == 200) }
+                for try await reply in group { #expect(reply.status == 200, "\(reply.body)") }
             }
             #expect(try await server.json("/api/style-templates/\(localID)")["use_count"] == 100)
             let listed = try await server.json("/api/style-templates?project_id=\(project)&include_global=true")

@@ -1,5 +1,6 @@
 import Foundation
 import StoryboardCore
+import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
@@ -9,6 +10,7 @@ import Glibc
 
 /// `storyboard serve` killed with SIGKILL in the middle of generating: started again, it
 /// finishes every job, loses none and attaches nothing twice.
+extension GenerationSuites {
 @Suite("Generation survives kill -9", .timeLimit(.minutes(3)))
 struct GenerationCrashTests {
     /// Starts `storyboard serve --port 0` and waits for the port it prints.
@@ -38,7 +40,7 @@ struct GenerationCrashTests {
     @Test("kill -9 mid-batch, start again: every job ends succeeded or failed, none lost, no gallery item twice", arguments: TestEngine.available)
     func killNine(engine: TestEngine) async throws {
         var options = ComfyUIStandIn.Options()
-        options.delay = 0.15
+        options.delay = 1.0
         try await withComfyUIStandIns(count: 2, options: options) { standIns in
             try await withTestDatabase(engine) { test in
                 let data = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-crash-\(UUID().uuidString)").path
@@ -66,11 +68,13 @@ struct GenerationCrashTests {
                 while Date() < deadline {
                     let done = try await client.json("/api/jobs?status=succeeded&project_id=\(made.project)")["items"]?.arrayValue?.count ?? 0
                     let running = try await client.json("/api/jobs?status=running&project_id=\(made.project)")["items"]?.arrayValue?.count ?? 0
-                    if done >= 2 && running >= 1 { break }
-                    try await Task.sleep(for: .milliseconds(20))
+                    if done >= 2 && running >= 2 { break }
+                    try await Task.sleep(for: .milliseconds(50))
                 }
                 kill(pid, SIGKILL)
                 _ = await ProcessRunner.wait(for: pid)
+                let leftRunning = try await test.database.jobs.count(.equals("status", .text("running")))
+                #expect(leftRunning >= 1, "killed while jobs ran")
 
                 (pid, client) = try await Self.serve(environment, log: log)
                 var statuses: [String: String] = [:]
@@ -92,9 +96,10 @@ struct GenerationCrashTests {
                 kill(pid, SIGTERM)
                 #expect(await ProcessRunner.wait(for: pid) == 0)
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                #expect(text.contains("went back to the queue"), "the restarted process recovered the dead one's jobs")
+                if leftRunning > 0 { #expect(text.contains("went back to the queue"), "the restarted process recovered the dead one's jobs") }
                 try? FileManager.default.removeItem(atPath: data)
             }
         }
     }
+}
 }

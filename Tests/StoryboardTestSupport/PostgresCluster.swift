@@ -165,11 +165,13 @@ public actor PostgresCluster {
         configuration.poolSize = 1
         configuration.connectRetries = 3
         configuration.connectRetryDelay = 0.5
+        // One connection serves every test's CREATE DATABASE in turn; with many suites at once the queue is long.
+        configuration.connectTimeout = 120
         return try await Database.connect(configuration: configuration, logger: Logger(label: "pg-admin"), metrics: NOOPMetricsHandler.instance)
     }
 
     private func pgctl(_ command: [String]) async throws -> ProcessRunner.Result {
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c autovacuum=off"
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c autovacuum=off"
         return try await Self.asDatabaseUser(
             ["\(binDirectory)/pg_ctl", "-D", dataDirectory, "-l", "\(dataDirectory)/server.log", "-w", "-t", "60", "-o", options] + command
         )

@@ -61,6 +61,32 @@ extension Operations {
             requestRequired: false, successStatus: 202, successDescription: "The new job, queued", responseSchema: "Job",
             responseHeaders: OpenAPIDocument.etagHeader.merging(location) { first, _ in first }, errors: [404, 409]
         ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/projects/{id}/batches", operationID: "createBatch",
+            summary: "Queue one job per clip (default: every clip of the primary scenes) in one transaction", tag: "Generation jobs",
+            requestSchema: "BatchCreate", requestRequired: false, successStatus: 202, successDescription: "Queued", responseSchema: "BatchReport",
+            responseHeaders: OpenAPIDocument.etagHeader.merging(location) { first, _ in first }, errors: [400, 404]
+        ),
+        OpenAPIOperation(
+            method: "GET", path: "/api/projects/{id}/batches", operationID: "listBatches", summary: "A project's batches, newest first", tag: "Generation jobs",
+            parameters: [query("status", ["type": "string", "enum": .array(BatchStatus.allCases.map { .string($0.rawValue) })], "Only batches in this status")]
+                + OpenAPIDocument.pageParameters,
+            responseSchema: "BatchList", errors: [400, 404]
+        ),
+        OpenAPIOperation(
+            method: "GET", path: "/api/batches/{id}", operationID: "getBatch", summary: "A batch with each clip's latest job and the time left",
+            tag: "Generation jobs", responseSchema: "BatchReport", responseHeaders: OpenAPIDocument.etagHeader, errors: [404]
+        ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/batches/{id}/cancel", operationID: "cancelBatch", summary: "Cancel every unfinished job of the batch",
+            tag: "Generation jobs", requestRequired: false, responseSchema: "BatchReport", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
+        ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/batches/{id}/retry-failed", operationID: "retryFailedBatchJobs",
+            summary: "Queue every failed job of the batch again (as new jobs)", tag: "Generation jobs", requestRequired: false, successStatus: 202,
+            successDescription: "Queued again", responseSchema: "BatchReport", responseHeaders: OpenAPIDocument.etagHeader.merging(location) { first, _ in first },
+            errors: [404, 409]
+        ),
     ]
 }
 
@@ -74,7 +100,46 @@ extension Schemas {
             "Job": job,
             "JobList": list(of: "Job"),
             "JobBatchReply": ["type": "object", "required": ["jobs"], "properties": ["jobs": ["type": "array", "items": ref("Job")]]],
+            "Batch": batch(report: false),
+            "BatchReport": batch(report: true),
+            "BatchList": list(of: "Batch"),
+            "BatchCreate": batchCreate,
         ]
+    }
+
+    static var batchCreate: JSONValue {
+        body([
+            "generation_type": ["type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image"],
+            "clip_ids": ["type": "array", "items": uuid, "minItems": 1, "maxItems": 5000, "description": "Clips of this project; default: every clip of the primary scenes (those without a prompt are skipped and listed)"],
+            "params": ref("GenerationParams"),
+            "model": ["type": "string", "maxLength": 300],
+            "preset": ["type": "string", "enum": .array(Preset.allCases.map { .string($0.rawValue) })],
+        ])
+    }
+
+    static func batch(report: Bool) -> JSONValue {
+        let count: JSONValue = ["type": "integer", "minimum": 0]
+        var fields: [String: JSONValue] = [
+            "project_id": uuid, "generation_type": ["type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) })],
+            "status": ["type": "string", "enum": .array(BatchStatus.allCases.map { .string($0.rawValue) })],
+            "total": count, "completed": count, "failed": count, "cancelled": count, "params": ["type": "object"],
+            "started_at": ["type": ["string", "null"], "format": "date-time"], "finished_at": ["type": ["string", "null"], "format": "date-time"],
+        ]
+        if report {
+            fields["eta_seconds"] = ["type": ["number", "null"], "description": "Estimated seconds left, from recent durations of jobs with the same models; null without history"]
+            fields["skipped_clip_ids"] = ["type": "array", "items": uuid]
+            fields["results"] = [
+                "type": "array",
+                "items": [
+                    "type": "object",
+                    "properties": [
+                        "clip_id": uuid, "job_id": uuid, "status": ["type": "string"], "media_ids": ["type": ["array", "null"], "items": ["type": "string"]],
+                        "error": ["type": ["string", "null"]],
+                    ],
+                ],
+            ]
+        }
+        return resource(fields)
     }
 
     static let generationParams: JSONValue = [

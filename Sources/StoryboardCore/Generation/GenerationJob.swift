@@ -71,6 +71,8 @@ public struct GenerationJob: Sendable, Equatable {
     public var resultMediaIDs: String?
     public var startedAt: Timestamp?
     public var finishedAt: Timestamp?
+    /// The job that ran this one again (`retry`); a batch counts only the latest.
+    public var retriedBy: UUID?
 
     public init(
         meta: RecordMetadata = RecordMetadata(), projectID: UUID, clipID: UUID? = nil, characterID: UUID? = nil, batchID: UUID? = nil,
@@ -78,7 +80,7 @@ public struct GenerationJob: Sendable, Equatable {
         availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil, preferredServerID: UUID? = nil,
         model: String? = nil, prompt: String, negativePrompt: String? = nil, params: String = "{}", upstreamID: String? = nil,
         progressValue: Int? = nil, progressMax: Int? = nil, error: String? = nil, resultMediaIDs: String? = nil, startedAt: Timestamp? = nil,
-        finishedAt: Timestamp? = nil
+        finishedAt: Timestamp? = nil, retriedBy: UUID? = nil
     ) {
         self.meta = meta
         self.projectID = projectID
@@ -107,5 +109,53 @@ public struct GenerationJob: Sendable, Equatable {
         self.resultMediaIDs = resultMediaIDs
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.retriedBy = retriedBy
+    }
+}
+
+public enum BatchStatus: String, Sendable, CaseIterable {
+    case queued, running, completed, completedWithErrors = "completed_with_errors", cancelled
+
+    public var isFinished: Bool { self == .completed || self == .completedWithErrors || self == .cancelled }
+}
+
+/// A project's clips generated together: one job per clip. The counters are recomputed from
+/// the jobs (the latest of each retry chain) whenever one of them finishes.
+public struct GenerationBatch: Sendable, Equatable {
+    public var meta: RecordMetadata
+    public var projectID: UUID
+    public var generationType: GenerationType
+    public var status: BatchStatus
+    public var total: Int
+    public var completed: Int
+    public var failed: Int
+    public var cancelled: Int
+    /// The request's parameters (JSON object text).
+    public var params: String
+    public var startedAt: Timestamp?
+    public var finishedAt: Timestamp?
+
+    public init(
+        meta: RecordMetadata = RecordMetadata(), projectID: UUID, generationType: GenerationType, status: BatchStatus = .queued, total: Int = 0,
+        completed: Int = 0, failed: Int = 0, cancelled: Int = 0, params: String = "{}", startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil
+    ) {
+        self.meta = meta
+        self.projectID = projectID
+        self.generationType = generationType
+        self.status = status
+        self.total = total
+        self.completed = completed
+        self.failed = failed
+        self.cancelled = cancelled
+        self.params = params
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    /// The status the counts say, given how many are still queued or running and whether any started.
+    public static func status(unfinished: Int, started: Bool, failed: Int, cancelled current: BatchStatus) -> BatchStatus {
+        if current == .cancelled { return .cancelled }
+        if unfinished > 0 { return started ? .running : .queued }
+        return failed > 0 ? .completedWithErrors : .completed
     }
 }

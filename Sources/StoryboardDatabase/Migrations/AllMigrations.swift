@@ -5,5 +5,6 @@ extension Migration {
         .createContent,
         .createServers,
         .createGeneration,
+        .createBatches,
     ]
 }

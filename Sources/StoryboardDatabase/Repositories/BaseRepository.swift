@@ -193,6 +193,15 @@ public struct BaseRepository<R: Record>: Sendable {
     /// their versions; returns how many changed.
     @discardableResult
     public func updateAll(_ filter: Filter, _ changes: Changes, includeDeleted: Bool = false) async throws -> Int {
+        try await updateAll(filter, changes, includeDeleted: includeDeleted, returning: [SQLIdentifier("id")]).count
+    }
+
+    /// `updateAll`, answering the changed rows as stored.
+    public func updateAllReturning(_ filter: Filter, _ changes: Changes, includeDeleted: Bool = false) async throws -> [R] {
+        try await updateAll(filter, changes, includeDeleted: includeDeleted, returning: columnList).map { try R(row: $0) }
+    }
+
+    private func updateAll(_ filter: Filter, _ changes: Changes, includeDeleted: Bool, returning: [any SQLExpression]) async throws -> [any SQLRow] {
         for assignment in changes.assignments where !R.columns.contains(assignment.column) {
             throw ProgrammingError(description: "\(assignment.column) is not a column of \(R.table) that can be changed")
         }
@@ -204,7 +213,7 @@ public struct BaseRepository<R: Record>: Sendable {
             }
             return try await builder.set(SQLIdentifier("version"), to: SQLRaw("\"version\" + 1"))
                 .set(SQLIdentifier("updated_at"), to: DatabaseValue(Timestamp.now()).expression)
-                .where(predicate).returning(SQLIdentifier("id")).all().count
+                .where(predicate).returning(returning).all()
         }
     }
 

@@ -8,7 +8,7 @@ extension GenerationJob: Record {
     public static let columns = [
         "project_id", "clip_id", "character_id", "batch_id", "target", "generation_type", "status", "priority", "attempts", "max_retries",
         "available_at", "lease_until", "lease_owner", "server_id", "preferred_server_id", "model", "prompt", "negative_prompt", "params",
-        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at",
+        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at", "retried_by",
     ]
     public static let sortableColumns: [String: SortKind] = ["priority": .number]
 
@@ -19,6 +19,7 @@ extension GenerationJob: Record {
             DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID), DatabaseValue(preferredServerID),
             DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID), DatabaseValue(progressValue),
             DatabaseValue(progressMax), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt), DatabaseValue(finishedAt),
+            DatabaseValue(retriedBy),
         ]
     }
 
@@ -55,7 +56,8 @@ extension GenerationJob: Record {
             error: try row.optional("error", as: String.self),
             resultMediaIDs: try row.optional("result_media_ids", as: String.self),
             startedAt: try row.optionalTimestamp("started_at"),
-            finishedAt: try row.optionalTimestamp("finished_at")
+            finishedAt: try row.optionalTimestamp("finished_at"),
+            retriedBy: try row.optionalUUID("retried_by")
         )
     }
 }
@@ -112,26 +114,29 @@ extension BaseRepository where R == GenerationJob {
         return try await updateOne(filter, changes)
     }
 
-    /// Cancels every unfinished job matching `filter` (a deleted clip's or project's); returns their ids.
+    /// Cancels every unfinished job matching `filter` (a deleted clip's or project's, a
+    /// cancelled batch's); returns the batches they belonged to, whose counts then change.
     @discardableResult
-    public func cancelUnfinished(_ filter: Filter, reason: String, now: Timestamp = .now()) async throws -> Int {
+    public func cancelUnfinished(_ filter: Filter, reason: String, now: Timestamp = .now()) async throws -> Set<UUID> {
         let unfinished = filter.and(.oneOf("status", [.text(JobStatus.queued.rawValue), .text(JobStatus.running.rawValue)]))
-        return try await updateAll(
+        let cancelled = try await updateAllReturning(
             unfinished,
             Changes([
                 "status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null, "finished_at": DatabaseValue(now),
                 "error": .text(reason),
             ])
         )
+        return Set(cancelled.compactMap(\.batchID))
     }
 
     /// Jobs whose lease ran out (the process holding them died): back to the queue, or failed
-    /// when they have used up their attempts. Returns how many were recovered.
+    /// when they have used up their attempts. Returns how many were recovered, and the batches
+    /// of those that failed (their counts change).
     @discardableResult
-    public func recoverExpiredLeases(now: Timestamp = .now()) async throws -> Int {
+    public func recoverExpiredLeases(now: Timestamp = .now()) async throws -> (recovered: Int, failedBatches: Set<UUID>) {
         let nowText = now.description
         return try await executor.write { sql in
-            try await sql.raw(
+            let rows = try await sql.raw(
                 """
                 UPDATE generation_jobs SET
                     status = CASE WHEN attempts > max_retries THEN 'failed' ELSE 'queued' END,
@@ -139,9 +144,14 @@ extension BaseRepository where R == GenerationJob {
                     finished_at = CASE WHEN attempts > max_retries THEN \(bind: nowText) ELSE NULL END,
                     lease_until = NULL, lease_owner = NULL, available_at = \(bind: nowText), updated_at = \(bind: nowText), version = version + 1
                 WHERE status = 'running' AND lease_until < \(bind: nowText)
-                RETURNING id
+                RETURNING id, batch_id, status
                 """
-            ).all().count
+            ).all()
+            var batches = Set<UUID>()
+            for row in rows where try row.decode(column: "status", as: String.self) == JobStatus.failed.rawValue {
+                if let batch = try row.optionalUUID("batch_id") { batches.insert(batch) }
+            }
+            return (rows.count, batches)
         }
     }
 

@@ -50,6 +50,7 @@ public struct TrashService: Sendable {
             count += try await tx.characters.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await trashJobs(scope, reason: "its project was deleted", deletedBy, deletionID, in: tx)
+            count += try await tx.batches.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             rootName = project.name
             projectID = id
         case .scene:
@@ -131,8 +132,10 @@ public struct TrashService: Sendable {
     /// (a dispatcher running one sees that and interrupts it upstream), and all go to the
     /// trash with the same deletion, as the history of what is gone.
     private static func trashJobs(_ filter: Filter, reason: String, _ deletedBy: String?, _ deletionID: UUID, in tx: Transaction) async throws -> Int {
-        try await tx.jobs.cancelUnfinished(filter, reason: reason)
-        return try await tx.jobs.softDeleteCount(filter, deletedBy: deletedBy, deletionID: deletionID)
+        let batches = try await tx.jobs.cancelUnfinished(filter, reason: reason)
+        let count = try await tx.jobs.softDeleteCount(filter, deletedBy: deletedBy, deletionID: deletionID)
+        try await tx.batches.refreshAll(batches)
+        return count
     }
 
     /// Trashes the root row, still at `expected` version when one is given (412 otherwise).
@@ -213,6 +216,7 @@ public struct TrashService: Sendable {
         try await tx.clipVersions.restoreCount(filter)
         try await tx.galleryItems.restoreCount(filter)
         try await tx.jobs.restoreCount(filter)
+        try await tx.batches.restoreCount(filter)
         try await tx.servers.restoreCount(filter)
         // Only a gallery item trashed on its own lost its place as the selection; it takes it
         // back unless something else was selected meanwhile.
@@ -350,6 +354,7 @@ public struct TrashService: Sendable {
             let scope = Filter.equals("project_id", key)
             // Children first, for the foreign keys. Everything under a trashed project is trashed.
             try await tx.jobs.purgeAll(scope)
+            try await tx.batches.purgeAll(scope)
             try await tx.galleryItems.purgeAll(scope)
             try await tx.clipVersions.purgeAll(scope)
             try await tx.clips.purgeAll(scope)

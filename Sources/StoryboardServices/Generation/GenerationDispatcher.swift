@@ -69,7 +69,11 @@ public final class GenerationDispatcher: Service, Sendable {
 
     private func recoverLeases() async {
         do {
-            let recovered = try await database.jobs.recoverExpiredLeases()
+            let recovered = try await database.transaction { tx in
+                let result = try await tx.jobs.recoverExpiredLeases()
+                try await tx.batches.refreshAll(result.failedBatches)
+                return result.recovered
+            }
             if recovered > 0 { logger.notice("jobs of a stopped process went back to the queue", metadata: ["jobs": "\(recovered)"]) }
         } catch {
             logger.warning("expired leases could not be recovered", metadata: ["error": "\(error)"])
@@ -94,6 +98,7 @@ public final class GenerationDispatcher: Service, Sendable {
             }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
+            if let batch = job.batchID { try await database.batches.markStarted(batch) }
             group.addTask {
                 await self.execute(job, on: chosen.server, status: chosen.status)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
@@ -151,7 +156,10 @@ public final class GenerationDispatcher: Service, Sendable {
                 )
                 logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(text)"])
             } else {
-                _ = try await database.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)]))
+                try await database.transaction { tx in
+                    let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)]))
+                    if let batch = failed?.batchID { try await tx.batches.refresh(batch) }
+                }
                 logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(text)"])
             }
         }
@@ -231,7 +239,13 @@ struct JobRun: Sendable {
     private func runOnComfyUI(_ graph: JSONValue) async throws -> [StoredOutput] {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let promptID = try await client.submit(graph, clientID: dispatcher.owner)
-        try await hold(Changes(["upstream_id": .text(promptID)]))
+        do {
+            try await hold(Changes(["upstream_id": .text(promptID)]))
+        } catch {
+            // Cancelled while it was being sent: take it back off the server.
+            try? await client.cancel(promptID)
+            throw error
+        }
         let files = try await follow(cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
             switch try await client.state(of: promptID) {
             case .pending: return nil
@@ -253,7 +267,12 @@ struct JobRun: Sendable {
     private func runOnRunPod(_ graph: JSONValue) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let runID = try await client.run(graph)
-        try await hold(Changes(["upstream_id": .text(runID)]))
+        do {
+            try await hold(Changes(["upstream_id": .text(runID)]))
+        } catch {
+            try? await client.cancel(runID)
+            throw error
+        }
         let outputs = try await follow(cancel: { try? await client.cancel(runID) }) { () async throws -> [RunPodOutput]? in
             switch try await client.state(of: runID) {
             case .pending: return nil

@@ -82,56 +82,60 @@ public struct JobService: Sendable {
         let jobs = try await database.transaction { tx in
             let clip = try await tx.clips.get(id: clipID)
             try await Self.checkServer(request.serverID, model: request.model, loras: (request.params.loras ?? []).map(\.name), in: tx)
-            let character = try await clip.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
-            let template = try await clip.styleTemplateID.asyncMap { try await tx.styleTemplates.find(id: $0) } ?? nil
-            let basePrompt = request.generationType == .image ? clip.imagePrompt : (clip.videoPrompt ?? clip.imagePrompt)
-            var prompt = (basePrompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if let character { prompt = PromptComposer.apply(character, to: prompt) }
-            guard !prompt.isEmpty else {
-                throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
-            }
-            if request.generationType == .video {
-                guard clip.selectedImageID != nil else {
-                    throw AppError(.conflict, "A video is made from the clip's selected image, and the clip has none yet; generate or select an image first")
-                }
-            }
-            var errors = FieldErrors()
-            let templateParams = GenerationParams(json: Self.object(template?.defaultParams), field: "style_template.default_params", errors: &errors)
-            // A stored template that no longer validates is left out rather than failing every job.
-            let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
-            let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
-            var params = GenerationParams.builtInDefaults
-                .overlaid(by: ModelPresets.params(for: base, preset: request.preset ?? .quality))
-                .overlaid(by: usableTemplate)
-                .overlaid(by: request.params)
-            if let lora = character?.lora, !lora.isEmpty, !(params.loras ?? []).contains(where: { $0.name == lora }) {
-                params.loras = (params.loras ?? []) + [LoraUse(name: lora, strength: 1.0)]
-            }
-            if let limit = ModelPresets.maxLoras(for: base), (params.loras?.count ?? 0) > limit {
-                throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
-            }
-            let negative = clip.negativePrompt ?? template?.negativePromptTemplate ?? ModelPresets.defaultNegative(for: base)
             if request.replacePending {
-                try await tx.jobs.cancelUnfinished(
+                let batches = try await tx.jobs.cancelUnfinished(
                     Filter.equals("clip_id", DatabaseValue(clipID)).and(.equals("status", .text(JobStatus.queued.rawValue))), reason: "replaced by a newer request"
                 )
+                try await tx.batches.refreshAll(batches)
             }
-            let seeds = Self.seeds(params.seed, count: request.count)
-            let now = Timestamp.now()
-            let jobs = seeds.map { seed in
-                var jobParams = params
-                jobParams.seed = seed
-                return GenerationJob(
-                    meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, target: .clip,
-                    generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: request.model,
-                    prompt: prompt, negativePrompt: negative, params: Self.text(jobParams.json)
-                )
-            }
+            let jobs = try await Self.jobs(for: clip, request, batchID: nil, in: tx)
             try await tx.jobs.createAll(jobs)
             return jobs
         }
         wakeup.notify()
         return jobs
+    }
+
+    /// The jobs for one clip: the final prompt (the clip's, with its character's trigger words
+    /// once), the merged parameters, one seed each. Nothing is written.
+    static func jobs(for clip: Clip, _ request: GenerateRequest, batchID: UUID?, in tx: Transaction) async throws -> [GenerationJob] {
+        let character = try await clip.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
+        let template = try await clip.styleTemplateID.asyncMap { try await tx.styleTemplates.find(id: $0) } ?? nil
+        let basePrompt = request.generationType == .image ? clip.imagePrompt : (clip.videoPrompt ?? clip.imagePrompt)
+        var prompt = (basePrompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if let character { prompt = PromptComposer.apply(character, to: prompt) }
+        guard !prompt.isEmpty else {
+            throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
+        }
+        if request.generationType == .video, clip.selectedImageID == nil {
+            throw AppError(.conflict, "A video is made from the clip's selected image, and the clip has none yet; generate or select an image first")
+        }
+        var errors = FieldErrors()
+        let templateParams = GenerationParams(json: Self.object(template?.defaultParams), field: "style_template.default_params", errors: &errors)
+        // A stored template that no longer validates is left out rather than failing every job.
+        let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
+        let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
+        var params = GenerationParams.builtInDefaults
+            .overlaid(by: ModelPresets.params(for: base, preset: request.preset ?? .quality))
+            .overlaid(by: usableTemplate)
+            .overlaid(by: request.params)
+        if let lora = character?.lora, !lora.isEmpty, !(params.loras ?? []).contains(where: { $0.name == lora }) {
+            params.loras = (params.loras ?? []) + [LoraUse(name: lora, strength: 1.0)]
+        }
+        if let limit = ModelPresets.maxLoras(for: base), (params.loras?.count ?? 0) > limit {
+            throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
+        }
+        let negative = clip.negativePrompt ?? template?.negativePromptTemplate ?? ModelPresets.defaultNegative(for: base)
+        let now = Timestamp.now()
+        return Self.seeds(params.seed, count: request.count).map { seed in
+            var jobParams = params
+            jobParams.seed = seed
+            return GenerationJob(
+                meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID, target: .clip,
+                generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: request.model,
+                prompt: prompt, negativePrompt: negative, params: Self.text(jobParams.json)
+            )
+        }
     }
 
     /// N sample images of a character, each with its own seed, for its own gallery (DOMAIN.md):
@@ -199,6 +203,7 @@ public struct JobService: Sendable {
             guard let cancelled = try await tx.jobs.move(id: id, to: .cancelled, Changes(["error": .text("cancelled by request")])) else {
                 throw AppError(.conflict, "Job \(id.lowercasedString) changed while being cancelled; try again")
             }
+            if let batch = cancelled.batchID { try await tx.batches.refresh(batch) }
             return cancelled
         }
         wakeup.notify()
@@ -206,25 +211,38 @@ public struct JobService: Sendable {
     }
 
     /// Runs a failed or cancelled job again, as a new job with the same prompt and parameters
-    /// (a finished job never moves again; the new one points at the same clip or character).
+    /// (a finished job never moves again; the new one points at the same clip or character,
+    /// and the old one at the new one, so a batch counts only the latest). Once per job.
     public func retry(id: UUID) async throws -> GenerationJob {
         let job = try await database.transaction { tx in
-            let old = try await tx.jobs.get(id: id)
+            let old = try await tx.jobs.get(id: id, forUpdate: true)
             guard old.status == .failed || old.status == .cancelled else {
                 throw AppError(.conflict, "Only a failed or cancelled job can be retried; job \(id.lowercasedString) is \(old.status.rawValue)")
             }
+            if let newer = old.retriedBy {
+                throw AppError(.conflict, "Job \(id.lowercasedString) was already retried as \(newer.lowercasedString)", details: ["retried_by": .string(newer.lowercasedString)])
+            }
             if let clipID = old.clipID { _ = try await tx.clips.get(id: clipID) }
             if let characterID = old.characterID { _ = try await tx.characters.get(id: characterID) }
-            let now = Timestamp.now()
-            let fresh = GenerationJob(
-                meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID, characterID: old.characterID,
-                batchID: old.batchID, target: old.target, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
-                preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params
-            )
-            return try await tx.jobs.create(fresh)
+            let fresh = try await Self.rerun(old, in: tx)
+            if let batch = old.batchID { try await tx.batches.refresh(batch) }
+            return fresh
         }
         wakeup.notify()
         return job
+    }
+
+    /// A new queued job doing what `old` did; `old` points at it.
+    static func rerun(_ old: GenerationJob, in tx: Transaction) async throws -> GenerationJob {
+        let now = Timestamp.now()
+        let fresh = GenerationJob(
+            meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID, characterID: old.characterID,
+            batchID: old.batchID, target: old.target, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
+            preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params
+        )
+        try await tx.jobs.create(fresh)
+        _ = try await tx.jobs.updateAll(.equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]))
+        return fresh
     }
 
     // MARK: - Helpers

@@ -30,6 +30,7 @@ public struct ServerMonitor: Sendable {
 
     @discardableResult
     func check(_ server: GenerationServer) async throws -> BackendStatus {
+        let started = Timestamp.now()
         let result: Result<ServerCheck, UpstreamError>
         do {
             switch server.serverType {
@@ -44,9 +45,11 @@ public struct ServerMonitor: Sendable {
             // The server may have been deleted while it was being called.
             guard try await tx.servers.find(id: server.meta.id) != nil else { throw AppError.notFound(.server, id: server.meta.id.lowercasedString) }
             var status = try await tx.backends.find(id: server.meta.id, forUpdate: true) ?? BackendStatus(id: server.meta.id, name: server.name, url: server.url)
+            // A check that began after this one has already written what it saw: newer news wins.
+            if let last = status.lastCheck, last > started { return status }
             status.name = server.name
             status.url = server.url
-            status.lastCheck = now
+            status.lastCheck = started
             status.updatedAt = now
             switch result {
             case .success(let check):

@@ -227,7 +227,7 @@ public final class ComfyUIStandIn: Sendable {
                 return state.running
             }
             guard let prompt = next else {
-                try? await Task.sleep(for: .milliseconds(2))
+                try? await Task.sleep(for: .milliseconds(10))
                 continue
             }
             let started = ContinuousClock.now
@@ -240,7 +240,7 @@ public final class ComfyUIStandIn: Sendable {
                 }
                 if fault != .hang, ContinuousClock.now - started >= .milliseconds(Int64(delay * 1000)) { break }
                 if Task.isCancelled { return }
-                try? await Task.sleep(for: .milliseconds(5))
+                try? await Task.sleep(for: .milliseconds(10))
             }
             finish(prompt, interrupted: interrupted)
         }
