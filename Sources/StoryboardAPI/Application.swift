@@ -63,6 +63,7 @@ public func buildRouter(
     ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
+    EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
     return router
 }
 
@@ -96,12 +97,14 @@ extension MediaStore {
 /// Purges what has been in the trash longer than the retention, on a schedule.
 public struct TrashPurgeService: Service {
     let trash: TrashService
+    let database: Database
     let retention: Double
     let interval: Double
     let logger: Logger
 
     public init(configuration: StoryboardConfiguration, database: Database, logger: Logger) {
         self.trash = TrashService(database: database, media: MediaStore(configuration: configuration), logger: logger)
+        self.database = database
         self.retention = configuration.trashRetentionDays * 86400
         self.interval = configuration.trashPurgeInterval
         self.logger = logger
@@ -115,6 +118,8 @@ public struct TrashPurgeService: Service {
         while !Task.isCancelled {
             do {
                 let purged = try await trash.purge(deletedBefore: Timestamp(Date().addingTimeInterval(-retention)))
+                // The event log is for resuming streams, not history: a day is plenty.
+                try await database.jobEvents.removeOlder(than: Timestamp(Date().addingTimeInterval(-86400)))
                 if purged > 0 { logger.info("trash purged", metadata: ["deletes": "\(purged)", "retention_days": "\(retention / 86400)"]) }
             } catch {
                 logger.warning("scheduled trash purge failed; trying again later", metadata: ["error": "\(error)"])

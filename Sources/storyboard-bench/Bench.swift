@@ -5,7 +5,7 @@ struct StoryboardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storyboard-bench",
         abstract: "Release-mode benchmarks; results go into BENCHMARKS.md. Build with -c release.",
-        subcommands: [RepositoryBench.self, HTTPBench.self, ContentBench.self]
+        subcommands: [RepositoryBench.self, HTTPBench.self, ContentBench.self, GenerationBench.self]
     )
 }
 

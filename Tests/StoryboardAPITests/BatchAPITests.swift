@@ -126,3 +126,90 @@ struct BatchAPITests {
     }
 }
 }
+
+extension GenerationSuites {
+    @Suite("Job events (SSE)", .timeLimit(.minutes(3)))
+    struct JobEventTests {
+        /// `id`, `event` and `data` of each event in a text/event-stream body.
+        static func events(_ body: String) -> [(id: Int, event: String, data: JSONValue?)] {
+            body.components(separatedBy: "\n\n").compactMap { block in
+                var id: Int?
+                var event = "message"
+                var data: JSONValue?
+                for line in block.split(separator: "\n") {
+                    if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+                    if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+                    if line.hasPrefix("data: ") { data = try? JSONDecoder().decode(JSONValue.self, from: Data(line.dropFirst(6).utf8)) }
+                }
+                return id.map { ($0, event, data) }
+            }
+        }
+
+        @Test("a batch's stream: queued, started, succeeded with media ids, in order; Last-Event-ID resumes without losing any", arguments: TestEngine.available)
+        func batchStream(engine: TestEngine) async throws {
+            try await withComfyUIStandIns { standIns in
+                try await withTestServer(engine, configure: generationSettings) { server in
+                    _ = try await server.register(standIns[0], maxConcurrent: 2)
+                    let made = try await server.makeProject(scenes: 1, clips: 3)
+                    try await server.prompt(made.clips[0])
+                    let batch = try #require(try await server.request(.post, "/api/projects/\(made.project)/batches", body: "{}").json?["id"]?.stringValue)
+                    // The stream ends once the batch has finished and everything was sent.
+                    let reply = try await server.request(.get, "/api/batches/\(batch)/events")
+                    #expect(reply.status == 200)
+                    #expect(reply.header("Content-Type")?.hasPrefix("text/event-stream") == true)
+                    let events = Self.events(reply.body)
+                    #expect(events.map(\.id) == events.map(\.id).sorted(), "ids increase")
+                    #expect(events.filter { $0.event == "queued" }.count == 3)
+                    #expect(events.filter { $0.event == "started" }.count == 3)
+                    let succeeded = events.filter { $0.event == "succeeded" }
+                    #expect(succeeded.count == 3)
+                    #expect(succeeded.allSatisfy { $0.data?["media_ids"]?.arrayValue?.count == 1 && $0.data?["clip_id"] != nil })
+                    for job in Set(events.compactMap { $0.data?["job_id"]?.stringValue }) {
+                        let kinds = events.filter { $0.data?["job_id"]?.stringValue == job }.map(\.event)
+                        #expect(kinds == ["queued", "started", "succeeded"], "\(job): \(kinds)")
+                    }
+                    // Resume after the third event: exactly the rest, nothing twice.
+                    let resumed = Self.events(try await server.request(.get, "/api/batches/\(batch)/events", headers: ["Last-Event-ID": "\(events[2].id)"]).body)
+                    #expect(resumed.map(\.id) == Array(events.dropFirst(3)).map(\.id))
+                    let byQuery = Self.events(try await server.request(.get, "/api/batches/\(batch)/events?last_event_id=\(events[4].id)").body)
+                    #expect(byQuery.map(\.id) == Array(events.dropFirst(5)).map(\.id))
+                    #expect(try await server.request(.get, "/api/batches/\(batch)/events", headers: ["Last-Event-ID": "soon"]).status == 400)
+                    #expect(try await server.request(.get, "/api/batches/\(UUID().uuidString)/events").errorCode == "BATCH_NOT_FOUND")
+                    #expect(try await server.request(.get, "/api/events").status == 400)
+                    #expect(try await server.request(.get, "/api/events?project_id=\(UUID().uuidString)").errorCode == "PROJECT_NOT_FOUND")
+                }
+            }
+        }
+
+        @Test("a project's stream shows failures and cancels as they happen (and survives a reconnect)", arguments: TestEngine.available)
+        func projectStream(engine: TestEngine) async throws {
+            try await withComfyUIStandIns { standIns in
+                try await withTestServer(engine, configure: generationSettings) { server in
+                    _ = try await server.register(standIns[0])
+                    standIns[0].setFault(.refuseWorkflow)
+                    let (project, clip) = try await server.promptedClip()
+                    let failed = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}").json?.jobIDs.first)
+                    _ = try await server.finishedJob(failed)
+                    standIns[0].setFault(.hang)
+                    let hung = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}").json?.jobIDs.first)
+                    try await server.waitForStatus(hung, "running")
+                    _ = try await server.request(.post, "/api/jobs/\(hung)/cancel")
+                    // A project stream ends after STORYBOARD_EVENT_STREAM_DURATION (2 s here); a client reconnects.
+                    let events = Self.events(try await server.request(.get, "/api/events?project_id=\(project)").body)
+                    let kinds = events.map(\.event)
+                    #expect(kinds.contains("failed"))
+                    #expect(kinds.contains("cancelled"))
+                    let failure = events.first { $0.event == "failed" }
+                    #expect(failure?.data?["error"]?.stringValue?.contains("Value not in list") == true)
+                    let last = try #require(events.last?.id)
+                    standIns[0].setFault(.none)
+                    let next = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}").json?.jobIDs.first)
+                    _ = try await server.finishedJob(next)
+                    let later = Self.events(try await server.request(.get, "/api/events?project_id=\(project)", headers: ["Last-Event-ID": "\(last)"]).body)
+                    #expect(later.first.map { $0.id > last } == true)
+                    #expect(later.map(\.event) == ["queued", "started", "succeeded"])
+                }
+            }
+        }
+    }
+}

@@ -13,6 +13,7 @@ func generationSettings(_ configuration: inout StoryboardConfiguration) {
     configuration.generation.leaseSeconds = 5
     configuration.generation.checkInterval = 0
     configuration.generation.offlineRetryAfter = 60
+    configuration.generation.eventStreamDuration = 2
 }
 
 extension APIClient {

@@ -9,6 +9,11 @@ extension Operations {
         query("character_id", Schemas.uuid, "Only this character's sample jobs"),
     ]
 
+    static let lastEventID: JSONValue = [
+        "name": "Last-Event-ID", "in": "header", "schema": ["type": "integer", "minimum": 0],
+        "description": "Resume after this event (EventSource sends it when it reconnects)",
+    ]
+
     static let generation: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "POST", path: "/api/servers/{id}/check", operationID: "checkServer",
@@ -60,6 +65,22 @@ extension Operations {
             summary: "Run a failed or cancelled job again, as a new job with the same prompt and parameters", tag: "Generation jobs",
             requestRequired: false, successStatus: 202, successDescription: "The new job, queued", responseSchema: "Job",
             responseHeaders: OpenAPIDocument.etagHeader.merging(location) { first, _ in first }, errors: [404, 409]
+        ),
+        OpenAPIOperation(
+            method: "GET", path: "/api/batches/{id}/events", operationID: "streamBatchEvents",
+            summary: "Server-Sent Events of the batch's jobs (queued, started, retrying, succeeded with media ids, failed, cancelled); ends when the batch has finished",
+            tag: "Generation jobs", parameters: [lastEventID, query("last_event_id", ["type": "integer", "minimum": 0], "Same as the header, for clients that cannot set it")],
+            responseContentTypes: ["text/event-stream"], errors: [400, 404]
+        ),
+        OpenAPIOperation(
+            method: "GET", path: "/api/events", operationID: "streamProjectEvents",
+            summary: "Server-Sent Events of a project's jobs; the stream ends after 5 minutes and EventSource resumes it with Last-Event-ID",
+            tag: "Generation jobs",
+            parameters: [
+                ["name": "project_id", "in": "query", "required": true, "schema": Schemas.uuid], lastEventID,
+                query("last_event_id", ["type": "integer", "minimum": 0], "Same as the header, for clients that cannot set it"),
+            ],
+            responseContentTypes: ["text/event-stream"], errors: [400, 404]
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/projects/{id}/batches", operationID: "createBatch",

@@ -72,6 +72,8 @@ public struct GenerationSettings: Sendable, Equatable {
     /// Seconds for one call to a generation server, and for downloading one output.
     public var requestTimeout: Double = 30
     public var downloadTimeout: Double = 300
+    /// Seconds a project's event stream stays open before the client reconnects (and resumes).
+    public var eventStreamDuration: Double = 300
 
     public init() {}
 
@@ -93,6 +95,7 @@ public struct GenerationSettings: Sendable, Equatable {
         checkInterval = try reader.seconds("STORYBOARD_SERVER_CHECK_INTERVAL", in: 0...86400) ?? 30
         requestTimeout = try reader.seconds("STORYBOARD_UPSTREAM_TIMEOUT", in: 0.1...3600) ?? 30
         downloadTimeout = try reader.seconds("STORYBOARD_DOWNLOAD_TIMEOUT", in: 1...86400) ?? 300
+        eventStreamDuration = try reader.seconds("STORYBOARD_EVENT_STREAM_DURATION", in: 1...86400) ?? 300
     }
 }
 

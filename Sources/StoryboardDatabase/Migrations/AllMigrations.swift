@@ -6,5 +6,7 @@ extension Migration {
         .createServers,
         .createGeneration,
         .createBatches,
+        .indexBatchCounts,
+        .createJobEvents,
     ]
 }

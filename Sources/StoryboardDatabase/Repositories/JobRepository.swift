@@ -126,6 +126,7 @@ extension BaseRepository where R == GenerationJob {
                 "error": .text(reason),
             ])
         )
+        try await executor.jobEvents.append(cancelled.map { JobEvent.of($0, .cancelled) })
         return Set(cancelled.compactMap(\.batchID))
     }
 

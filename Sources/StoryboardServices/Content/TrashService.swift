@@ -354,6 +354,7 @@ public struct TrashService: Sendable {
             let scope = Filter.equals("project_id", key)
             // Children first, for the foreign keys. Everything under a trashed project is trashed.
             try await tx.jobs.purgeAll(scope)
+            try await tx.jobEvents.removeAll(projectID: id)
             try await tx.batches.purgeAll(scope)
             try await tx.galleryItems.purgeAll(scope)
             try await tx.clipVersions.purgeAll(scope)

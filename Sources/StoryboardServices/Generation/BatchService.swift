@@ -81,6 +81,7 @@ public struct BatchService: Sendable {
             }
             guard !jobs.isEmpty else { throw AppError.validation(["clip_ids": "none of the clips has a prompt to generate from"]) }
             try await tx.jobs.createAll(jobs)
+            try await tx.jobEvents.append(jobs.map { JobEvent.of($0, .queued) })
             let refreshed = try await tx.batches.refresh(batch.meta.id) ?? batch
             return BatchReport(batch: refreshed, results: jobs, etaSeconds: nil, skippedClipIDs: skipped)
         }

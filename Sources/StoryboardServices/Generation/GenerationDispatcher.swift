@@ -99,6 +99,9 @@ public final class GenerationDispatcher: Service, Sendable {
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
             if let batch = job.batchID { try await database.batches.markStarted(batch) }
+            var started = job
+            started.serverID = chosen.server.meta.id
+            try await database.jobEvents.append([JobEvent.of(started, .started)])
             group.addTask {
                 await self.execute(job, on: chosen.server, status: chosen.status)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
@@ -150,15 +153,19 @@ public final class GenerationDispatcher: Service, Sendable {
             if retryable, attempts <= job.maxRetries {
                 var generator = SystemRandomNumberGenerator()
                 let delay = RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay).delay(afterAttempt: attempts, using: &generator)
-                _ = try await database.jobs.move(
-                    id: job.meta.id, to: .queued, owner: owner,
-                    Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
-                )
+                try await database.transaction { tx in
+                    let queued = try await tx.jobs.move(
+                        id: job.meta.id, to: .queued, owner: owner,
+                        Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
+                    )
+                    if let queued { try await tx.jobEvents.append([JobEvent.of(queued, .retrying)]) }
+                }
                 logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(text)"])
             } else {
                 try await database.transaction { tx in
-                    let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)]))
-                    if let batch = failed?.batchID { try await tx.batches.refresh(batch) }
+                    guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)])) else { return }
+                    try await tx.jobEvents.append([JobEvent.of(failed, .failed)])
+                    if let batch = failed.batchID { try await tx.batches.refresh(batch) }
                 }
                 logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(text)"])
             }

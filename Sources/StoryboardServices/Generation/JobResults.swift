@@ -26,7 +26,11 @@ struct JobResults: Sendable {
     func complete(_ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?) async throws -> CompletionOutcome {
         try await database.transaction { tx in
             let outcome = try await attach(job, owner: owner, outputs: outputs, server: server, model: model, in: tx)
-            if outcome != .lost, let batch = job.batchID { try await tx.batches.refresh(batch) }
+            if outcome != .lost, let ended = try await tx.jobs.find(id: job.meta.id, includeDeleted: true) {
+                let event = outcome == .succeeded ? JobEvent.of(ended, .succeeded, mediaIDs: outputs.map(\.file.id)) : JobEvent.of(ended, .cancelled)
+                try await tx.jobEvents.append([event])
+                if let batch = job.batchID { try await tx.batches.refresh(batch) }
+            }
             return outcome
         }
     }

@@ -90,6 +90,7 @@ public struct JobService: Sendable {
             }
             let jobs = try await Self.jobs(for: clip, request, batchID: nil, in: tx)
             try await tx.jobs.createAll(jobs)
+            try await tx.jobEvents.append(jobs.map { JobEvent.of($0, .queued) })
             return jobs
         }
         wakeup.notify()
@@ -166,6 +167,7 @@ public struct JobService: Sendable {
                 )
             }
             try await tx.jobs.createAll(jobs)
+            try await tx.jobEvents.append(jobs.map { JobEvent.of($0, .queued) })
             return jobs
         }
         wakeup.notify()
@@ -203,6 +205,7 @@ public struct JobService: Sendable {
             guard let cancelled = try await tx.jobs.move(id: id, to: .cancelled, Changes(["error": .text("cancelled by request")])) else {
                 throw AppError(.conflict, "Job \(id.lowercasedString) changed while being cancelled; try again")
             }
+            try await tx.jobEvents.append([JobEvent.of(cancelled, .cancelled)])
             if let batch = cancelled.batchID { try await tx.batches.refresh(batch) }
             return cancelled
         }
@@ -241,6 +244,7 @@ public struct JobService: Sendable {
             preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params
         )
         try await tx.jobs.create(fresh)
+        try await tx.jobEvents.append([JobEvent.of(fresh, .queued)])
         _ = try await tx.jobs.updateAll(.equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]))
         return fresh
     }

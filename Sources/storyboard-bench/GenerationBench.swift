@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import StoryboardCore
+import StoryboardDatabase
+import StoryboardTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The dispatcher end to end: `storyboard serve` processes (the release binary next to this
+/// one) on one database, 4 ComfyUI stand-ins that answer at once, a batch of N clips.
+struct GenerationBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generation",
+        abstract: "Jobs/s through the dispatcher for a whole-project batch, and a lone job's queue → gallery latency."
+    )
+
+    @Option(help: "sqlite, postgresql or both") var engine: BenchEngine = .both
+    @Option(help: "Clips in the batch") var clips = 1000
+    @Option(help: "serve processes sharing the database (PostgreSQL; SQLite always runs one)") var processes = [1, 3]
+    @Option(help: "max_concurrent of each of the 4 stand-ins") var concurrency = 8
+    @Option(help: "Seconds between looks at a running prompt (0.01 at least)") var poll = 0.01
+    @Option(help: "PostgreSQL URL (default: a throwaway cluster)") var postgresURL: String?
+
+    func run() async throws {
+        var rows: [[String]] = []
+        for engine in engine.engines {
+            for count in (engine == .sqlite ? [1] : processes) {
+                rows.append(try await measure(engine, processes: count))
+            }
+        }
+        print("")
+        printTable(
+            [
+                "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)", "prompts sent", "duplicates", "lost",
+                "gallery items",
+            ],
+            rows
+        )
+    }
+
+    func measure(_ engine: BenchEngine, processes: Int) async throws -> [String] {
+        let (configuration, cleanup) = try await prepareBenchDatabase(engine, postgresURL: postgresURL)
+        do {
+            let row = try await measure(engine, processes: processes, configuration: configuration)
+            try? await cleanup()
+            return row
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+    }
+
+    func measure(_ engine: BenchEngine, processes: Int, configuration: StoryboardConfiguration) async throws -> [String] {
+        let logger = Logger(label: "bench")
+        let database = try await Database.connect(configuration: configuration, logger: logger, metrics: NOOPMetricsHandler.instance)
+        try await Migrator(database: database, logger: logger).up()
+        let (project, lone) = try await seed(database)
+        var options = ComfyUIStandIn.Options()
+        options.workerTick = 0.0005
+        let result: [String] = try await withComfyUIStandIns(count: 4, options: options) { standIns in
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-genbench-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            var environment = ProcessInfo.processInfo.environment
+            environment["STORYBOARD_DATA_DIR"] = data
+            environment["DATABASE_URL"] = Self.databaseURL(configuration.database)
+            environment["LOG_LEVEL"] = "warning"
+            environment["STORYBOARD_JOB_POLL_INTERVAL"] = "\(Int(poll * 1000))ms"
+            environment["STORYBOARD_SERVER_CHECK_INTERVAL"] = "0"
+            environment["DB_POOL_SIZE"] = "16"
+            var servers: [(pid: pid_t, client: LoopbackClient)] = []
+            defer {
+                for server in servers { kill(server.pid, SIGTERM) }
+            }
+            for index in 0..<processes {
+                servers.append(try await Self.serve(environment, log: "\(data)/serve-\(index).log"))
+            }
+            let api = servers[0].client
+            for standIn in standIns {
+                let reply = try await api.request(
+                    .post, "/api/servers", body: #"{"name": "\#(standIn.name)", "url": "\#(standIn.url)", "server_type": "comfyui", "max_concurrent": \#(concurrency)}"#
+                )
+                guard let id = reply.json?["id"]?.stringValue else { throw ValidationError("register: \(reply.body)") }
+                _ = try await api.request(.post, "/api/servers/\(id)/check")
+            }
+            // A lone job at a time: queue → gallery, through one process, 4 idle servers.
+            var lonely: [Double] = []
+            for _ in 0..<30 {
+                let reply = try await api.request(.post, "/api/clips/\(lone)/generate", body: "{}")
+                guard let job = reply.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue else { throw ValidationError("generate: \(reply.body)") }
+                while true {
+                    let state = try await api.request(.get, "/api/jobs/\(job)").json
+                    if state?["status"] == "succeeded", let created = state?["created_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+                        let finished = state?["finished_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+                    {
+                        lonely.append(Double(finished.microseconds - created.microseconds) / 1000)
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let sentBefore = standIns.reduce(0) { $0 + $1.promptsReceived }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let created = try await api.request(.post, "/api/projects/\(project)/batches", body: "{}")
+            guard let batch = created.json?["id"]?.stringValue else { throw ValidationError("batch: \(created.body)") }
+            // The light listing, not the full report (1,000 results), so that watching costs little.
+            var report = created.json
+            while report?["status"] != "completed" && report?["status"] != "completed_with_errors" {
+                try await Task.sleep(for: .milliseconds(50))
+                report = try await api.request(.get, "/api/projects/\(project)/batches?limit=1").json?["items"]?.arrayValue?.first
+            }
+            _ = batch
+            let seconds = (clock.now - start).milliseconds / 1000
+            let sent = standIns.reduce(0) { $0 + $1.promptsReceived } - sentBefore
+            let completed = Int(report?["completed"]?.doubleValue ?? 0)
+            let items = try await database.galleryItems.count(.equals("project_id", DatabaseValue(project)))
+            let timing = Timing(samples: lonely)
+            try? FileManager.default.removeItem(atPath: data)
+            return [
+                engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
+                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
+            ]
+        }
+        await database.close()
+        return result
+    }
+
+    /// A project with one scene of `clips` prompted clips, and a separate clip for lone jobs.
+    func seed(_ database: Database) async throws -> (project: String, lone: String) {
+        let project = try await database.projects.create(Project(name: "Batch bench"))
+        let scene = Scene(projectID: project.meta.id, name: "All", order: 0)
+        let clipRows = (0..<clips).map { index in
+            Clip(
+                projectID: project.meta.id, sceneID: scene.meta.id, name: "Clip \(index)", length: 2, timelinePosition: Double(index) * 2, order: index,
+                imagePrompt: "neon city at night, shot \(index)"
+            )
+        }
+        let other = try await database.projects.create(Project(name: "Lone jobs"))
+        let otherScene = Scene(projectID: other.meta.id, name: "One", order: 0)
+        let lone = Clip(projectID: other.meta.id, sceneID: otherScene.meta.id, name: "Lone", length: 2, timelinePosition: 0, order: 0, imagePrompt: "a lone shot")
+        try await database.transaction { tx in
+            try await tx.scenes.createAll([scene, otherScene])
+            try await tx.clips.createAll(clipRows + [lone])
+        }
+        return (project.meta.id.uuidString.lowercased(), lone.meta.id.uuidString.lowercased())
+    }
+
+    static func databaseURL(_ location: DatabaseLocation) -> String {
+        switch location {
+        case .sqlite(let path): return "sqlite://\(URL(fileURLWithPath: path).path)"
+        case .postgres(let settings):
+            return "postgres://\(settings.username)\(settings.password.map { ":\($0)" } ?? "")@\(settings.host):\(settings.port)/\(settings.database)"
+        }
+    }
+
+    /// Starts the `storyboard` binary next to this one on a free port; returns once it answers.
+    static func serve(_ environment: [String: String], log: String) async throws -> (pid: pid_t, client: LoopbackClient) {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("storyboard").path
+        let port = try await unusedPort()
+        let pid = try ProcessRunner.spawn(binary, ["serve", "--port", "\(port)"], environment: environment, logPath: log)
+        let client = LoopbackClient(port: port)
+        for _ in 0..<600 {
+            try await Task.sleep(for: .milliseconds(50))
+            if (try? await client.request(.get, "/api/health"))?.status == 200 { return (pid, client) }
+        }
+        kill(pid, SIGKILL)
+        throw ValidationError("serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+}
