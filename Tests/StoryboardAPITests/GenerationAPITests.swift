@@ -1,6 +1,7 @@
 import Foundation
 import StoryboardAPI
 import StoryboardCore
+import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
@@ -287,6 +288,17 @@ struct GenerationAPITests {
                 #expect(again["status"] == "succeeded")
                 #expect(try await server.request(.post, "/api/jobs/\(running)/retry").status == 409, "a job is retried once; retry its retry")
                 #expect(try await server.request(.post, "/api/jobs/\(try #require(again["id"]?.stringValue))/retry").status == 409)
+
+                // Deleting the project cancels what it still has running, in the delete's transaction.
+                standIns[0].setFault(.hang)
+                let last = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}").json?.jobIDs.first)
+                try await server.waitForStatus(last, "running")
+                #expect(try await server.request(.delete, "/api/projects/\(project)").status == 204)
+                let lastID = try #require(UUID(uuidString: last))
+                let trashed = try #require(try await server.database.jobs.find(id: lastID, includeDeleted: true))
+                #expect(trashed.status == .cancelled)
+                #expect(trashed.meta.isDeleted)
+                #expect(trashed.error?.contains("project was deleted") == true)
             }
         }
     }
