@@ -130,7 +130,10 @@ extension Schemas {
 
     static var batchCreate: JSONValue {
         body([
-            "generation_type": ["type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image"],
+            "generation_type": [
+                "type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image",
+                "description": "video is refused (400) until the image-to-video workflow exists",
+            ],
             "clip_ids": ["type": "array", "items": uuid, "minItems": 1, "maxItems": 5000, "description": "Clips of this project; default: every clip of the primary scenes (those without a prompt are skipped and listed)"],
             "params": ref("GenerationParams"),
             "model": ["type": "string", "maxLength": 300],
@@ -191,7 +194,10 @@ extension Schemas {
 
     static var generateRequest: JSONValue {
         body([
-            "generation_type": ["type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image"],
+            "generation_type": [
+                "type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image",
+                "description": "video is refused (400) until the image-to-video workflow exists",
+            ],
             "server_id": ["type": "string", "format": "uuid", "description": "Preferred server: used while it is online and has room"],
             "model": ["type": "string", "maxLength": 300, "description": "Checkpoint file name; must be on a registered server as far as its last check knows"],
             "params": ref("GenerationParams"),

@@ -49,6 +49,7 @@ public struct BatchService: Sendable {
     /// project with a prompt (400 naming them otherwise); by default every clip of the primary
     /// scenes, and those without a prompt are left out and listed.
     public func create(projectID: UUID, _ request: BatchRequest) async throws -> BatchReport {
+        if request.generationType == .video { throw AppError.validation(["generation_type": "video generation is not available yet; only image is"]) }
         let report = try await database.transaction { tx in
             try await tx.lockProject(projectID)
             let clips: [Clip]

@@ -108,8 +108,9 @@ public struct JobService: Sendable {
         guard !prompt.isEmpty else {
             throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
         }
-        if request.generationType == .video, clip.selectedImageID == nil {
-            throw AppError(.conflict, "A video is made from the clip's selected image, and the clip has none yet; generate or select an image first")
+        if request.generationType == .video {
+            // The image-to-video workflow is not built yet: refuse rather than run a still-image graph.
+            throw AppError.validation(["generation_type": "video generation is not available yet; only image is"])
         }
         var errors = FieldErrors()
         let templateParams = GenerationParams(json: Self.object(template?.defaultParams), field: "style_template.default_params", errors: &errors)
