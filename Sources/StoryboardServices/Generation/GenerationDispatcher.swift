@@ -98,11 +98,8 @@ public final class GenerationDispatcher: Service, Sendable {
             }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
-            if let batch = job.batchID { try await database.batches.markStarted(batch) }
-            var started = job
-            started.serverID = chosen.server.meta.id
-            try await database.jobEvents.append([JobEvent.of(started, .started)])
             group.addTask {
+                await self.announceStart(job, on: chosen.server)
                 await self.execute(job, on: chosen.server, status: chosen.status)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
                 self.wakeup.notify()
@@ -126,6 +123,19 @@ public final class GenerationDispatcher: Service, Sendable {
     }
 
     // MARK: - One job
+
+    /// The batch is running and the job's `started` event is out. Failing to say so must not
+    /// keep the job from running.
+    private func announceStart(_ job: GenerationJob, on server: GenerationServer) async {
+        var started = job
+        started.serverID = server.meta.id
+        do {
+            if let batch = job.batchID { try await database.batches.markStarted(batch) }
+            try await database.jobEvents.append([JobEvent.of(started, .started)])
+        } catch {
+            logger.warning("job start could not be recorded", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
+        }
+    }
 
     private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus) async {
         let run = JobRun(job: job, server: server, status: status, dispatcher: self)
