@@ -66,7 +66,7 @@ struct GenerationBench: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
             var environment = ProcessInfo.processInfo.environment
             environment["STORYBOARD_DATA_DIR"] = data
-            environment["DATABASE_URL"] = Self.databaseURL(configuration.database)
+            environment["DATABASE_URL"] = configuration.database.url
             environment["LOG_LEVEL"] = "warning"
             environment["STORYBOARD_JOB_POLL_INTERVAL"] = "\(Int(poll * 1000))ms"
             environment["STORYBOARD_SERVER_CHECK_INTERVAL"] = "0"
@@ -76,7 +76,8 @@ struct GenerationBench: AsyncParsableCommand {
                 for server in servers { kill(server.pid, SIGTERM) }
             }
             for index in 0..<processes {
-                servers.append(try await Self.serve(environment, log: "\(data)/serve-\(index).log"))
+                let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("storyboard").path
+                servers.append(try await startServe(binary: binary, environment: environment, log: "\(data)/serve-\(index).log"))
             }
             let api = servers[0].client
             for standIn in standIns {
@@ -147,27 +148,5 @@ struct GenerationBench: AsyncParsableCommand {
             try await tx.clips.createAll(clipRows + [lone])
         }
         return (project.meta.id.uuidString.lowercased(), lone.meta.id.uuidString.lowercased())
-    }
-
-    static func databaseURL(_ location: DatabaseLocation) -> String {
-        switch location {
-        case .sqlite(let path): return "sqlite://\(URL(fileURLWithPath: path).path)"
-        case .postgres(let settings):
-            return "postgres://\(settings.username)\(settings.password.map { ":\($0)" } ?? "")@\(settings.host):\(settings.port)/\(settings.database)"
-        }
-    }
-
-    /// Starts the `storyboard` binary next to this one on a free port; returns once it answers.
-    static func serve(_ environment: [String: String], log: String) async throws -> (pid: pid_t, client: LoopbackClient) {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("storyboard").path
-        let port = try await unusedPort()
-        let pid = try ProcessRunner.spawn(binary, ["serve", "--port", "\(port)"], environment: environment, logPath: log)
-        let client = LoopbackClient(port: port)
-        for _ in 0..<600 {
-            try await Task.sleep(for: .milliseconds(50))
-            if (try? await client.request(.get, "/api/health"))?.status == 200 { return (pid, client) }
-        }
-        kill(pid, SIGKILL)
-        throw ValidationError("serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 }

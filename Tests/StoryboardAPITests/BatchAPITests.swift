@@ -114,6 +114,8 @@ struct BatchAPITests {
             #expect(foreign.status == 400)
             #expect(foreign.json?["error"]?["details"]?["missing_ids"] == [.string(other.clips[0][0])])
             #expect(try await server.request(.post, "/api/projects/\(made.project)/batches", body: #"{"clip_ids": []}"#).status == 400)
+            let twice = try await server.request(.post, "/api/projects/\(made.project)/batches", body: #"{"clip_ids": ["\#(made.clips[0][0])", "\#(made.clips[0][0])"]}"#)
+            #expect(twice.json?["error"]?["details"]?["duplicate_ids"] == [.string(made.clips[0][0])])
             let nothing = try await server.request(.post, "/api/projects/\(made.project)/batches", body: "{}")
             #expect(nothing.status == 400, "no clip has a prompt")
             #expect(try await server.request(.post, "/api/projects/\(made.project)/batches", body: #"{"clips": []}"#).json?["error"]?["details"]?["fields"]?["clips"] != nil)

@@ -13,30 +13,6 @@ import Glibc
 extension GenerationSuites {
 @Suite("Generation survives kill -9", .timeLimit(.minutes(3)))
 struct GenerationCrashTests {
-    /// Starts `storyboard serve --port 0` and waits for the port it prints.
-    static func serve(_ environment: [String: String], log: String) async throws -> (pid: pid_t, client: LoopbackClient) {
-        try? FileManager.default.removeItem(atPath: log)
-        let pid = try ProcessRunner.spawn(CommandLineTests.binary, ["serve", "--port", "0"], environment: environment, logPath: log)
-        for _ in 0..<400 {
-            try await Task.sleep(for: .milliseconds(50))
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression), let port = Int(text[range].split(separator: ":").last ?? "") {
-                return (pid, LoopbackClient(port: port))
-            }
-        }
-        kill(pid, SIGKILL)
-        throw UnexpectedReply(description: "serve did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-    }
-
-    static func databaseURL(_ location: DatabaseLocation) -> String {
-        switch location {
-        case .sqlite(let path): return "sqlite://\(URL(fileURLWithPath: path).path)"
-        case .postgres(let settings):
-            let password = settings.password.map { ":\($0)" } ?? ""
-            return "postgres://\(settings.username)\(password)@\(settings.host):\(settings.port)/\(settings.database)"
-        }
-    }
-
     @Test("kill -9 mid-batch, start again: every job ends succeeded or failed, none lost, no gallery item twice", arguments: TestEngine.available)
     func killNine(engine: TestEngine) async throws {
         var options = ComfyUIStandIn.Options()
@@ -46,12 +22,12 @@ struct GenerationCrashTests {
                 let data = FileManager.default.temporaryDirectory.appendingPathComponent("storyboard-crash-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
                 let environment = CommandLineTests().environment([
-                    "STORYBOARD_DATA_DIR": data, "DATABASE_URL": Self.databaseURL(test.configuration.database), "LOG_LEVEL": "info",
+                    "STORYBOARD_DATA_DIR": data, "DATABASE_URL": test.configuration.database.url, "LOG_LEVEL": "info",
                     "STORYBOARD_JOB_LEASE": "2s", "STORYBOARD_JOB_POLL_INTERVAL": "20ms", "STORYBOARD_JOB_RETRY_DELAY": "50ms",
                     "STORYBOARD_SERVER_CHECK_INTERVAL": "1s",
                 ])
                 let log = "\(data)/serve.log"
-                var (pid, client) = try await Self.serve(environment, log: log)
+                var (pid, client) = try await startServe(binary: CommandLineTests.binary, environment: environment, log: log)
                 let made = try await client.makeProject(scenes: 2, clips: 6)
                 let clips = made.clips.flatMap { $0 }
                 for clip in clips {
@@ -76,7 +52,7 @@ struct GenerationCrashTests {
                 let leftRunning = try await test.database.jobs.count(.equals("status", .text("running")))
                 #expect(leftRunning >= 1, "killed while jobs ran")
 
-                (pid, client) = try await Self.serve(environment, log: log)
+                (pid, client) = try await startServe(binary: CommandLineTests.binary, environment: environment, log: log)
                 var statuses: [String: String] = [:]
                 let finishBy = Date().addingTimeInterval(60)
                 while Date() < finishBy {

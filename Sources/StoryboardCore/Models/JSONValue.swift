@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON document as a value: error details, cursors, OpenAPI fragments.
 public enum JSONValue: Sendable, Equatable, Hashable {
     case null
@@ -81,4 +83,17 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}
+
+extension JSONValue {
+    /// Compact JSON text, for columns that store a document whole.
+    public var text: String {
+        (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    /// Parses stored or received JSON text; nil when it is not JSON.
+    public init?(text: String) {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        self = value
+    }
 }

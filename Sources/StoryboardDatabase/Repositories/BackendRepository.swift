@@ -90,11 +90,11 @@ public struct BackendRepository: Sendable {
             "checkpoints": .array(capabilities.checkpoints.map(JSONValue.string)),
             "loras": .array(capabilities.loras.map(JSONValue.string)),
         ]
-        return (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return value.text
     }
 
     static func decodeCapabilities(_ text: String?) -> ServerCapabilities {
-        guard let text, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return ServerCapabilities() }
+        guard let value = text.flatMap(JSONValue.init(text:)) else { return ServerCapabilities() }
         func strings(_ key: String) -> [String] { value[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         return ServerCapabilities(nodeTypes: Set(strings("node_types")), checkpoints: strings("checkpoints"), loras: strings("loras"))
     }

@@ -108,7 +108,6 @@ extension JobEvent {
         if let server = job.serverID { data["server_id"] = .string(server.uuidString.lowercased()) }
         if let error = job.error, kind == .failed || kind == .retrying || kind == .cancelled { data["error"] = .string(error) }
         if let mediaIDs { data["media_ids"] = .array(mediaIDs.map(JSONValue.string)) }
-        let text = (try? JSONEncoder().encode(JSONValue.object(data))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return JobEvent(jobID: job.meta.id, batchID: job.batchID, projectID: job.projectID, kind: kind, data: text)
+        return JobEvent(jobID: job.meta.id, batchID: job.batchID, projectID: job.projectID, kind: kind, data: JSONValue.object(data).text)
     }
 }

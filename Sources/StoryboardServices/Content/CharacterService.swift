@@ -279,6 +279,6 @@ public struct StyleTemplateService: Sendable {
             errors.add("default_params", "must be an object")
             return nil
         }
-        return (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
+        return value.text
     }
 }

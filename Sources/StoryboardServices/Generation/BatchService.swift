@@ -55,6 +55,14 @@ public struct BatchService: Sendable {
             let clips: [Clip]
             if let ids = request.clipIDs {
                 guard !ids.isEmpty, ids.count <= 5000 else { throw AppError.validation(["clip_ids": "must list 1 to 5000 clips"]) }
+                var seen = Set<UUID>()
+                let repeated = ids.filter { !seen.insert($0).inserted }
+                if !repeated.isEmpty {
+                    throw AppError(
+                        .validationError, "clip_ids lists a clip more than once",
+                        details: ["fields": ["clip_ids": "must list each clip once"], "duplicate_ids": .array(repeated.map { .string($0.lowercasedString) })]
+                    )
+                }
                 let found = try await tx.clips.all(Filter([.oneOf("id", ids.map { DatabaseValue($0) })]).and(.equals("project_id", DatabaseValue(projectID))))
                 let byID = Dictionary(found.map { ($0.meta.id, $0) }, uniquingKeysWith: { first, _ in first })
                 let missing = ids.filter { byID[$0] == nil }
@@ -68,7 +76,7 @@ public struct BatchService: Sendable {
             } else {
                 clips = try await tx.clips.onTimeline(projectID: projectID)
             }
-            let batch = GenerationBatch(projectID: projectID, generationType: request.generationType, params: JobService.text(request.paramsJSON))
+            let batch = GenerationBatch(projectID: projectID, generationType: request.generationType, params: request.paramsJSON.text)
             try await tx.batches.create(batch)
             let generate = GenerateRequest(generationType: request.generationType, model: request.model, params: request.params, preset: request.preset)
             var jobs: [GenerationJob] = []

@@ -10,27 +10,30 @@ struct StoredOutput: Sendable {
 
 /// How a finished run ended in the database.
 enum CompletionOutcome: Sendable, Equatable {
-    case succeeded
+    case succeeded(GenerationJob)
     /// The clip or character went to the trash meanwhile: the job ends cancelled.
-    case targetGone
+    case targetGone(GenerationJob)
     /// The job is no longer ours (cancelled, or taken over after a lost lease).
     case lost
 }
 
-/// Attaches a job's outputs where they belong, exactly once, and ends the job, in one
-/// transaction: the clip's gallery (the first image or video becomes the selection when
-/// there is none) or the character's samples.
+/// Attaches a job's outputs where they belong and ends the job, in one transaction: the
+/// clip's gallery (the first image or video becomes the selection when there is none) or the
+/// character's samples. Outputs are attached only together with the job's move to
+/// `succeeded`, so a run after a crash finds none attached; the unique (job, output) index
+/// is the backstop.
 struct JobResults: Sendable {
     let database: Database
 
     func complete(_ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?) async throws -> CompletionOutcome {
         try await database.transaction { tx in
             let outcome = try await attach(job, owner: owner, outputs: outputs, server: server, model: model, in: tx)
-            if outcome != .lost, let ended = try await tx.jobs.find(id: job.meta.id, includeDeleted: true) {
-                let event = outcome == .succeeded ? JobEvent.of(ended, .succeeded, mediaIDs: outputs.map(\.file.id)) : JobEvent.of(ended, .cancelled)
-                try await tx.jobEvents.append([event])
-                if let batch = job.batchID { try await tx.batches.refresh(batch) }
+            switch outcome {
+            case .succeeded(let ended): try await tx.jobEvents.append([JobEvent.of(ended, .succeeded, mediaIDs: outputs.map(\.file.id))])
+            case .targetGone(let ended): try await tx.jobEvents.append([JobEvent.of(ended, .cancelled)])
+            case .lost: return outcome
             }
+            if let batch = job.batchID { try await tx.batches.refresh(batch) }
             return outcome
         }
     }
@@ -42,20 +45,17 @@ struct JobResults: Sendable {
         } catch let error as AppError where error.code == .projectNotFound {
             return try await end(job, owner: owner, in: tx)
         }
+        let clip = try await job.clipID.asyncMap { try await tx.clips.find(id: $0) } ?? nil
+        let character = try await job.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
+        guard clip != nil || character != nil else { return try await end(job, owner: owner, in: tx) }
         let ids = JSONValue.array(outputs.map { .string($0.file.id) })
+        guard let ended = try await tx.jobs.move(id: job.meta.id, to: .succeeded, owner: owner, Changes(["result_media_ids": .text(ids.text)])) else {
+            return .lost
+        }
         let seed = job.storedParams.seed
-        switch job.target {
-        case .clip:
-            guard let clipID = job.clipID, let clip = try await tx.clips.find(id: clipID) else { return try await end(job, owner: owner, in: tx) }
-            guard try await tx.jobs.move(id: job.meta.id, to: .succeeded, owner: owner, Changes(["result_media_ids": .text(JobService.text(ids))])) != nil else {
-                return .lost
-            }
-            for (index, output) in outputs.enumerated() {
-                try await tx.mediaFiles.register(output.file)
-                let existing = try await tx.galleryItems.findOne(
-                    Filter.equals("job_id", DatabaseValue(job.meta.id)).and(.equals("output_index", .integer(index))), includeDeleted: true
-                )
-                if existing != nil { continue }
+        for (index, output) in outputs.enumerated() {
+            try await tx.mediaFiles.register(output.file)
+            if let clip {
                 let kind: MediaKind = output.isVideo ? .video : .image
                 let item = try await tx.galleryItems.create(
                     GalleryItem(
@@ -67,36 +67,23 @@ struct JobResults: Sendable {
                 )
                 let column = kind == .image ? "selected_image_id" : "selected_video_id"
                 _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(clip.meta.id)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
-            }
-        case .character:
-            guard let characterID = job.characterID, try await tx.characters.find(id: characterID) != nil else {
-                return try await end(job, owner: owner, in: tx)
-            }
-            guard try await tx.jobs.move(id: job.meta.id, to: .succeeded, owner: owner, Changes(["result_media_ids": .text(JobService.text(ids))])) != nil else {
-                return .lost
-            }
-            for (index, output) in outputs.enumerated() {
-                try await tx.mediaFiles.register(output.file)
-                let existing = try await tx.characterImages.findOne(
-                    Filter.equals("job_id", DatabaseValue(job.meta.id)).and(.equals("output_index", .integer(index))), includeDeleted: true
-                )
-                if existing != nil { continue }
+            } else if let character {
                 try await tx.characterImages.create(
                     CharacterImage(
-                        projectID: job.projectID, characterID: characterID, mediaFileID: output.file.id, contentType: output.file.contentType, kind: .sample,
-                        jobID: job.meta.id, outputIndex: index, seed: seed
+                        projectID: job.projectID, characterID: character.meta.id, mediaFileID: output.file.id, contentType: output.file.contentType,
+                        kind: .sample, jobID: job.meta.id, outputIndex: index, seed: seed
                     )
                 )
             }
         }
-        return .succeeded
+        return .succeeded(ended)
     }
 
     /// The target is in the trash: the job ends cancelled (its delete would have cancelled it
     /// had it not been running).
     private func end(_ job: GenerationJob, owner: String, in tx: Transaction) async throws -> CompletionOutcome {
         let moved = try await tx.jobs.move(id: job.meta.id, to: .cancelled, owner: owner, Changes(["error": .text("its \(job.target.rawValue) was deleted while it ran")]))
-        return moved == nil ? .lost : .targetGone
+        return moved.map(CompletionOutcome.targetGone) ?? .lost
     }
 }
 
@@ -104,6 +91,6 @@ extension GenerationJob {
     /// The parameters as stored (validated when the job was queued).
     var storedParams: GenerationParams {
         var errors = FieldErrors()
-        return GenerationParams(json: JobService.object(params), errors: &errors)
+        return GenerationParams(json: JSONValue(text: params), errors: &errors)
     }
 }

@@ -113,7 +113,7 @@ public struct JobService: Sendable {
             throw AppError.validation(["generation_type": "video generation is not available yet; only image is"])
         }
         var errors = FieldErrors()
-        let templateParams = GenerationParams(json: Self.object(template?.defaultParams), field: "style_template.default_params", errors: &errors)
+        let templateParams = GenerationParams(json: template?.defaultParams.flatMap(JSONValue.init(text:)), field: "style_template.default_params", errors: &errors)
         // A stored template that no longer validates is left out rather than failing every job.
         let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
         let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
@@ -135,7 +135,7 @@ public struct JobService: Sendable {
             return GenerationJob(
                 meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID, target: .clip,
                 generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: request.model,
-                prompt: prompt, negativePrompt: negative, params: Self.text(jobParams.json)
+                prompt: prompt, negativePrompt: negative, params: jobParams.json.text
             )
         }
     }
@@ -164,7 +164,7 @@ public struct JobService: Sendable {
                 return GenerationJob(
                     meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: character.projectID, characterID: character.meta.id, target: .character,
                     generationType: .image, preferredServerID: request.serverID, model: request.model, prompt: prompt,
-                    negativePrompt: ModelPresets.defaultNegative(for: base), params: Self.text(jobParams.json)
+                    negativePrompt: ModelPresets.defaultNegative(for: base), params: jobParams.json.text
                 )
             }
             try await tx.jobs.createAll(jobs)
@@ -278,14 +278,6 @@ public struct JobService: Sendable {
         var seen = Set<Int64>()
         while seen.count < count { seen.insert(Int64.random(in: 0...GenerationParams.maxSeed, using: &generator)) }
         return Array(seen)
-    }
-
-    static func object(_ text: String?) -> JSONValue? {
-        text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
-    }
-
-    static func text(_ value: JSONValue) -> String {
-        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 

@@ -57,8 +57,8 @@ public struct ServerMonitor: Sendable {
                 status.latencyMs = check.latencyMs
                 status.queueRunning = check.queueRunning
                 status.queuePending = check.queuePending
-                status.devices = check.devices.flatMap(Self.text)
-                status.system = check.system.flatMap(Self.text)
+                status.devices = check.devices?.text
+                status.system = check.system?.text
                 if let capabilities = check.capabilities {
                     status.capabilities = capabilities
                     status.modelCount = capabilities.checkpoints.count + capabilities.loras.count
@@ -129,9 +129,5 @@ public struct ServerMonitor: Sendable {
         } catch {
             logger.warning("server status could not be recorded", metadata: ["server_id": "\(serverID.lowercasedString)", "error": "\(error)"])
         }
-    }
-
-    static func text(_ value: JSONValue) -> String? {
-        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
