@@ -59,10 +59,13 @@ public func buildRouter(
     CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
     StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     TrashController(trash: trash).register(routes)
+    PoolController(service: PoolService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
     let monitor = ServerMonitor(database: database, http: .shared, settings: configuration.generation)
     ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
+    WorkflowController(service: WorkflowService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
+    WorkerController(service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody).register(routes)
     EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
     return router
 }

@@ -94,6 +94,8 @@ public struct ProjectService: Sendable {
             fileID = item.mediaFileID
         } else if let image = try await database.characterImages.find(id: itemID) {
             fileID = image.mediaFileID
+        } else if let item = try await database.poolItems.find(id: itemID) {
+            fileID = item.mediaFileID
         }
         guard let fileID, let file = try await database.mediaFiles.find(id: fileID) else {
             throw AppError.notFound(.media, id: itemID.uuidString.lowercased())

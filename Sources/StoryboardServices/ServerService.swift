@@ -11,10 +11,11 @@ public struct ServerPatch: Sendable {
     public var endpointID: String??
     public var isActive: Bool?
     public var maxConcurrent: Int?
+    public var pullMode: Bool?
 
     public init(
         name: String? = nil, url: String? = nil, serverType: ServerType? = nil, apiKey: Secret?? = nil, endpointID: String?? = nil,
-        isActive: Bool? = nil, maxConcurrent: Int? = nil
+        isActive: Bool? = nil, maxConcurrent: Int? = nil, pullMode: Bool? = nil
     ) {
         self.name = name
         self.url = url
@@ -23,6 +24,7 @@ public struct ServerPatch: Sendable {
         self.endpointID = endpointID
         self.isActive = isActive
         self.maxConcurrent = maxConcurrent
+        self.pullMode = pullMode
     }
 }
 
@@ -47,7 +49,7 @@ public struct ServerService: Sendable {
         let server = GenerationServer(
             name: errors.name(input.name), url: errors.serverURL(input.url), serverType: input.serverType,
             apiKey: Self.apiKey(input.apiKey, &errors), endpointID: Self.endpoint(input.endpointID, &errors), isActive: input.isActive,
-            maxConcurrent: Self.concurrency(input.maxConcurrent, &errors)
+            maxConcurrent: Self.concurrency(input.maxConcurrent, &errors), pullMode: input.pullMode
         )
         Self.checkType(server, &errors)
         try errors.throwIfAny()
@@ -67,6 +69,7 @@ public struct ServerService: Sendable {
             if let endpoint = patch.endpointID { merged.endpointID = Self.endpoint(endpoint, &errors) }
             if let active = patch.isActive { merged.isActive = active }
             if let limit = patch.maxConcurrent { merged.maxConcurrent = Self.concurrency(limit, &errors) }
+            if let pull = patch.pullMode { merged.pullMode = pull }
             Self.checkType(merged, &errors)
             try errors.throwIfAny()
             for (column, value) in zip(GenerationServer.columns, merged.values) {
@@ -83,6 +86,8 @@ public struct ServerService: Sendable {
 
     /// A RunPod endpoint is reached through its id and key; both are required for one.
     static func checkType(_ server: GenerationServer, _ errors: inout FieldErrors) {
+        // A RunPod endpoint is always called; it never calls in.
+        if server.pullMode, server.serverType == .runpod { errors.add("pull_mode", "is for ComfyUI boxes that call in; a runpod endpoint is called") }
         guard server.serverType == .runpod else { return }
         if server.endpointID == nil { errors.add("endpoint_id", "is required for a runpod server") }
         if server.apiKey == nil { errors.add("api_key", "is required for a runpod server") }

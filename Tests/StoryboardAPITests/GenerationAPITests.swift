@@ -175,7 +175,7 @@ struct GenerationAPITests {
                     #expect(reply.json?["error"]?["details"]?["fields"]?[field] != nil, "\(body) → \(reply.body)")
                 }
                 let video = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"generation_type": "video"}"#)
-                #expect(video.json?["error"]?["details"]?["fields"]?["generation_type"] != nil, "not built yet: refused, not run as a still")
+                #expect(video.json?["error"]?["details"]?["fields"]?["selected_image_id"] != nil, "video starts from a selected image: \(video.body)")
                 let bare = try await server.makeProject(name: "Bare", scenes: 1, clips: 1).clips[0][0]
                 let noPrompt = try await server.request(.post, "/api/clips/\(bare)/generate", body: "{}")
                 #expect(noPrompt.json?["error"]?["details"]?["fields"]?["image_prompt"] != nil)

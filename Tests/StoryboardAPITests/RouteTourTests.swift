@@ -120,6 +120,31 @@ struct RouteTourTests {
             standIns[0].setFault(.none)
             #expect(try await server.finishedJob(try #require(try await ok(.post, "/api/jobs/\(stuck)/retry")?["id"]?.stringValue))["status"] == "succeeded")
 
+            let pooled = try #require(try await upload(.post, "/api/projects/\(project)/pool?name=Spare", "still.webp")?["id"]?.stringValue)
+            _ = try await ok(.get, "/api/projects/\(project)/pool")
+            _ = try await ok(.get, "/api/pool/\(pooled)")
+            _ = try await ok(.patch, "/api/pool/\(pooled)", #"{"tags": ["spare"]}"#)
+            _ = try await ok(.post, "/api/pool/\(pooled)/apply", #"{"clip_id": "\#(clip)"}"#)
+            _ = try await ok(.delete, "/api/pool/\(pooled)")
+            _ = try await ok(.post, "/api/pool/\(pooled)/restore")
+
+            let workflow = try #require(try await server.create("/api/workflows", #"{"name": "Mine", "graph": \#(customGraph), "mapping": \#(customMapping)}"#)["id"]?.stringValue)
+            _ = try await ok(.get, "/api/workflows")
+            _ = try await ok(.get, "/api/workflows/\(workflow)")
+            _ = try await ok(.patch, "/api/workflows/\(workflow)", #"{"description": "tour"}"#)
+            _ = try await ok(.delete, "/api/workflows/\(workflow)")
+            _ = try await ok(.post, "/api/workflows/\(workflow)/restore")
+
+            let worker = try #require(
+                try await server.create("/api/servers", #"{"name": "NAT box", "url": "http://nat.local:8188", "server_type": "comfyui", "pull_mode": true}"#)["id"]?.stringValue
+            )
+            let pulled = try #require(try await ok(.post, "/api/clips/\(clip)/generate", #"{"server_id": "\#(worker)"}"#)?.jobIDs.first)
+            let claimed = try await ok(.post, "/api/workers/\(worker)/claim", #"{"checkpoints": ["sdxl_base_1.0.safetensors"]}"#)
+            #expect(claimed?["job"]?["id"]?.stringValue == pulled)
+            _ = try await ok(.post, "/api/jobs/\(pulled)/heartbeat", #"{"progress": {"value": 3, "max": 20}}"#)
+            let output = try #require(try await upload(.post, "/api/jobs/\(pulled)/outputs", "still.png")?["media_id"]?.stringValue)
+            _ = try await ok(.post, "/api/jobs/\(pulled)/complete", #"{"outputs": [{"media_id": "\#(output)"}]}"#)
+
             _ = try await ok(.get, "/api/trash")
             _ = try await ok(.post, "/api/trash/gallery_item/\(image)/restore")
             _ = try await ok(.delete, "/api/clips/\(clip)/gallery/\(image)")

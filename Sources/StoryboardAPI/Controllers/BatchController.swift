@@ -8,7 +8,7 @@ struct BatchController {
     let service: BatchService
     let maxBodyBytes: Int
 
-    static let fields: Set<String> = ["generation_type", "clip_ids", "params", "model", "preset"]
+    static let fields: Set<String> = ["generation_type", "clip_ids", "params", "model", "preset", "destination", "workflow_id"]
 
     func register(_ routes: Routes) {
         routes.add(.post, "/api/projects/{id}/batches") { request, context in
@@ -23,6 +23,8 @@ struct BatchController {
             batch.params = body.params()
             batch.paramsJSON = body.value("params") ?? [:]
             batch.model = body.string("model")
+            batch.destination = body.destination()
+            batch.workflowID = body.uuid("workflow_id")
             if let model = batch.model, !ModelFileName.isValid(model) { body.addError("model", "must be a model file name") }
             if let text = body.string("preset") {
                 if let preset = Preset(rawValue: text) { batch.preset = preset } else { body.addError("preset", "must be fast or quality") }

@@ -54,11 +54,7 @@ struct CharacterController {
         routes.addTrashRoutes("/api/characters/{id}", kind: .character, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.post, "/api/characters/{id}/apply") { request, context in
             let id = try context.uuidParameter()
-            var body = try await JSONBody.read(request, limit: maxBodyBytes)
-            body.allowOnly(["clip_id"])
-            let clipID = body.uuid("clip_id", required: true)
-            try body.throwIfInvalid()
-            guard let clipID else { throw AppError.validation(["clip_id": "is required"]) }
+            let clipID = try await JSONBody.clipID(request, limit: maxBodyBytes)
             let clip = try await service.apply(characterID: id, toClip: clipID)
             var writer = JSONWriter()
             writer.clip(clip)
@@ -159,11 +155,7 @@ struct StyleTemplateController {
         routes.addTrashRoutes("/api/style-templates/{id}", kind: .styleTemplate, trash: trash) { id in try respond(try await service.get(id: id)) }
         routes.add(.post, "/api/style-templates/{id}/apply") { request, context in
             let id = try context.uuidParameter()
-            var body = try await JSONBody.read(request, limit: maxBodyBytes)
-            body.allowOnly(["clip_id"])
-            let clipID = body.uuid("clip_id", required: true)
-            try body.throwIfInvalid()
-            guard let clipID else { throw AppError.validation(["clip_id": "is required"]) }
+            let clipID = try await JSONBody.clipID(request, limit: maxBodyBytes)
             let clip = try await service.apply(templateID: id, toClip: clipID)
             var writer = JSONWriter()
             writer.clip(clip)

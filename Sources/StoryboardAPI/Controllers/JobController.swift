@@ -9,7 +9,7 @@ struct JobController {
     let service: JobService
     let maxBodyBytes: Int
 
-    static let generateFields: Set<String> = ["generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority"]
+    static let generateFields: Set<String> = ["generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority", "destination", "workflow_id"]
     static let sampleFields: Set<String> = ["count", "prompt", "server_id", "model"]
 
     func register(_ routes: Routes) {
@@ -29,6 +29,8 @@ struct JobController {
                 if let preset = Preset(rawValue: text) { generate.preset = preset } else { body.addError("preset", "must be fast or quality") }
             }
             generate.replacePending = body.bool("replace_pending") ?? false
+            generate.destination = body.destination()
+            generate.workflowID = body.uuid("workflow_id")
             if let priority = body.int("priority") {
                 if (-100...100).contains(priority) { generate.priority = priority } else { body.addError("priority", "must be from -100 to 100") }
             }
@@ -122,6 +124,8 @@ extension JSONWriter {
         key("character_id"); uuid(job.characterID)
         key("batch_id"); uuid(job.batchID)
         key("target"); string(job.target.rawValue)
+        key("destination"); string(job.destination.rawValue)
+        key("workflow_id"); uuid(job.workflowID)
         key("generation_type"); string(job.generationType.rawValue)
         key("status"); string(job.status.rawValue)
         key("priority"); int(job.priority)

@@ -11,7 +11,7 @@ struct ServerController {
     let trash: TrashService
     let maxBodyBytes: Int
 
-    static let fields: Set<String> = ["name", "url", "server_type", "api_key", "endpoint_id", "is_active", "max_concurrent"]
+    static let fields: Set<String> = ["name", "url", "server_type", "api_key", "endpoint_id", "is_active", "max_concurrent", "pull_mode"]
 
     func register(_ routes: Routes) {
         routes.add(.get, "/api/servers") { request, _ in
@@ -33,9 +33,13 @@ struct ServerController {
             let endpoint = body.string("endpoint_id", nullable: true)
             let active = body.bool("is_active") ?? true
             let limit = body.int("max_concurrent") ?? 1
+            let pull = body.bool("pull_mode") ?? false
             try body.throwIfInvalid()
             let server = try await service.create(
-                GenerationServer(name: name ?? "", url: url ?? "", serverType: type ?? .comfyui, apiKey: key, endpointID: endpoint, isActive: active, maxConcurrent: limit)
+                GenerationServer(
+                    name: name ?? "", url: url ?? "", serverType: type ?? .comfyui, apiKey: key, endpointID: endpoint, isActive: active, maxConcurrent: limit,
+                    pullMode: pull
+                )
             )
             return respond(server, status: .created)
         }
@@ -50,7 +54,7 @@ struct ServerController {
             let patch = ServerPatch(
                 name: body.string("name"), url: body.string("url"), serverType: Self.serverType(&body, required: false),
                 apiKey: body.optionalString("api_key").map { $0.map(Secret.init) }, endpointID: body.optionalString("endpoint_id"),
-                isActive: body.bool("is_active"), maxConcurrent: body.int("max_concurrent")
+                isActive: body.bool("is_active"), maxConcurrent: body.int("max_concurrent"), pullMode: body.bool("pull_mode")
             )
             try body.throwIfInvalid()
             return respond(try await service.update(id: id, patch, expectedVersion: expected))
@@ -128,6 +132,7 @@ extension JSONWriter {
         key("has_api_key"); bool(server.apiKey != nil)
         key("is_active"); bool(server.isActive)
         key("max_concurrent"); int(server.maxConcurrent)
+        key("pull_mode"); bool(server.pullMode)
         key("created_at"); timestamp(server.meta.createdAt)
         key("updated_at"); timestamp(server.meta.updatedAt)
         key("version"); int(server.meta.version)

@@ -132,14 +132,21 @@ extension Schemas {
         body([
             "generation_type": [
                 "type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image",
-                "description": "video is refused (400) until the image-to-video workflow exists",
+                "description": "video: image-to-video from the clip's selected image (400 naming selected_image_id when it has none)",
             ],
             "clip_ids": ["type": "array", "items": uuid, "minItems": 1, "maxItems": 5000, "description": "Clips of this project; default: every clip of the primary scenes (those without a prompt are skipped and listed)"],
             "params": ref("GenerationParams"),
             "model": ["type": "string", "maxLength": 300],
             "preset": ["type": "string", "enum": .array(Preset.allCases.map { .string($0.rawValue) })],
+            "destination": destination,
+            "workflow_id": ["type": "string", "format": "uuid", "description": "A user-supplied workflow (POST /api/workflows) of this generation_type, run instead of the built-in graph"],
         ])
     }
+
+    static let destination: JSONValue = [
+        "type": "string", "enum": .array(JobDestination.allCases.map { .string($0.rawValue) }), "default": "gallery",
+        "description": "gallery: the clip's gallery; pool: the project's generation pool (source_type clip_generation or batch_generation)",
+    ]
 
     static func batch(report: Bool) -> JSONValue {
         let count: JSONValue = ["type": "integer", "minimum": 0]
@@ -196,7 +203,7 @@ extension Schemas {
         body([
             "generation_type": [
                 "type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) }), "default": "image",
-                "description": "video is refused (400) until the image-to-video workflow exists",
+                "description": "video: image-to-video from the clip's selected image (400 naming selected_image_id when it has none)",
             ],
             "server_id": ["type": "string", "format": "uuid", "description": "Preferred server: used while it is online and has room"],
             "model": ["type": "string", "maxLength": 300, "description": "Checkpoint file name; must be on a registered server as far as its last check knows"],
@@ -204,6 +211,8 @@ extension Schemas {
             "count": ["type": "integer", "minimum": 1, "maximum": 16, "default": 1],
             "preset": ["type": "string", "enum": .array(Preset.allCases.map { .string($0.rawValue) }), "default": "quality"],
             "replace_pending": ["type": "boolean", "default": false, "description": "Cancel the clip's queued jobs first (same transaction)"],
+            "destination": destination,
+            "workflow_id": ["type": "string", "format": "uuid", "description": "A user-supplied workflow (POST /api/workflows) of this generation_type, run instead of the built-in graph"],
             "priority": ["type": "integer", "minimum": -100, "maximum": 100, "default": 0, "description": "Higher runs first"],
         ])
     }
@@ -221,6 +230,8 @@ extension Schemas {
         resource([
             "project_id": uuid, "clip_id": nullableUUID, "character_id": nullableUUID, "batch_id": nullableUUID,
             "target": ["type": "string", "enum": .array(JobTarget.allCases.map { .string($0.rawValue) })],
+            "destination": destination,
+            "workflow_id": nullableUUID,
             "generation_type": ["type": "string", "enum": .array(GenerationType.allCases.map { .string($0.rawValue) })],
             "status": ["type": "string", "enum": .array(JobStatus.allCases.map { .string($0.rawValue) }), "description": "queued → running → succeeded | failed | cancelled; a finished job never changes"],
             "priority": ["type": "integer"], "attempts": ["type": "integer", "minimum": 0], "max_retries": ["type": "integer", "minimum": 0],

@@ -50,7 +50,7 @@ enum Schemas {
             "ServerCreate": serverCreate,
             "ServerPatch": serverPatch,
             "ServerList": list(of: "Server"),
-        ].merging(generationSchemas) { first, _ in first }
+        ].merging(generationSchemas) { first, _ in first }.merging(poolSchemas) { first, _ in first }.merging(workerSchemas) { first, _ in first }.merging(workflowSchemas) { first, _ in first }
     }
 
     static let error: JSONValue = [
@@ -537,12 +537,16 @@ enum Schemas {
         "description": "Write-only: stored and used to call the server, never returned (see has_api_key). Required for runpod",
     ]
     static let maxConcurrent: JSONValue = ["type": "integer", "minimum": 1, "maximum": 64, "default": 1, "description": "Jobs at once on this server"]
+    static let pullMode: JSONValue = [
+        "type": "boolean", "default": false,
+        "description": "A GPU box this server cannot reach: it calls in for work (/api/workers/{id}/claim) and is never called by the dispatcher or the checks",
+    ]
 
     static var server: JSONValue {
         resource([
             "name": name, "url": serverURL, "server_type": serverType, "endpoint_id": endpointID,
             "has_api_key": ["type": "boolean", "description": "Whether an API key is stored (the key itself is never sent)"],
-            "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent,
+            "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
         ])
     }
 
@@ -551,7 +555,7 @@ enum Schemas {
             required: ["name", "url", "server_type"],
             [
                 "name": name, "url": serverURL, "server_type": serverType, "api_key": apiKey, "endpoint_id": endpointID,
-                "is_active": ["type": "boolean", "default": true], "max_concurrent": maxConcurrent,
+                "is_active": ["type": "boolean", "default": true], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
             ]
         )
     }
@@ -560,7 +564,7 @@ enum Schemas {
         body(
             [
                 "name": name, "url": serverURL, "server_type": serverType, "api_key": apiKey, "endpoint_id": endpointID,
-                "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent,
+                "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
             ],
             description: "Only the fields given change; null clears api_key or endpoint_id"
         )

@@ -181,3 +181,27 @@ struct JSONBody {
 
     func throwIfInvalid() throws { try errors.throwIfAny() }
 }
+
+extension JSONBody {
+    /// `destination`: where a generation's outputs land (the clip's gallery unless told otherwise).
+    mutating func destination() -> JobDestination {
+        guard let text = string("destination") else { return .gallery }
+        guard let destination = JobDestination(rawValue: text) else {
+            addError("destination", "must be gallery or pool")
+            return .gallery
+        }
+        return destination
+    }
+}
+
+extension JSONBody {
+    /// The `{"clip_id": …}` body of the routes that apply something to a clip.
+    static func clipID(_ request: Request, limit: Int) async throws -> UUID {
+        var body = try await JSONBody.read(request, limit: limit)
+        body.allowOnly(["clip_id"])
+        let clipID = body.uuid("clip_id", required: true)
+        try body.throwIfInvalid()
+        guard let clipID else { throw AppError.validation(["clip_id": "is required"]) }
+        return clipID
+    }
+}

@@ -113,7 +113,7 @@ extension AppError {
 /// What a row is, in words a client reads; also picks the specific not-found code.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case project, scene, clip, character, styleTemplate = "style_template", server, job, batch, model, resource
-    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", media, deletion
+    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", poolItem = "pool_item", workflow, media, deletion
 
     public var notFoundCode: ErrorCode {
         switch self {
@@ -126,7 +126,7 @@ public enum ResourceKind: String, Sendable, CaseIterable {
         case .job: .jobNotFound
         case .batch: .batchNotFound
         case .model: .modelNotFound
-        case .resource, .galleryItem, .clipVersion, .characterImage, .media, .deletion: .resourceNotFound
+        case .resource, .galleryItem, .clipVersion, .characterImage, .poolItem, .workflow, .media, .deletion: .resourceNotFound
         }
     }
 
@@ -136,6 +136,7 @@ public enum ResourceKind: String, Sendable, CaseIterable {
         case .galleryItem: "Gallery item"
         case .clipVersion: "Clip version"
         case .characterImage: "Character image"
+        case .poolItem: "Pool item"
         case .deletion: "Trash entry"
         default: rawValue.prefix(1).uppercased() + rawValue.dropFirst()
         }

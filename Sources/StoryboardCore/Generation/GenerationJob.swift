@@ -42,6 +42,8 @@ public struct GenerationJob: Sendable, Equatable {
     public var characterID: UUID?
     public var batchID: UUID?
     public var target: JobTarget
+    /// A clip job's outputs go to its gallery, or to the project's generation pool.
+    public var destination: JobDestination
     public var generationType: GenerationType
     public var status: JobStatus
     /// Higher runs first; equal priorities run oldest first.
@@ -73,14 +75,21 @@ public struct GenerationJob: Sendable, Equatable {
     public var finishedAt: Timestamp?
     /// The job that ran this one again (`retry`); a batch counts only the latest.
     public var retriedBy: UUID?
+    /// Image-to-video: the stored still (the clip's selected image when queued) that becomes the first frame.
+    public var sourceMediaID: String?
+    /// The user-supplied workflow it was queued with, and its graph and mapping as they were
+    /// then (JSON `{"graph", "mapping"}` text); nil for the built-in graphs.
+    public var workflowID: UUID?
+    public var customWorkflow: String?
 
     public init(
         meta: RecordMetadata = RecordMetadata(), projectID: UUID, clipID: UUID? = nil, characterID: UUID? = nil, batchID: UUID? = nil,
-        target: JobTarget, generationType: GenerationType, status: JobStatus = .queued, priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
+        target: JobTarget, destination: JobDestination = .gallery, generationType: GenerationType, status: JobStatus = .queued, priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
         availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil, preferredServerID: UUID? = nil,
         model: String? = nil, prompt: String, negativePrompt: String? = nil, params: String = "{}", upstreamID: String? = nil,
         progressValue: Int? = nil, progressMax: Int? = nil, error: String? = nil, resultMediaIDs: String? = nil, startedAt: Timestamp? = nil,
-        finishedAt: Timestamp? = nil, retriedBy: UUID? = nil
+        finishedAt: Timestamp? = nil, retriedBy: UUID? = nil, sourceMediaID: String? = nil,
+        workflowID: UUID? = nil, customWorkflow: String? = nil
     ) {
         self.meta = meta
         self.projectID = projectID
@@ -88,6 +97,7 @@ public struct GenerationJob: Sendable, Equatable {
         self.characterID = characterID
         self.batchID = batchID
         self.target = target
+        self.destination = destination
         self.generationType = generationType
         self.status = status
         self.priority = priority
@@ -110,6 +120,9 @@ public struct GenerationJob: Sendable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.retriedBy = retriedBy
+        self.sourceMediaID = sourceMediaID
+        self.workflowID = workflowID
+        self.customWorkflow = customWorkflow
     }
 }
 

@@ -60,6 +60,10 @@ public struct GenerationParams: Sendable, Equatable {
         motionBucket: 127, loras: []
     )
 
+    /// What image-to-video changes of the built-in defaults (Stable Video Diffusion's
+    /// native size and sampling); model presets, templates and the request still win.
+    public static let videoDefaults = GenerationParams(width: 1024, height: 576, steps: 20, cfg: 2.5, sampler: "euler", scheduler: "karras", frames: 25, fps: 8)
+
     /// `self` with every value `top` sets laid over it.
     public func overlaid(by top: GenerationParams) -> GenerationParams {
         GenerationParams(

@@ -69,6 +69,39 @@ public enum Workflow {
         return .object(graph)
     }
 
+    /// The built-in image-to-video graph (Stable Video Diffusion's image-only checkpoints):
+    /// the clip's selected image, loaded from the server's input folder as `image`, is the
+    /// first frame; frames, fps and motion bucket come from the parameters; the frames are
+    /// saved as an animated WebP (ComfyUI reports it under `images` with `animated`).
+    public static func imageToVideo(checkpoint: String, image: String, params: GenerationParams) -> JSONValue {
+        let p = GenerationParams.builtInDefaults.overlaid(by: GenerationParams.videoDefaults).overlaid(by: params)
+        var graph: [String: JSONValue] = [:]
+        graph["1"] = node("ImageOnlyCheckpointLoader", ["ckpt_name": .string(checkpoint)])
+        graph["2"] = node("LoadImage", ["image": .string(image)])
+        graph["3"] = node(
+            "SVD_img2vid_Conditioning",
+            [
+                "clip_vision": link("1", 1), "init_image": link("2", 0), "vae": link("1", 2), "width": number(p.width), "height": number(p.height),
+                "video_frames": number(p.frames), "motion_bucket_id": number(p.motionBucket), "fps": number(p.fps), "augmentation_level": 0,
+            ]
+        )
+        graph["4"] = node("VideoLinearCFGGuidance", ["model": link("1", 0), "min_cfg": 1.0])
+        graph["5"] = node(
+            "KSampler",
+            [
+                "seed": .number(Double(p.seed ?? 0)), "steps": number(p.steps), "cfg": .number(p.cfg ?? 2.5), "sampler_name": .string(p.sampler ?? "euler"),
+                "scheduler": .string(p.scheduler ?? "karras"), "denoise": .number(p.denoise ?? 1), "model": link("4", 0), "positive": link("3", 0),
+                "negative": link("3", 1), "latent_image": link("3", 2),
+            ]
+        )
+        graph["6"] = node("VAEDecode", ["samples": link("5", 0), "vae": link("1", 2)])
+        graph["7"] = node(
+            "SaveAnimatedWEBP",
+            ["images": link("6", 0), "filename_prefix": "storyboard", "fps": number(p.fps), "lossless": false, "quality": 85, "method": "default"]
+        )
+        return .object(graph)
+    }
+
     /// Why `graph` cannot run on a server with `capabilities` (empty: it can). Checked before
     /// anything is sent, so a job never waits in a queue that will refuse it.
     public static func problems(of graph: JSONValue, on capabilities: ServerCapabilities) -> [String] {

@@ -29,10 +29,13 @@ public struct GenerationServer: Sendable, Equatable {
     public var isActive: Bool
     /// Jobs the dispatcher may run on it at once.
     public var maxConcurrent: Int
+    /// A GPU box this server cannot reach (behind NAT): it calls in for work
+    /// (`/api/workers/{id}/claim`) and is never called by the dispatcher or the checks.
+    public var pullMode: Bool
 
     public init(
         meta: RecordMetadata = RecordMetadata(), name: String, url: String, serverType: ServerType, apiKey: Secret? = nil, endpointID: String? = nil,
-        isActive: Bool = true, maxConcurrent: Int = 1
+        isActive: Bool = true, maxConcurrent: Int = 1, pullMode: Bool = false
     ) {
         self.meta = meta
         self.name = name
@@ -42,6 +45,7 @@ public struct GenerationServer: Sendable, Equatable {
         self.endpointID = endpointID
         self.isActive = isActive
         self.maxConcurrent = maxConcurrent
+        self.pullMode = pullMode
     }
 }
 

@@ -6,6 +6,8 @@ public enum TrashKind: String, Sendable, CaseIterable {
     case styleTemplate = "style_template"
     case galleryItem = "gallery_item"
     case characterImage = "character_image"
+    case poolItem = "pool_item"
+    case workflow
     case server
 }
 

@@ -8,7 +8,7 @@ extension GenerationJob: Record {
     public static let columns = [
         "project_id", "clip_id", "character_id", "batch_id", "target", "generation_type", "status", "priority", "attempts", "max_retries",
         "available_at", "lease_until", "lease_owner", "server_id", "preferred_server_id", "model", "prompt", "negative_prompt", "params",
-        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at", "retried_by",
+        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at", "retried_by", "destination", "source_media_id", "workflow_id", "custom_workflow",
     ]
     public static let sortableColumns: [String: SortKind] = ["priority": .number]
 
@@ -19,7 +19,7 @@ extension GenerationJob: Record {
             DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID), DatabaseValue(preferredServerID),
             DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID), DatabaseValue(progressValue),
             DatabaseValue(progressMax), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt), DatabaseValue(finishedAt),
-            DatabaseValue(retriedBy),
+            DatabaseValue(retriedBy), .text(destination.rawValue), DatabaseValue(sourceMediaID), DatabaseValue(workflowID), DatabaseValue(customWorkflow),
         ]
     }
 
@@ -36,6 +36,7 @@ extension GenerationJob: Record {
             characterID: try row.optionalUUID("character_id"),
             batchID: try row.optionalUUID("batch_id"),
             target: try parse("target", as: JobTarget.self),
+            destination: try parse("destination", as: JobDestination.self),
             generationType: try parse("generation_type", as: GenerationType.self),
             status: try parse("status", as: JobStatus.self),
             priority: try row.decode(column: "priority", as: Int.self),
@@ -57,7 +58,10 @@ extension GenerationJob: Record {
             resultMediaIDs: try row.optional("result_media_ids", as: String.self),
             startedAt: try row.optionalTimestamp("started_at"),
             finishedAt: try row.optionalTimestamp("finished_at"),
-            retriedBy: try row.optionalUUID("retried_by")
+            retriedBy: try row.optionalUUID("retried_by"),
+            sourceMediaID: try row.optional("source_media_id", as: String.self),
+            workflowID: try row.optionalUUID("workflow_id"),
+            customWorkflow: try row.optional("custom_workflow", as: String.self)
         )
     }
 }
@@ -72,17 +76,40 @@ extension BaseRepository where R == GenerationJob {
     /// Takes the next due job (highest priority, then oldest) and moves it to `running` under a
     /// lease held by `owner`, in one statement. PostgreSQL skips rows another process is
     /// claiming at that moment; SQLite's single writer makes the statement atomic by itself.
+    /// Jobs asked for a pull-mode server wait for that server to call in.
     public func claim(owner: String, leaseSeconds: Double, now: Timestamp = .now()) async throws -> GenerationJob? {
+        let pull = executor.engine == .sqlite ? "1" : "TRUE"
+        let notPulled = SQLRaw("(preferred_server_id IS NULL OR preferred_server_id NOT IN (SELECT id FROM comfyui_servers WHERE pull_mode = \(pull)))")
+        return try await claim(owner: owner, leaseSeconds: leaseSeconds, now: now, condition: notPulled, assign: nil)
+    }
+
+    /// The next due job for a pull-mode server that calls in: asked for that server or for
+    /// none, and (when it names its checkpoints) needing one of them or none. The claim
+    /// records the server and counts the attempt, since no dispatcher does.
+    public func claim(forServer serverID: UUID, checkpoints: [String], owner: String, leaseSeconds: Double, now: Timestamp = .now()) async throws -> GenerationJob? {
+        var condition: SQLQueryString = "(preferred_server_id IS NULL OR preferred_server_id = \(bind: serverID.uuidString.lowercased()))"
+        if !checkpoints.isEmpty {
+            condition = "\(condition) AND (model IS NULL OR model IN (\(binds: checkpoints)))"
+        }
+        return try await claim(owner: owner, leaseSeconds: leaseSeconds, now: now, condition: condition, assign: serverID)
+    }
+
+    private func claim(owner: String, leaseSeconds: Double, now: Timestamp, condition: any SQLExpression, assign serverID: UUID?) async throws -> GenerationJob? {
         let skipLocked = executor.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
         let nowText = now.description
         let lease = now.adding(seconds: leaseSeconds).description
+        let assignment: SQLQueryString = if let serverID {
+            ", server_id = \(bind: serverID.uuidString.lowercased()), attempts = attempts + 1, error = NULL"
+        } else {
+            ""
+        }
         return try await executor.write { sql in
             let row = try await sql.raw(
                 """
                 UPDATE generation_jobs SET status = 'running', lease_until = \(bind: lease), lease_owner = \(bind: owner),
-                    started_at = COALESCE(started_at, \(bind: nowText)), updated_at = \(bind: nowText), version = version + 1
+                    started_at = COALESCE(started_at, \(bind: nowText)), updated_at = \(bind: nowText), version = version + 1\(assignment)
                 WHERE id = (SELECT id FROM generation_jobs WHERE status = 'queued' AND deleted_at IS NULL AND available_at <= \(bind: nowText)
-                    ORDER BY priority DESC, created_at, id LIMIT 1\(unsafeRaw: skipLocked))
+                    AND \(condition) ORDER BY priority DESC, created_at, id LIMIT 1\(unsafeRaw: skipLocked))
                   AND status = 'queued'
                 RETURNING \(unsafeRaw: ColumnLists.quoted(GenerationJob.self))
                 """

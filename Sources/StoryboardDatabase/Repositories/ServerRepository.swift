@@ -5,13 +5,13 @@ import StoryboardCore
 extension GenerationServer: Record {
     public static let table = "comfyui_servers"
     public static let resource = ResourceKind.server
-    public static let columns = ["name", "url", "server_type", "api_key", "endpoint_id", "is_active", "max_concurrent"]
+    public static let columns = ["name", "url", "server_type", "api_key", "endpoint_id", "is_active", "max_concurrent", "pull_mode"]
     public static let sortableColumns: [String: SortKind] = ["name": .text]
 
     public var values: [DatabaseValue] {
         [
             .text(name), .text(url), .text(serverType.rawValue), DatabaseValue(apiKey?.value), DatabaseValue(endpointID), .bool(isActive),
-            .integer(maxConcurrent),
+            .integer(maxConcurrent), .bool(pullMode),
         ]
     }
 
@@ -26,7 +26,8 @@ extension GenerationServer: Record {
             apiKey: try row.optional("api_key", as: String.self).map(Secret.init),
             endpointID: try row.optional("endpoint_id", as: String.self),
             isActive: try row.decode(column: "is_active", as: Bool.self),
-            maxConcurrent: try row.decode(column: "max_concurrent", as: Int.self)
+            maxConcurrent: try row.decode(column: "max_concurrent", as: Int.self),
+            pullMode: try row.decode(column: "pull_mode", as: Bool.self)
         )
     }
 }

@@ -67,7 +67,7 @@ public struct DeletionRepository: Sendable {
 
     /// Drops the index rows of deletes none of whose rows remain (purged, or restored with a parent).
     public func removeEmpty() async throws {
-        let tables = ["projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images", "comfyui_servers"]
+        let tables = ["projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images", "pool_items", "workflows", "comfyui_servers"]
         let conditions = tables.map { "NOT EXISTS (SELECT 1 FROM \($0) WHERE \($0).deletion_id = deletions.id)" }.joined(separator: " AND ")
         try await executor.write { sql in
             try await sql.raw("DELETE FROM deletions WHERE \(unsafeRaw: conditions)").run()
@@ -132,6 +132,8 @@ public struct MediaFileRepository: Sendable {
                     NOT EXISTS (SELECT 1 FROM projects WHERE projects.music_media_id = media_files.id)
                     AND NOT EXISTS (SELECT 1 FROM gallery_items WHERE gallery_items.media_file_id = media_files.id)
                     AND NOT EXISTS (SELECT 1 FROM character_images WHERE character_images.media_file_id = media_files.id)
+                    AND NOT EXISTS (SELECT 1 FROM pool_items WHERE pool_items.media_file_id = media_files.id)
+                    AND NOT EXISTS (SELECT 1 FROM generation_jobs WHERE generation_jobs.source_media_id = media_files.id)
                 RETURNING id, content_type, file_extension, size_bytes, created_at
                 """
             ).all().map {

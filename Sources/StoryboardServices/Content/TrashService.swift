@@ -49,6 +49,7 @@ public struct TrashService: Sendable {
             count += try await tx.characterImages.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.characters.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.poolItems.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await trashJobs(scope, reason: "its project was deleted", deletedBy, deletionID, in: tx)
             count += try await tx.batches.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             rootName = project.name
@@ -108,6 +109,19 @@ public struct TrashService: Sendable {
             count = 1
             rootName = "\(item.contentType.rawValue) of clip \(item.clipID.lowercasedString)"
             projectID = item.projectID
+        case .poolItem:
+            let item = try await tx.locked(tx.poolItems, id: id) { $0.projectID }
+            try tx.checkVersion(item, expected: expectedVersion)
+            try await tx.poolItems.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
+            count = 1
+            rootName = item.name
+            projectID = item.projectID
+        case .workflow:
+            let workflow = try await tx.workflows.get(id: id)
+            try tx.checkVersion(workflow, expected: expectedVersion)
+            count += try await root(tx.workflows, workflow, expectedVersion, deletedBy, deletionID)
+            rootName = workflow.name
+            projectID = nil
         case .server:
             let server = try await tx.servers.get(id: id)
             try tx.checkVersion(server, expected: expectedVersion)
@@ -201,6 +215,12 @@ public struct TrashService: Sendable {
             let image = try await tx.locked(tx.characterImages, id: id, includeDeleted: true) { $0.projectID }
             try await requireLive(tx.characters, image.characterID, parent: "character")
             deletionID = try notInTrashIfLive(image)
+        case .poolItem:
+            let item = try await tx.locked(tx.poolItems, id: id, includeDeleted: true) { $0.projectID }
+            try await requireLive(tx.projects, item.projectID, parent: "project")
+            deletionID = try notInTrashIfLive(item)
+        case .workflow:
+            deletionID = try notInTrashIfLive(try await tx.workflows.get(id: id, includeDeleted: true))
         case .server:
             deletionID = try notInTrashIfLive(try await tx.servers.get(id: id, includeDeleted: true))
         }
@@ -215,9 +235,11 @@ public struct TrashService: Sendable {
         try await tx.clips.restoreCount(filter)
         try await tx.clipVersions.restoreCount(filter)
         try await tx.galleryItems.restoreCount(filter)
+        try await tx.poolItems.restoreCount(filter)
         try await tx.jobs.restoreCount(filter)
         try await tx.batches.restoreCount(filter)
         try await tx.servers.restoreCount(filter)
+        try await tx.workflows.restoreCount(filter)
         // Only a gallery item trashed on its own lost its place as the selection; it takes it
         // back unless something else was selected meanwhile.
         if kind == .galleryItem, let item = try await tx.galleryItems.find(id: id) {
@@ -327,6 +349,8 @@ public struct TrashService: Sendable {
         case .styleTemplate: try await tx.styleTemplates.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         case .galleryItem: try await tx.galleryItems.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         case .characterImage: try await tx.characterImages.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .poolItem: try await tx.poolItems.find(id: id, includeDeleted: true)?.meta.isDeleted == true
+        case .workflow: try await tx.workflows.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         case .server: try await tx.servers.find(id: id, includeDeleted: true)?.meta.isDeleted == true
         }
     }
@@ -362,6 +386,7 @@ public struct TrashService: Sendable {
             try await tx.scenes.purgeAll(scope)
             try await tx.characterImages.purgeAll(scope)
             try await tx.characters.purgeAll(scope)
+            try await tx.poolItems.purgeAll(scope)
             // Global templates stay; a project's own go with it.
             try await tx.clips.updateAll(Filter([.inSelect("style_template_id", table: "style_templates", selecting: "id", whereColumn: "project_id", value: key)]), Changes(["style_template_id": .null]), includeDeleted: true)
             try await tx.styleTemplates.purgeAll(scope)
@@ -399,6 +424,13 @@ public struct TrashService: Sendable {
         case .characterImage:
             owner = try await trashed(tx.characterImages).projectID
             try await tx.characterImages.purgeAll(.equals("id", key))
+        case .poolItem:
+            owner = try await trashed(tx.poolItems).projectID
+            try await tx.poolItems.purgeAll(.equals("id", key))
+        case .workflow:
+            // Jobs keep their own copy of the graph; `workflow_id` is a plain reference.
+            _ = try await trashed(tx.workflows)
+            try await tx.workflows.purgeAll(.equals("id", key))
         case .server:
             // Gallery items keep the server's name; their `server_id` is a plain reference.
             _ = try await trashed(tx.servers)

@@ -11,10 +11,15 @@ public struct BatchRequest: Sendable {
     public var model: String?
     public var preset: Preset?
     public var paramsJSON: JSONValue
+    /// The clips' galleries (default), or the project's generation pool.
+    public var destination: JobDestination
+    /// A user-supplied workflow to run instead of the built-in graph.
+    public var workflowID: UUID?
 
     public init(
         generationType: GenerationType = .image, clipIDs: [UUID]? = nil, params: GenerationParams = GenerationParams(), model: String? = nil,
-        preset: Preset? = nil, paramsJSON: JSONValue = [:]
+        preset: Preset? = nil, paramsJSON: JSONValue = [:], destination: JobDestination = .gallery,
+        workflowID: UUID? = nil
     ) {
         self.generationType = generationType
         self.clipIDs = clipIDs
@@ -22,6 +27,8 @@ public struct BatchRequest: Sendable {
         self.model = model
         self.preset = preset
         self.paramsJSON = paramsJSON
+        self.destination = destination
+        self.workflowID = workflowID
     }
 }
 
@@ -49,7 +56,6 @@ public struct BatchService: Sendable {
     /// project with a prompt (400 naming them otherwise); by default every clip of the primary
     /// scenes, and those without a prompt are left out and listed.
     public func create(projectID: UUID, _ request: BatchRequest) async throws -> BatchReport {
-        if request.generationType == .video { throw AppError.validation(["generation_type": "video generation is not available yet; only image is"]) }
         let report = try await database.transaction { tx in
             try await tx.lockProject(projectID)
             let clips: [Clip]
@@ -78,7 +84,12 @@ public struct BatchService: Sendable {
             }
             let batch = GenerationBatch(projectID: projectID, generationType: request.generationType, params: request.paramsJSON.text)
             try await tx.batches.create(batch)
-            let generate = GenerateRequest(generationType: request.generationType, model: request.model, params: request.params, preset: request.preset)
+            let generate = GenerateRequest(
+                generationType: request.generationType, model: request.model, params: request.params, preset: request.preset, destination: request.destination,
+                workflowID: request.workflowID
+            )
+            // A bad workflow is the request's fault, not one clip's: refuse it before any clip is skipped for it.
+            _ = try await JobService.customWorkflow(request.workflowID, for: request.generationType, in: tx)
             var jobs: [GenerationJob] = []
             var skipped: [UUID] = []
             for clip in clips {

@@ -77,6 +77,23 @@ public struct ComfyUIClient: Sendable {
         return (ids("queue_running"), ids("queue_pending"))
     }
 
+    /// Puts an image into the server's input folder (`POST /upload/image`, multipart, as
+    /// ComfyUI's own front end does); returns the name a `LoadImage` node refers to.
+    public func uploadImage(_ data: Data, name: String) async throws(UpstreamError) -> String {
+        let boundary = "storyboard-\(UUID().uuidString)"
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeBytes(data)
+        for (field, value) in [("type", "input"), ("overwrite", "true")] {
+            body.writeString("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)")
+        }
+        body.writeString("\r\n--\(boundary)--\r\n")
+        let answer = try await http.json(.POST, "\(base)/upload/image", raw: (body, "multipart/form-data; boundary=\(boundary)"), bearer: apiKey, timeout: timeout)
+        guard let stored = answer["name"]?.stringValue, !stored.isEmpty else { throw UpstreamError(.transient, "\(base)/upload/image answered without a name") }
+        let subfolder = answer["subfolder"]?.stringValue ?? ""
+        return subfolder.isEmpty ? stored : "\(subfolder)/\(stored)"
+    }
+
     /// Queues `graph`; returns its prompt id. A graph the server refuses (`node_errors`) is a
     /// permanent failure carrying the server's explanation.
     public func submit(_ graph: JSONValue, clientID: String) async throws(UpstreamError) -> String {

@@ -109,7 +109,8 @@ public final class GenerationDispatcher: Service, Sendable {
 
     /// Active servers with their status and how many jobs run on each (all processes).
     private func loadCandidates() async throws -> [ServerCandidate] {
-        let servers = try await database.servers.all(.equals("is_active", .bool(true)))
+        // Pull-mode servers call in for their work; they are never called.
+        let servers = try await database.servers.all(Filter.equals("is_active", .bool(true)).and(.equals("pull_mode", .bool(false))))
         guard !servers.isEmpty else { return [] }
         let statuses = Dictionary(try await database.backends.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let busy = try await database.jobs.runningCountByServer()
@@ -127,11 +128,8 @@ public final class GenerationDispatcher: Service, Sendable {
     /// The batch is running and the job's `started` event is out. Failing to say so must not
     /// keep the job from running.
     private func announceStart(_ job: GenerationJob, on server: GenerationServer) async {
-        var started = job
-        started.serverID = server.meta.id
         do {
-            if let batch = job.batchID { try await database.batches.markStarted(batch) }
-            try await database.jobEvents.append([JobEvent.of(started, .started)])
+            try await JobStart.record(job, on: server, in: database)
         } catch {
             logger.warning("job start could not be recorded", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
         }
@@ -158,26 +156,15 @@ public final class GenerationDispatcher: Service, Sendable {
 
     /// Back in the queue after back-off, or failed when no attempts are left.
     private func fail(_ job: GenerationJob, attempts: Int, message: String, retryable: Bool) async {
-        let text = String(message.prefix(2000))
+        let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
         await persist { [self] in
-            if retryable, attempts <= job.maxRetries {
-                var generator = SystemRandomNumberGenerator()
-                let delay = RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay).delay(afterAttempt: attempts, using: &generator)
-                try await database.transaction { tx in
-                    let queued = try await tx.jobs.move(
-                        id: job.meta.id, to: .queued, owner: owner,
-                        Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
-                    )
-                    if let queued { try await tx.jobEvents.append([JobEvent.of(queued, .retrying)]) }
-                }
-                logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(text)"])
-            } else {
-                try await database.transaction { tx in
-                    guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)])) else { return }
-                    try await tx.jobEvents.append([JobEvent.of(failed, .failed)])
-                    if let batch = failed.batchID { try await tx.batches.refresh(batch) }
-                }
-                logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(text)"])
+            switch try await failure.record(job, owner: owner, attempts: attempts, message: message, retryable: retryable) {
+            case .retrying:
+                logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(message.prefix(2000))"])
+            case .failed:
+                logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(message.prefix(2000))"])
+            case .lost:
+                break
             }
         }
     }
@@ -218,14 +205,12 @@ struct JobRun: Sendable {
     var database: Database { dispatcher.database }
 
     func perform() async throws {
-        let params = job.storedParams
         let checkpoint = job.model ?? status.capabilities.checkpoints.first
         guard let checkpoint else {
             throw UpstreamError(.permanent, "no model was named and \(server.name) lists no checkpoints")
         }
-        let graph = Workflow.textToImage(
-            WorkflowRequest(checkpoint: checkpoint, prompt: job.prompt, negativePrompt: job.negativePrompt ?? "", params: params)
-        )
+        let source = try await SourceImage.load(for: job, database: database, media: dispatcher.media)
+        let graph = job.workflow(checkpoint: checkpoint, image: source?.name)
         if server.serverType == .comfyui, !status.capabilities.nodeTypes.isEmpty {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
@@ -233,8 +218,8 @@ struct JobRun: Sendable {
         try await hold(Changes(["server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null]))
         let outputs: [StoredOutput]
         switch server.serverType {
-        case .comfyui: outputs = try await runOnComfyUI(graph)
-        case .runpod: outputs = try await runOnRunPod(graph)
+        case .comfyui: outputs = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
+        case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint) {
@@ -253,8 +238,14 @@ struct JobRun: Sendable {
         }
     }
 
-    private func runOnComfyUI(_ graph: JSONValue) async throws -> [StoredOutput] {
+    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> [StoredOutput] {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
+        var graph = graph
+        if let source {
+            // Into the server's input folder first; it may file it under another name.
+            let stored = try await client.uploadImage(source.data, name: source.name)
+            if stored != source.name { graph = job.workflow(checkpoint: checkpoint, image: stored) }
+        }
         let promptID = try await client.submit(graph, clientID: dispatcher.owner)
         do {
             try await hold(Changes(["upstream_id": .text(promptID)]))
@@ -281,9 +272,9 @@ struct JobRun: Sendable {
         return stored
     }
 
-    private func runOnRunPod(_ graph: JSONValue) async throws -> [StoredOutput] {
+    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
-        let runID = try await client.run(graph)
+        let runID = try await client.run(graph, images: source.map { [($0.name, $0.data)] } ?? [])
         do {
             try await hold(Changes(["upstream_id": .text(runID)]))
         } catch {
@@ -308,7 +299,9 @@ struct JobRun: Sendable {
                 throw UpstreamError(.permanent, "output \(name) was sent as an S3 URL; configure the endpoint to return base64 images")
             }
             try await dispatcher.media.commit(received, database: database)
-            stored.append(StoredOutput(file: received.file, isVideo: received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"))
+            // worker-comfyui lists an animated WebP among its images: what the job asked for decides.
+            let isVideo = job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"
+            stored.append(StoredOutput(file: received.file, isVideo: isVideo))
         }
         return stored
     }

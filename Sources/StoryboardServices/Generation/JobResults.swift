@@ -55,7 +55,15 @@ struct JobResults: Sendable {
         let seed = job.storedParams.seed
         for (index, output) in outputs.enumerated() {
             try await tx.mediaFiles.register(output.file)
-            if let clip {
+            if let clip, job.destination == .pool {
+                try await tx.poolItems.create(
+                    PoolItem(
+                        projectID: clip.projectID, name: outputs.count > 1 ? "\(clip.name) #\(index + 1)" : clip.name, contentType: output.isVideo ? .video : .image,
+                        sourceType: job.batchID == nil ? .clipGeneration : .batchGeneration, sourceClipID: clip.meta.id, mediaFileID: output.file.id,
+                        generationParams: job.params, metadata: Self.provenance(job, server: server, model: model).text, jobID: job.meta.id, outputIndex: index
+                    )
+                )
+            } else if let clip {
                 let kind: MediaKind = output.isVideo ? .video : .image
                 let item = try await tx.galleryItems.create(
                     GalleryItem(
@@ -79,6 +87,21 @@ struct JobResults: Sendable {
         return .succeeded(ended)
     }
 
+    /// What a pool item keeps of the run that made it, for when it is placed on a clip.
+    static func provenance(_ job: GenerationJob, server: GenerationServer, model: String?) -> JSONValue {
+        var info: [String: JSONValue] = [
+            "prompt": .string(job.prompt), "server_id": .string(server.meta.id.lowercasedString), "server_name": .string(server.name),
+            "job_id": .string(job.meta.id.lowercasedString),
+        ]
+        if let negative = job.negativePrompt { info["negative_prompt"] = .string(negative) }
+        if let seed = job.storedParams.seed { info["seed"] = .number(Double(seed)) }
+        if let model {
+            info["model_name"] = .string(model)
+            info["model_type"] = .string(BaseModel.detect(fileName: model).rawValue)
+        }
+        return .object(info)
+    }
+
     /// The target is in the trash: the job ends cancelled (its delete would have cancelled it
     /// had it not been running).
     private func end(_ job: GenerationJob, owner: String, in tx: Transaction) async throws -> CompletionOutcome {
@@ -92,5 +115,79 @@ extension GenerationJob {
     var storedParams: GenerationParams {
         var errors = FieldErrors()
         return GenerationParams(json: JSONValue(text: params), errors: &errors)
+    }
+}
+
+/// A failed attempt, wherever it ran (the dispatcher's own run or a pull worker's report):
+/// back in the queue after a jittered back-off while attempts are left and the failure is
+/// transient, `failed` with the upstream's words otherwise.
+struct JobFailure: Sendable {
+    let database: Database
+    let retry: RetryPolicy
+
+    enum Outcome: Sendable, Equatable {
+        case retrying(GenerationJob)
+        case failed(GenerationJob)
+        /// No longer held by `owner` (cancelled meanwhile, or taken over).
+        case lost
+    }
+
+    func record(_ job: GenerationJob, owner: String, attempts: Int, message: String, retryable: Bool) async throws -> Outcome {
+        let text = String(message.prefix(2000))
+        if retryable, attempts <= job.maxRetries {
+            var generator = SystemRandomNumberGenerator()
+            let delay = retry.delay(afterAttempt: attempts, using: &generator)
+            return try await database.transaction { tx in
+                guard let queued = try await tx.jobs.move(
+                    id: job.meta.id, to: .queued, owner: owner,
+                    Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
+                ) else { return .lost }
+                try await tx.jobEvents.append([JobEvent.of(queued, .retrying)])
+                return .retrying(queued)
+            }
+        }
+        return try await database.transaction { tx in
+            guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)])) else { return .lost }
+            try await tx.jobEvents.append([JobEvent.of(failed, .failed)])
+            if let batch = failed.batchID { try await tx.batches.refresh(batch) }
+            return .failed(failed)
+        }
+    }
+}
+
+extension GenerationJob {
+    /// The API-format graph this job runs with `checkpoint`, the same for the dispatcher and
+    /// for a pull worker; `image` is the name its first frame has on the server (video).
+    func workflow(checkpoint: String, image: String?) -> JSONValue {
+        if let customWorkflow, let snapshot = JSONValue(text: customWorkflow), let graph = snapshot["graph"] {
+            let values = WorkflowMapping.values(prompt: prompt, negativePrompt: negativePrompt, params: storedParams, checkpoint: checkpoint, image: image)
+            return WorkflowMapping.stored(snapshot["mapping"]).render(graph, values: values)
+        }
+        return switch generationType {
+        case .image:
+            Workflow.textToImage(WorkflowRequest(checkpoint: checkpoint, prompt: prompt, negativePrompt: negativePrompt ?? "", params: storedParams))
+        case .video:
+            Workflow.imageToVideo(checkpoint: checkpoint, image: image ?? "", params: storedParams)
+        }
+    }
+}
+
+/// The still an image-to-video job starts from, as it is sent to a server.
+struct SourceImage: Sendable {
+    /// From the content address, so nothing a client sent reaches the server's file names.
+    var name: String
+    var data: Data
+
+    /// The job's first frame, read from the media store; nil for an image job.
+    static func load(for job: GenerationJob, database: Database, media: MediaStore) async throws -> SourceImage? {
+        guard job.generationType == .video else { return nil }
+        guard let id = job.sourceMediaID, let file = try await database.mediaFiles.find(id: id), let handle = media.open(file) else {
+            throw UpstreamError(.permanent, "the image this video starts from is no longer in the media store")
+        }
+        defer { try? handle.close() }
+        guard let data = try handle.readToEnd(), !data.isEmpty else {
+            throw UpstreamError(.permanent, "the image this video starts from could not be read from the media store")
+        }
+        return SourceImage(name: "storyboard-\(file.id.prefix(24)).\(file.fileExtension)", data: data)
     }
 }

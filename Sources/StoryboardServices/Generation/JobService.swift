@@ -13,10 +13,14 @@ public struct GenerateRequest: Sendable {
     public var preset: Preset?
     public var replacePending: Bool
     public var priority: Int
+    /// The clip's gallery (default), or the project's generation pool.
+    public var destination: JobDestination
+    /// A user-supplied workflow to run instead of the built-in graph.
+    public var workflowID: UUID?
 
     public init(
         generationType: GenerationType = .image, serverID: UUID? = nil, model: String? = nil, params: GenerationParams = GenerationParams(), count: Int = 1,
-        preset: Preset? = nil, replacePending: Bool = false, priority: Int = 0
+        preset: Preset? = nil, replacePending: Bool = false, priority: Int = 0, destination: JobDestination = .gallery, workflowID: UUID? = nil
     ) {
         self.generationType = generationType
         self.serverID = serverID
@@ -26,6 +30,8 @@ public struct GenerateRequest: Sendable {
         self.preset = preset
         self.replacePending = replacePending
         self.priority = priority
+        self.destination = destination
+        self.workflowID = workflowID
     }
 
     public static let maxCount = 16
@@ -108,9 +114,13 @@ public struct JobService: Sendable {
         guard !prompt.isEmpty else {
             throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
         }
+        // Image-to-video starts from the clip's selected still, fixed when the job is queued.
+        var source: String?
         if request.generationType == .video {
-            // The image-to-video workflow is not built yet: refuse rather than run a still-image graph.
-            throw AppError.validation(["generation_type": "video generation is not available yet; only image is"])
+            guard let selected = clip.selectedImageID, let item = try await tx.galleryItems.find(id: selected), let file = item.mediaFileID else {
+                throw AppError.validation(["selected_image_id": "video generation starts from the clip's selected image; select or generate one first"])
+            }
+            source = file
         }
         var errors = FieldErrors()
         let templateParams = GenerationParams(json: template?.defaultParams.flatMap(JSONValue.init(text:)), field: "style_template.default_params", errors: &errors)
@@ -118,6 +128,7 @@ public struct JobService: Sendable {
         let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
         let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
         var params = GenerationParams.builtInDefaults
+            .overlaid(by: request.generationType == .video ? GenerationParams.videoDefaults : GenerationParams())
             .overlaid(by: ModelPresets.params(for: base, preset: request.preset ?? .quality))
             .overlaid(by: usableTemplate)
             .overlaid(by: request.params)
@@ -128,14 +139,21 @@ public struct JobService: Sendable {
             throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
         }
         let negative = clip.negativePrompt ?? template?.negativePromptTemplate ?? ModelPresets.defaultNegative(for: base)
+        let custom = try await Self.customWorkflow(request.workflowID, for: request.generationType, in: tx)
+        // A graph that loads its own checkpoint (no checkpoint slot) names the model to pick a server by.
+        var model = request.model
+        if let custom, model == nil, WorkflowMapping.stored(JSONValue(text: custom.mapping)).targets[.checkpoint] == nil {
+            model = JSONValue(text: custom.graph).flatMap { Workflow.models(in: $0).checkpoints.first }
+        }
         let now = Timestamp.now()
         return Self.seeds(params.seed, count: request.count).map { seed in
             var jobParams = params
             jobParams.seed = seed
             return GenerationJob(
                 meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID, target: .clip,
-                generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: request.model,
-                prompt: prompt, negativePrompt: negative, params: jobParams.json.text
+                destination: request.destination, generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: model,
+                prompt: prompt, negativePrompt: negative, params: jobParams.json.text, sourceMediaID: source, workflowID: custom?.meta.id,
+                customWorkflow: custom?.snapshot
             )
         }
     }
@@ -241,8 +259,9 @@ public struct JobService: Sendable {
         let now = Timestamp.now()
         let fresh = GenerationJob(
             meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID, characterID: old.characterID,
-            batchID: old.batchID, target: old.target, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
-            preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params
+            batchID: old.batchID, target: old.target, destination: old.destination, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
+            preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params,
+            sourceMediaID: old.sourceMediaID, workflowID: old.workflowID, customWorkflow: old.customWorkflow
         )
         try await tx.jobs.create(fresh)
         try await tx.jobEvents.append([JobEvent.of(fresh, .queued)])
@@ -269,6 +288,16 @@ public struct JobService: Sendable {
         for lora in loras where !known.contains(where: { $0.capabilities.loras.contains(lora) }) {
             throw AppError.validation(["params.loras": "no \(serverID == nil ? "registered server" : "such server") has the LoRA \(lora)"])
         }
+    }
+
+    /// The workflow a request names, which must exist and be of the request's type.
+    static func customWorkflow(_ id: UUID?, for type: GenerationType, in tx: Transaction) async throws -> CustomWorkflow? {
+        guard let id else { return nil }
+        guard let workflow = try await tx.workflows.find(id: id) else { throw AppError.validation(["workflow_id": "is not a workflow"]) }
+        guard workflow.generationType == type else {
+            throw AppError.validation(["workflow_id": "is for \(workflow.generationType.rawValue) generation; generation_type is \(type.rawValue)"])
+        }
+        return workflow
     }
 
     /// One seed per job: consecutive from a given seed, random otherwise.

@@ -42,8 +42,12 @@ public struct RunPodClient: Sendable {
         )
     }
 
-    public func run(_ graph: JSONValue) async throws(UpstreamError) -> String {
-        let answer = try await http.json(.POST, "\(endpoint)/run", body: ["input": ["workflow": graph]], bearer: apiKey, timeout: timeout)
+    /// Starts `graph`; `images` go along as worker-comfyui's `input.images`, where a
+    /// `LoadImage` node finds them by name.
+    public func run(_ graph: JSONValue, images: [(name: String, data: Data)] = []) async throws(UpstreamError) -> String {
+        var input: [String: JSONValue] = ["workflow": graph]
+        if !images.isEmpty { input["images"] = .array(images.map { ["name": .string($0.name), "image": .string($0.data.base64EncodedString())] }) }
+        let answer = try await http.json(.POST, "\(endpoint)/run", body: ["input": .object(input)], bearer: apiKey, timeout: timeout)
         guard let id = answer["id"]?.stringValue, !id.isEmpty else { throw UpstreamError(.transient, "\(endpoint)/run answered without an id") }
         return id
     }

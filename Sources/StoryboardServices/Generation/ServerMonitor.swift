@@ -25,6 +25,9 @@ public struct ServerMonitor: Sendable {
     /// of this call: the answer says it is offline, and why.
     public func check(id: UUID) async throws -> BackendStatus {
         let server = try await database.servers.get(id: id)
+        guard !server.pullMode else {
+            throw AppError(.conflict, "Server \(id.lowercasedString) is in pull mode: it calls in for work and is never called", details: ["pull_mode": true])
+        }
         return try await check(server)
     }
 
@@ -87,7 +90,7 @@ public struct ServerMonitor: Sendable {
     /// Checks every active server whose check is due (an open circuit waits out its pause).
     public func checkDue() async {
         do {
-            let servers = try await database.servers.all(.equals("is_active", .bool(true)))
+            let servers = try await database.servers.all(Filter.equals("is_active", .bool(true)).and(.equals("pull_mode", .bool(false))))
             let statuses = Dictionary(try await database.backends.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let now = Timestamp.now()
             await withTaskGroup(of: Void.self) { group in

@@ -53,7 +53,7 @@ public final class UpstreamHTTP: Sendable {
 
     /// Sends a request and returns the response with its body still to be read.
     func send(
-        _ method: HTTPMethod, _ url: String, json: JSONValue? = nil, bearer: Secret? = nil, timeout: Double
+        _ method: HTTPMethod, _ url: String, json: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil, bearer: Secret? = nil, timeout: Double
     ) async throws(UpstreamError) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -63,6 +63,9 @@ public final class UpstreamHTTP: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             guard let data = try? JSONEncoder().encode(json) else { throw UpstreamError(.permanent, "the request could not be encoded") }
             request.body = .bytes(ByteBuffer(bytes: data))
+        } else if let raw {
+            request.headers.add(name: "Content-Type", value: raw.contentType)
+            request.body = .bytes(raw.bytes)
         }
         do {
             return try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
@@ -72,8 +75,10 @@ public final class UpstreamHTTP: Sendable {
     }
 
     /// A JSON answer; non-2xx statuses become errors carrying the upstream's message.
-    func json(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil, bearer: Secret? = nil, timeout: Double) async throws(UpstreamError) -> JSONValue {
-        let response = try await send(method, url, json: body, bearer: bearer, timeout: timeout)
+    func json(
+        _ method: HTTPMethod, _ url: String, body: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil, bearer: Secret? = nil, timeout: Double
+    ) async throws(UpstreamError) -> JSONValue {
+        let response = try await send(method, url, json: body, raw: raw, bearer: bearer, timeout: timeout)
         let bytes: ByteBuffer
         do {
             bytes = try await response.body.collect(upTo: maxJSONBytes)

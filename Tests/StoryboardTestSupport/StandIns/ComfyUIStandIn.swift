@@ -30,7 +30,7 @@ public enum UpstreamFault: Sendable, Equatable {
 /// graph's latent or image and seed, one prompt at a time, like ComfyUI's single worker.
 public final class ComfyUIStandIn: Sendable {
     public struct Options: Sendable {
-        public var checkpoints = ["sdxl_base_1.0.safetensors", "flux1-dev.safetensors", "sd15_dreamshaper.safetensors"]
+        public var checkpoints = ["sdxl_base_1.0.safetensors", "flux1-dev.safetensors", "sd15_dreamshaper.safetensors", "svd_xt_1_1.safetensors"]
         public var loras = ["detail_tweaker.safetensors", "hero_character.safetensors"]
         /// Seconds each prompt takes.
         public var delay: Double = 0
@@ -62,9 +62,10 @@ public final class ComfyUIStandIn: Sendable {
         var interrupts = 0
         var removedFromQueue = 0
         var views = 0
+        var inputs: [String: Data] = [:]
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     let boundPort = Mutex(0)
     public let name: String
 
@@ -119,6 +120,7 @@ public final class ComfyUIStandIn: Sendable {
             return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         both(.get, "/object_info") { _, _ in Self.json(.object(self.objectInfo())) }
+        both(.post, "/upload/image") { request, _ in try await self.upload(request) }
         both(.get, "/system_stats") { _, _ in
             Self.json([
                 "system": [
@@ -335,7 +337,7 @@ public final class ComfyUIStandIn: Sendable {
     // MARK: - /object_info
 
     func objectInfo() -> [String: JSONValue] {
-        let (checkpoints, loras) = state.withLock { ($0.options.checkpoints, $0.options.loras) }
+        let (checkpoints, loras, inputs) = state.withLock { ($0.options.checkpoints, $0.options.loras, $0.inputs.keys.sorted()) }
         func combo(_ values: [String]) -> JSONValue { [.array(values.map(JSONValue.string)), [:]] }
         func node(_ name: String, required: [String: JSONValue], outputs: [String], outputNode: Bool = false) -> JSONValue {
             [
@@ -346,7 +348,8 @@ public final class ComfyUIStandIn: Sendable {
         let int: JSONValue = ["INT", ["default": 0]]
         let float: JSONValue = ["FLOAT", ["default": 1.0]]
         let string: JSONValue = ["STRING", ["multiline": true]]
-        return [
+        let video = Self.videoNodes(checkpoints: checkpoints) { node($0, required: $1, outputs: $2) }
+        return video.merging([
             "CheckpointLoaderSimple": node("CheckpointLoaderSimple", required: ["ckpt_name": combo(checkpoints)], outputs: ["MODEL", "CLIP", "VAE"]),
             "LoraLoader": node(
                 "LoraLoader", required: ["model": ["MODEL"], "clip": ["CLIP"], "lora_name": combo(loras), "strength_model": float, "strength_clip": float],
@@ -366,10 +369,10 @@ public final class ComfyUIStandIn: Sendable {
             ),
             "VAEDecode": node("VAEDecode", required: ["samples": ["LATENT"], "vae": ["VAE"]], outputs: ["IMAGE"]),
             "EmptyImage": node("EmptyImage", required: ["width": int, "height": int, "batch_size": int, "color": int], outputs: ["IMAGE"]),
-            "LoadImage": node("LoadImage", required: ["image": combo([])], outputs: ["IMAGE", "MASK"]),
+            "LoadImage": node("LoadImage", required: ["image": combo(inputs)], outputs: ["IMAGE", "MASK"]),
             "SaveImage": node("SaveImage", required: ["images": ["IMAGE"], "filename_prefix": string], outputs: [], outputNode: true),
             "SaveAnimatedWEBP": node("SaveAnimatedWEBP", required: ["images": ["IMAGE"], "filename_prefix": string, "fps": float], outputs: [], outputNode: true),
-        ]
+        ]) { first, _ in first }
     }
 
     // MARK: - Helpers

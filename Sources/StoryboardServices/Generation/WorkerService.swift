@@ -1,0 +1,148 @@
+import Foundation
+import StoryboardCore
+import StoryboardDatabase
+
+/// A job handed to a pull worker: the job, the graph to run and how long the lease lasts.
+public struct WorkerAssignment: Sendable {
+    public var job: GenerationJob
+    public var workflow: JSONValue
+    public var checkpoint: String
+    /// Image-to-video: the first frame, which the graph's `LoadImage` names (as RunPod's `input.images`).
+    public var images: [(name: String, data: Data)]
+}
+
+/// Pull workers: GPU boxes that this server cannot reach (behind NAT) call in for work
+/// instead of being called. They claim a job for their server under a lease, keep it alive
+/// with heartbeats, upload the outputs and complete it — the same queue, lease and
+/// exactly-once attachment as the dispatcher's own runs.
+public struct WorkerService: Sendable {
+    public let database: Database
+    let media: MediaStore
+    let settings: GenerationSettings
+
+    public init(database: Database, media: MediaStore, settings: GenerationSettings) {
+        self.database = database
+        self.media = media
+        self.settings = settings
+    }
+
+    /// Who holds a job a worker of `serverID` claimed.
+    static func owner(of serverID: UUID) -> String { "worker:\(serverID.lowercasedString)" }
+
+    /// The next job for the server, or nil when there is none or the server is at capacity.
+    /// `checkpoints` are the model files the worker has: a job naming another one is left for
+    /// a server that has it; one naming none runs with the first.
+    public func claim(serverID: UUID, checkpoints: [String]) async throws -> WorkerAssignment? {
+        let server = try await database.servers.get(id: serverID)
+        guard server.pullMode else {
+            throw AppError(.conflict, "Server \(serverID.lowercasedString) is not in pull mode; the dispatcher sends its work", details: ["pull_mode": false])
+        }
+        guard server.isActive else { throw AppError(.conflict, "Server \(serverID.lowercasedString) is not active", details: ["is_active": false]) }
+        // No dispatcher may run anywhere: a worker that died mid-job must not hold it forever.
+        let recovered = try await database.transaction { tx in try await tx.jobs.recoverExpiredLeases() }
+        if !recovered.failedBatches.isEmpty {
+            try await database.transaction { tx in try await tx.batches.refreshAll(recovered.failedBatches) }
+        }
+        let running = try await database.jobs.runningCountByServer()[serverID] ?? 0
+        guard running < server.maxConcurrent else { return nil }
+        let owner = Self.owner(of: serverID)
+        guard let claimed = try await database.jobs.claim(forServer: serverID, checkpoints: checkpoints, owner: owner, leaseSeconds: settings.leaseSeconds) else {
+            return nil
+        }
+        guard let checkpoint = claimed.model ?? checkpoints.first else {
+            // Nothing to run it with: back to the queue for a server that lists its models.
+            _ = try await database.jobs.move(id: claimed.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(claimed.attempts - 1)]))
+            return nil
+        }
+        guard let job = try await database.jobs.updateHeld(id: claimed.meta.id, owner: owner, Changes(["model": .text(checkpoint)])) else { return nil }
+        let source: SourceImage?
+        do {
+            source = try await SourceImage.load(for: job, database: database, media: media)
+        } catch let error as UpstreamError {
+            _ = try await fail(jobID: job.meta.id, message: error.message, retryable: false)
+            return nil
+        }
+        try await JobStart.record(job, on: server, in: database)
+        return WorkerAssignment(
+            job: job, workflow: job.workflow(checkpoint: checkpoint, image: source?.name), checkpoint: checkpoint,
+            images: source.map { [($0.name, $0.data)] } ?? []
+        )
+    }
+
+    /// Keeps the lease alive (and records progress when the worker sends it). A job that is
+    /// no longer the worker's (cancelled, or taken over after its lease ran out) is 409, so
+    /// the worker stops it.
+    public func heartbeat(jobID: UUID, progress: (value: Int, max: Int)?) async throws -> GenerationJob {
+        let job = try await held(jobID)
+        var changes = Changes(["lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds))])
+        if let progress {
+            changes.set("progress_value", .integer(progress.value))
+            changes.set("progress_max", .integer(progress.max))
+        }
+        guard let serverID = job.serverID, let updated = try await database.jobs.updateHeld(id: jobID, owner: Self.owner(of: serverID), changes) else {
+            throw Self.notHeld(try await database.jobs.get(id: jobID))
+        }
+        return updated
+    }
+
+    /// The job, if a pull worker holds it; 409 otherwise (404 when it does not exist).
+    public func held(_ jobID: UUID) async throws -> GenerationJob {
+        let job = try await database.jobs.get(id: jobID)
+        guard job.status == .running, let serverID = job.serverID, job.leaseOwner == Self.owner(of: serverID) else { throw Self.notHeld(job) }
+        return job
+    }
+
+    /// Ends the job with the uploaded outputs (media ids from `POST /api/jobs/{id}/outputs`),
+    /// attached exactly once in the transaction that ends the job.
+    public func complete(jobID: UUID, mediaIDs: [String]) async throws -> GenerationJob {
+        let job = try await held(jobID)
+        guard !mediaIDs.isEmpty else { throw AppError.validation(["outputs": "must list at least one uploaded output"]) }
+        var outputs: [StoredOutput] = []
+        var errors = FieldErrors()
+        for (index, id) in mediaIDs.enumerated() {
+            guard let file = try await database.mediaFiles.find(id: id) else {
+                errors.add("outputs[\(index)].media_id", "is not an uploaded output")
+                continue
+            }
+            outputs.append(StoredOutput(file: file, isVideo: file.contentType.hasPrefix("video/") || file.contentType == "image/gif"))
+        }
+        try errors.throwIfAny()
+        guard let serverID = job.serverID else { throw Self.notHeld(job) }
+        let server = try await database.servers.get(id: serverID, includeDeleted: true)
+        switch try await JobResults(database: database).complete(job, owner: Self.owner(of: serverID), outputs: outputs, server: server, model: job.model) {
+        case .succeeded(let ended), .targetGone(let ended): return ended
+        case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))
+        }
+    }
+
+    /// The worker could not run it: retried (elsewhere too) while attempts are left and the
+    /// worker says the failure is transient; failed with its message otherwise.
+    public func fail(jobID: UUID, message: String, retryable: Bool) async throws -> GenerationJob {
+        let job = try await held(jobID)
+        guard let serverID = job.serverID else { throw Self.notHeld(job) }
+        let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
+        switch try await failure.record(job, owner: Self.owner(of: serverID), attempts: job.attempts, message: message, retryable: retryable) {
+        case .retrying(let queued): return queued
+        case .failed(let failed): return failed
+        case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))
+        }
+    }
+
+    static func notHeld(_ job: GenerationJob) -> AppError {
+        AppError(
+            .conflict, "Job \(job.meta.id.lowercasedString) is not held by a pull worker (it is \(job.status.rawValue)); stop working on it",
+            details: ["status": .string(job.status.rawValue)]
+        )
+    }
+}
+
+/// What happens when a job starts running, wherever it runs: its batch is running and the
+/// `started` event is out.
+enum JobStart {
+    static func record(_ job: GenerationJob, on server: GenerationServer, in database: Database) async throws {
+        var started = job
+        started.serverID = server.meta.id
+        if let batch = job.batchID { try await database.batches.markStarted(batch) }
+        try await database.jobEvents.append([JobEvent.of(started, .started)])
+    }
+}
