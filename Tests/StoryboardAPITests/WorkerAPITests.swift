@@ -68,6 +68,13 @@ struct WorkerAPITests {
                     let reply = try await server.request(.post, "/api/jobs/\(job)/complete", body: body)
                     #expect(reply.status == 400, "\(body): \(reply.body)")
                 }
+                // A file of the store that is not an output (the song) is not attached.
+                let project = try #require(assignment["job"]?["project_id"]?.stringValue)
+                let song = try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.mp3"))
+                let songPath = try #require(song.json?["music_file_path"]?.stringValue)
+                let songID = String(songPath.split(separator: "/").last?.split(separator: ".").first ?? "")
+                let songReply = try await server.request(.post, "/api/jobs/\(job)/complete", body: #"{"outputs": [{"media_id": "\#(songID)"}]}"#)
+                #expect(songReply.status == 400, "\(songReply.body)")
                 #expect(try await server.json("/api/jobs/\(job)")["status"] == "running", "bad completions change nothing")
 
                 let done = try await server.request(.post, "/api/jobs/\(job)/complete", body: #"{"outputs": [{"media_id": "\#(mediaID)"}]}"#)

@@ -100,7 +100,8 @@ public struct WorkerService: Sendable {
         var outputs: [StoredOutput] = []
         var errors = FieldErrors()
         for (index, id) in mediaIDs.enumerated() {
-            guard let file = try await database.mediaFiles.find(id: id) else {
+            // Only what POST …/outputs accepts: a stored still or video, never some other file of the store (a song).
+            guard let file = try await database.mediaFiles.find(id: id), file.contentType.hasPrefix("image/") || file.contentType.hasPrefix("video/") else {
                 errors.add("outputs[\(index)].media_id", "is not an uploaded output")
                 continue
             }
