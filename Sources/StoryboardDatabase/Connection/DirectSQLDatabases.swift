@@ -153,4 +153,14 @@ struct DirectPostgresDatabase: DirectSQLDatabase {
             onRow(PostgresFastRow(row: row.makeRandomAccess(), original: row))
         }
     }
+
+    /// A hot statement prepared on this connection (once; postgres-nio keeps it by name): the
+    /// first row, if any. Counted like any other statement.
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> Statement.Row? {
+        counter.increment()
+        var first: Statement.Row?
+        // Read to the end, so the connection is idle again when it goes back to the pool.
+        for try await row in try await connection.execute(statement, logger: logger) where first == nil { first = row }
+        return first
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import SQLKit
 import StoryboardCore
 
@@ -59,10 +60,31 @@ extension BaseRepository where R == Project {
     public func treeStamp(_ id: UUID) async throws -> String? {
         let key = id.uuidString.lowercased()
         return try await executor.read { sql in
+            // Every conditional GET of a tree runs this; on PostgreSQL it is prepared once per
+            // connection, so a 304 costs one Bind/Execute round trip and no parse or plan.
+            if let postgres = sql as? DirectPostgresDatabase {
+                return try await postgres.run(TreeStampStatement(id: key)).map { "\($0.0).\($0.1)" }
+            }
             guard let row = try await sql.raw(
                 "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
             ).first() else { return nil }
             return "\(try row.decode(column: "version", as: Int.self)).\(try row.decode(column: "tree_version", as: Int.self))"
         }
     }
+}
+
+/// `treeStamp`'s statement, prepared on each PostgreSQL connection the first time it runs there.
+struct TreeStampStatement: PostgresPreparedStatement {
+    static let sql = "SELECT version, tree_version FROM projects WHERE id = $1 AND deleted_at IS NULL"
+    typealias Row = (Int, Int)
+
+    var id: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
