@@ -39,9 +39,8 @@ public struct WorkerService: Sendable {
         }
         guard server.isActive else { throw AppError(.conflict, "Server \(serverID.lowercasedString) is not active", details: ["is_active": false]) }
         // No dispatcher may run anywhere: a worker that died mid-job must not hold it forever.
-        let recovered = try await database.transaction { tx in try await tx.jobs.recoverExpiredLeases() }
-        if !recovered.failedBatches.isEmpty {
-            try await database.transaction { tx in try await tx.batches.refreshAll(recovered.failedBatches) }
+        try await database.transaction { tx in
+            try await tx.batches.refreshAll(try await tx.jobs.recoverExpiredLeases().failedBatches)
         }
         let running = try await database.jobs.runningCountByServer()[serverID] ?? 0
         guard running < server.maxConcurrent else { return nil }
