@@ -8,5 +8,6 @@ extension Migration {
         .createBatches,
         .indexBatchCounts,
         .createJobEvents,
+        .jobProgressAndPreviews,
     ]
 }
