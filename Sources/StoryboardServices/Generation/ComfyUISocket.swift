@@ -124,25 +124,42 @@ struct ComfyUISocket: Sendable {
     }
 
     /// Connects and hands every message to `watch` until the server closes the socket or the
-    /// task is cancelled. Never throws: a socket that cannot be opened or that drops only
+    /// job stops the watch. Never throws: a socket that cannot be opened or that drops only
     /// means the job is followed by polling `/history` from then on.
+    ///
+    /// The job ends the socket with `watch.stop()`, which sends a close frame and reads on
+    /// until the server's answer, rather than by cancelling this task: a cancelled client
+    /// shuts its read side at once and then waits for a close answer it can no longer read.
     func follow(into watch: JobWatch) async {
         var configuration = WebSocketClientConfiguration(maxFrameSize: Self.maxMessageBytes, closeTimeout: .seconds(1))
         if let apiKey, let name = HTTPField.Name("Authorization") { configuration.additionalHeaders[name] = "Bearer \(apiKey.value)" }
         do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
+            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                 watch.opened()
-                for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
-                    let parsed: ComfyUIMessage? =
-                        switch message {
-                        case .text(let text): ComfyUIMessage.parse(text: text)
-                        case .binary(let buffer): ComfyUIMessage.parse(binary: buffer)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
+                            let parsed: ComfyUIMessage? =
+                                switch message {
+                                case .text(let text): ComfyUIMessage.parse(text: text)
+                                case .binary(let buffer): ComfyUIMessage.parse(binary: buffer)
+                                }
+                            if let parsed { watch.receive(parsed) }
                         }
-                    if let parsed { watch.receive(parsed) }
+                    }
+                    group.addTask {
+                        await watch.waitUntilStopped()
+                        try? await outbound.close(.normalClosure, reason: nil)
+                        // A server that never answers the close is not waited for long.
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    // Whichever ends first: the server closed, or the close was answered or timed out.
+                    _ = try await group.next()
+                    group.cancelAll()
                 }
             }
         } catch {
-            if !Task.isCancelled {
+            if !Task.isCancelled, !watch.isStopped {
                 logger.info("ComfyUI websocket ended; following the job by polling", metadata: ["url": "\(UpstreamHTTP.redacted(url))", "error": "\(error)"])
             }
         }

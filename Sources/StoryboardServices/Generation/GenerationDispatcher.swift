@@ -271,27 +271,17 @@ struct JobRun: Sendable {
             } else {
                 watch.closed()
             }
-            let promptID = try await client.submit(graph, clientID: clientID)
-            watch.expect(promptID: promptID)
+            // Success or failure, the socket is then closed by a handshake (see ComfyUISocket):
+            // the body does not throw, so the group does not cancel it.
+            let result: Result<[UpstreamOutput], any Error>
             do {
-                try await hold(Changes(["upstream_id": .text(promptID)]))
+                result = .success(try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch))
             } catch {
-                // Cancelled while it was being sent: take it back off the server.
-                try? await client.cancel(promptID)
-                throw error
+                result = .failure(error)
             }
-            let files = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
-                // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
-                switch try await client.state(of: promptID) {
-                case .pending: return nil
-                case .failed(let message): throw UpstreamError(.transient, message)
-                case .succeeded(let outputs): return outputs
-                }
-            }
-            // The socket is of no more use; the group would otherwise wait for the server to close it.
-            group.cancelAll()
-            return files
-        }
+            watch.stop()
+            return result
+        }.get()
         var stored: [StoredOutput] = []
         for file in files {
             let response = try await client.download(file, timeout: settings.downloadTimeout)
@@ -301,6 +291,27 @@ struct JobRun: Sendable {
             stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
         }
         return stored
+    }
+
+    /// Sends the prompt and follows it until `/history` has its outputs.
+    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch) async throws -> [UpstreamOutput] {
+        let promptID = try await client.submit(graph, clientID: clientID)
+        watch.expect(promptID: promptID)
+        do {
+            try await hold(Changes(["upstream_id": .text(promptID)]))
+        } catch {
+            // Cancelled while it was being sent: take it back off the server.
+            try? await client.cancel(promptID)
+            throw error
+        }
+        return try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
+            // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
+            switch try await client.state(of: promptID) {
+            case .pending: return nil
+            case .failed(let message): throw UpstreamError(.transient, message)
+            case .succeeded(let outputs): return outputs
+            }
+        }
     }
 
     private func runOnRunPod(_ graph: JSONValue) async throws -> [StoredOutput] {

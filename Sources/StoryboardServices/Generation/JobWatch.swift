@@ -45,6 +45,8 @@ final class JobWatch: Sendable {
         var preview: Preview?
         var previewChanged = false
         var lastPreviewWrite: ContinuousClock.Instant?
+        /// The job is done with the socket.
+        var stopped = false
     }
 
     /// Previews above this are not kept (ComfyUI's are at most 512 px, tens of kilobytes).
@@ -55,6 +57,18 @@ final class JobWatch: Sendable {
     init(now: ContinuousClock.Instant = .now) {
         state = Mutex(State(lastSign: now))
     }
+
+    /// Tells the socket to close (with a close handshake, not by cancelling its task).
+    func stop() { state.withLock { $0.stopped = true } }
+
+    /// Returns once `stop` was called, or the task is cancelled.
+    func waitUntilStopped() async {
+        while !state.withLock({ $0.stopped }), !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
 
     func opened() { state.withLock { $0.socket = .open } }
     func closed() { state.withLock { $0.socket = .closed } }
