@@ -169,6 +169,27 @@ struct ProgressAPITests {
         }
     }
 
+    @Test("a server stopping while a job streams progress stops promptly and gives the job back to the queue", arguments: TestEngine.available)
+    func shutdownWhileFollowing(engine: TestEngine) async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withTestDatabase(engine) { database in
+                let (job, began) = try await withTestServer(database: database, configure: generationSettings) { server in
+                    _ = try await server.register(standIns[0])
+                    standIns[0].setDelay(60)
+                    let (_, clip) = try await server.promptedClip()
+                    let id = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"params": {"steps": 30}}"#).json?.jobIDs.first)
+                    _ = try await server.firstPreview(id)
+                    return (id, ContinuousClock.now)
+                }
+                #expect(ContinuousClock.now - began < .seconds(10), "shutdown waited on the job's socket")
+                let jobID = try #require(UUID(uuidString: job))
+                let stored = try #require(try await database.database.jobs.find(id: jobID))
+                #expect(stored.status == .queued, "released, not left running")
+                #expect(try await database.database.jobPreviews.count() == 0)
+            }
+        }
+    }
+
     @Test("a batch's event stream carries each job's progress (value/max) and preview events between started and succeeded", arguments: TestEngine.available)
     func stream(engine: TestEngine) async throws {
         try await withComfyUIStandIns { standIns in
