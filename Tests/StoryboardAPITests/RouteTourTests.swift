@@ -98,6 +98,7 @@ struct RouteTourTests {
             let job = try #require(try await ok(.post, "/api/clips/\(clip)/generate", #"{"count": 1}"#)?.jobIDs.first)
             _ = try await ok(.get, "/api/jobs?clip_id=\(clip)")
             _ = try await ok(.get, "/api/jobs/\(job)")
+            _ = try await ok(.get, "/api/jobs/\(job)/preview")
             #expect(try await server.finishedJob(job)["status"] == "succeeded")
             let sample = try #require(try await ok(.post, "/api/characters/\(character)/samples", #"{"count": 1}"#)?.jobIDs.first)
             #expect(try await server.finishedJob(sample)["status"] == "succeeded")

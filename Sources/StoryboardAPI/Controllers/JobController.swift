@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import StoryboardCore
+import StoryboardDatabase
 import StoryboardServices
 
 /// The generation queue: queue work for a clip or a character, list and inspect jobs,
@@ -72,6 +74,19 @@ struct JobController {
         routes.add(.get, "/api/jobs/{id}") { _, context in
             job(try await service.get(id: try context.uuidParameter()))
         }
+        routes.add(.get, "/api/jobs/{id}/preview") { _, context in
+            guard let preview = try await service.preview(id: try context.uuidParameter()) else { return Response(status: .noContent) }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: preview.contentType, .contentLength: String(preview.bytes.count), .xContentTypeOptions: "nosniff",
+                    // Replaced several times a second while the job runs.
+                    .cacheControl: "no-store",
+                    .eTag: "\"\(preview.jobID.uuidString.lowercased())-\(preview.sequence)\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: preview.bytes))
+            )
+        }
         routes.add(.post, "/api/jobs/{id}/cancel") { _, context in
             job(try await service.cancel(id: try context.uuidParameter()))
         }
@@ -142,6 +157,7 @@ extension JSONWriter {
             beginObject()
             key("value"); int(value)
             key("max"); int(max)
+            key("updated_at"); timestamp(job.progressAt)
             endObject()
         } else {
             null()

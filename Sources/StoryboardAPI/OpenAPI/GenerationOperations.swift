@@ -56,6 +56,18 @@ extension Operations {
             responseHeaders: OpenAPIDocument.etagHeader, errors: [404]
         ),
         OpenAPIOperation(
+            method: "GET", path: "/api/jobs/{id}/preview", operationID: "getJobPreview",
+            summary: "The latest preview image of a running job (ComfyUI's sampler previews); replaced as new ones arrive, gone when the job ends",
+            tag: "Generation jobs", successDescription: "The image, in the type its bytes are",
+            responseContentTypes: ["image/jpeg", "image/png", "image/webp"],
+            responseHeaders: [
+                "ETag": ["description": "Changes with each new preview", "schema": ["type": "string"]],
+                "X-Content-Type-Options": ["schema": ["type": "string", "enum": ["nosniff"]]],
+            ],
+            otherResponses: [204: ["description": "No preview: none received yet, the server sends none, or the job is not running"]],
+            errors: [400, 404]
+        ),
+        OpenAPIOperation(
             method: "POST", path: "/api/jobs/{id}/cancel", operationID: "cancelJob",
             summary: "Cancel a queued or running job at once (a running prompt is interrupted upstream); a finished job is 409", tag: "Generation jobs",
             requestRequired: false, responseSchema: "Job", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
@@ -68,13 +80,13 @@ extension Operations {
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/batches/{id}/events", operationID: "streamBatchEvents",
-            summary: "Server-Sent Events of the batch's jobs (queued, started, retrying, succeeded with media ids, failed, cancelled); ends when the batch has finished",
+            summary: "Server-Sent Events of the batch's jobs (queued, started, progress with value/max, preview with its url, retrying, succeeded with media ids, failed, cancelled); ends when the batch has finished",
             tag: "Generation jobs", parameters: [lastEventID, query("last_event_id", ["type": "integer", "minimum": 0], "Same as the header, for clients that cannot set it")],
             responseContentTypes: ["text/event-stream"], errors: [400, 404]
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/events", operationID: "streamProjectEvents",
-            summary: "Server-Sent Events of a project's jobs; the stream ends after 5 minutes and EventSource resumes it with Last-Event-ID",
+            summary: "Server-Sent Events of a project's jobs (the same events as a batch's); the stream ends after 5 minutes and EventSource resumes it with Last-Event-ID",
             tag: "Generation jobs",
             parameters: [
                 ["name": "project_id", "in": "query", "required": true, "schema": Schemas.uuid], lastEventID,
@@ -237,7 +249,13 @@ extension Schemas {
             "priority": ["type": "integer"], "attempts": ["type": "integer", "minimum": 0], "max_retries": ["type": "integer", "minimum": 0],
             "server_id": nullableUUID, "preferred_server_id": nullableUUID, "model": ["type": ["string", "null"]],
             "prompt": ["type": "string"], "negative_prompt": ["type": ["string", "null"]], "params": ref("GenerationParams"),
-            "progress": ["type": ["object", "null"], "properties": ["value": ["type": "integer"], "max": ["type": "integer"]]],
+            "progress": [
+                "type": ["object", "null"], "description": "The running attempt's sampler step (value of max), as the server last reported it",
+                "properties": [
+                    "value": ["type": "integer"], "max": ["type": "integer"],
+                    "updated_at": ["type": ["string", "null"], "format": "date-time", "description": "When the server last showed a sign of progress"],
+                ],
+            ],
             "error": ["type": ["string", "null"], "description": "The upstream's message for the last failure"],
             "result_media_ids": ["type": ["array", "null"], "items": ["type": "string"]],
             "available_at": ["type": "string", "format": "date-time", "description": "Not run before this (back-off)"],

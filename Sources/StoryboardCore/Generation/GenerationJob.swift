@@ -66,8 +66,11 @@ public struct GenerationJob: Sendable, Equatable {
     public var params: String
     /// The upstream's id for this run (ComfyUI prompt id, RunPod job id).
     public var upstreamID: String?
+    /// The sampler's step and step count, as ComfyUI last reported them.
     public var progressValue: Int?
     public var progressMax: Int?
+    /// When the running attempt last showed a sign of progress (a websocket message).
+    public var progressAt: Timestamp?
     public var error: String?
     /// Media ids of the outputs (JSON array text), set on success.
     public var resultMediaIDs: String?
@@ -87,8 +90,8 @@ public struct GenerationJob: Sendable, Equatable {
         target: JobTarget, destination: JobDestination = .gallery, generationType: GenerationType, status: JobStatus = .queued, priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
         availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil, preferredServerID: UUID? = nil,
         model: String? = nil, prompt: String, negativePrompt: String? = nil, params: String = "{}", upstreamID: String? = nil,
-        progressValue: Int? = nil, progressMax: Int? = nil, error: String? = nil, resultMediaIDs: String? = nil, startedAt: Timestamp? = nil,
-        finishedAt: Timestamp? = nil, retriedBy: UUID? = nil, sourceMediaID: String? = nil,
+        progressValue: Int? = nil, progressMax: Int? = nil, progressAt: Timestamp? = nil, error: String? = nil, resultMediaIDs: String? = nil,
+        startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil, retriedBy: UUID? = nil, sourceMediaID: String? = nil,
         workflowID: UUID? = nil, customWorkflow: String? = nil
     ) {
         self.meta = meta
@@ -115,6 +118,7 @@ public struct GenerationJob: Sendable, Equatable {
         self.upstreamID = upstreamID
         self.progressValue = progressValue
         self.progressMax = progressMax
+        self.progressAt = progressAt
         self.error = error
         self.resultMediaIDs = resultMediaIDs
         self.startedAt = startedAt

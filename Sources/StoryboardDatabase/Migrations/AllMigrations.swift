@@ -8,6 +8,7 @@ extension Migration {
         .createBatches,
         .indexBatchCounts,
         .createJobEvents,
+        .jobProgressAndPreviews,
         .createPoolAndWorkers,
     ]
 }

@@ -96,18 +96,31 @@ extension SQLExecutor {
 }
 
 extension JobEvent {
+    /// A new preview image of a running job: where to fetch it, not the bytes (an event
+    /// stream stays small; a client that skips a few previews loses nothing).
+    public static func preview(of job: GenerationJob, sequence: Int, contentType: String) -> JobEvent {
+        of(job, .preview, extra: [
+            "sequence": .number(Double(sequence)), "content_type": .string(contentType),
+            "url": .string("/api/jobs/\(job.meta.id.uuidString.lowercased())/preview"),
+        ])
+    }
+
     /// The event for `job` now, with what a client needs to act on it.
-    public static func of(_ job: GenerationJob, _ kind: Kind, mediaIDs: [String]? = nil) -> JobEvent {
-        var data: [String: JSONValue] = [
+    public static func of(_ job: GenerationJob, _ kind: Kind, mediaIDs: [String]? = nil, extra: [String: JSONValue] = [:]) -> JobEvent {
+        var data: [String: JSONValue] = extra.merging([
             "job_id": .string(job.meta.id.uuidString.lowercased()), "status": .string(job.status.rawValue), "attempts": .number(Double(job.attempts)),
             "target": .string(job.target.rawValue),
-        ]
+        ]) { _, own in own }
         if let clip = job.clipID { data["clip_id"] = .string(clip.uuidString.lowercased()) }
         if let character = job.characterID { data["character_id"] = .string(character.uuidString.lowercased()) }
         if let batch = job.batchID { data["batch_id"] = .string(batch.uuidString.lowercased()) }
         if let server = job.serverID { data["server_id"] = .string(server.uuidString.lowercased()) }
         if let error = job.error, kind == .failed || kind == .retrying || kind == .cancelled { data["error"] = .string(error) }
         if let mediaIDs { data["media_ids"] = .array(mediaIDs.map(JSONValue.string)) }
+        if kind == .progress, let value = job.progressValue, let max = job.progressMax {
+            data["value"] = .number(Double(value))
+            data["max"] = .number(Double(max))
+        }
         return JobEvent(jobID: job.meta.id, batchID: job.batchID, projectID: job.projectID, kind: kind, data: JSONValue.object(data).text)
     }
 }

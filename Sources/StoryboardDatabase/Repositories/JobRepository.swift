@@ -8,7 +8,8 @@ extension GenerationJob: Record {
     public static let columns = [
         "project_id", "clip_id", "character_id", "batch_id", "target", "generation_type", "status", "priority", "attempts", "max_retries",
         "available_at", "lease_until", "lease_owner", "server_id", "preferred_server_id", "model", "prompt", "negative_prompt", "params",
-        "upstream_id", "progress_value", "progress_max", "error", "result_media_ids", "started_at", "finished_at", "retried_by", "destination", "source_media_id", "workflow_id", "custom_workflow",
+        "upstream_id", "progress_value", "progress_max", "progress_at", "error", "result_media_ids", "started_at", "finished_at", "retried_by",
+        "destination", "source_media_id", "workflow_id", "custom_workflow",
     ]
     public static let sortableColumns: [String: SortKind] = ["priority": .number]
 
@@ -18,8 +19,9 @@ extension GenerationJob: Record {
             .text(generationType.rawValue), .text(status.rawValue), .integer(priority), .integer(attempts), .integer(maxRetries),
             DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID), DatabaseValue(preferredServerID),
             DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID), DatabaseValue(progressValue),
-            DatabaseValue(progressMax), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt), DatabaseValue(finishedAt),
-            DatabaseValue(retriedBy), .text(destination.rawValue), DatabaseValue(sourceMediaID), DatabaseValue(workflowID), DatabaseValue(customWorkflow),
+            DatabaseValue(progressMax), DatabaseValue(progressAt), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt),
+            DatabaseValue(finishedAt), DatabaseValue(retriedBy), .text(destination.rawValue), DatabaseValue(sourceMediaID), DatabaseValue(workflowID),
+            DatabaseValue(customWorkflow),
         ]
     }
 
@@ -54,6 +56,7 @@ extension GenerationJob: Record {
             upstreamID: try row.optional("upstream_id", as: String.self),
             progressValue: try row.optional("progress_value", as: Int.self),
             progressMax: try row.optional("progress_max", as: Int.self),
+            progressAt: try row.optionalTimestamp("progress_at"),
             error: try row.optional("error", as: String.self),
             resultMediaIDs: try row.optional("result_media_ids", as: String.self),
             startedAt: try row.optionalTimestamp("started_at"),

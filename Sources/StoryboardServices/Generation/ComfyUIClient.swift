@@ -197,12 +197,16 @@ public struct ComfyUIClient: Sendable {
     static func executionError(in status: JSONValue?) -> String? {
         for message in status?["messages"]?.arrayValue ?? [] {
             guard let pair = message.arrayValue, pair.first?.stringValue == "execution_error", pair.count > 1 else { continue }
-            let data = pair[1]
-            let text = data["exception_message"]?.stringValue ?? "execution error"
-            if let type = data["node_type"]?.stringValue { return "\(type): \(text.trimmingCharacters(in: .whitespacesAndNewlines))" }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return describeExecutionError(pair[1])
         }
         return nil
+    }
+
+    /// "node type: exception message" of an `execution_error` (in `/history` or on `/ws`).
+    static func describeExecutionError(_ data: JSONValue?) -> String {
+        let text = (data?["exception_message"]?.stringValue ?? "execution error").trimmingCharacters(in: .whitespacesAndNewlines)
+        if let type = data?["node_type"]?.stringValue { return "\(type): \(text)" }
+        return text
     }
 
     static func describe(nodeErrors: JSONValue, fallback: String) -> String {

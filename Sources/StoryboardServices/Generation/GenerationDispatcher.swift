@@ -215,7 +215,13 @@ struct JobRun: Sendable {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
-        try await hold(Changes(["server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null]))
+        try await hold(
+            Changes([
+                "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
+                // A new attempt starts from step 0.
+                "progress_value": .null, "progress_max": .null, "progress_at": .null,
+            ])
+        )
         let outputs: [StoredOutput]
         switch server.serverType {
         case .comfyui: outputs = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
@@ -246,21 +252,27 @@ struct JobRun: Sendable {
             let stored = try await client.uploadImage(source.data, name: source.name)
             if stored != source.name { graph = job.workflow(checkpoint: checkpoint, image: stored) }
         }
-        let promptID = try await client.submit(graph, clientID: dispatcher.owner)
-        do {
-            try await hold(Changes(["upstream_id": .text(promptID)]))
-        } catch {
-            // Cancelled while it was being sent: take it back off the server.
-            try? await client.cancel(promptID)
-            throw error
-        }
-        let files = try await follow(cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
-            switch try await client.state(of: promptID) {
-            case .pending: return nil
-            case .failed(let message): throw UpstreamError(.transient, message)
-            case .succeeded(let outputs): return outputs
+        // ComfyUI sends a prompt's messages only to the client id that queued it: one per attempt.
+        let clientID = "storyboard-\(job.meta.id.lowercasedString)-\(job.attempts + 1)"
+        let watch = JobWatch()
+        let files = try await withThrowingTaskGroup(of: Void.self) { group in
+            if let socket = ComfyUISocket(base: server.url, clientID: clientID, apiKey: server.apiKey, logger: dispatcher.logger) {
+                group.addTask { await socket.follow(into: watch) }
+                await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
+            } else {
+                watch.closed()
             }
-        }
+            // Success or failure, the socket is then closed by a handshake (see ComfyUISocket):
+            // the body does not throw, so the group does not cancel it.
+            let result: Result<[UpstreamOutput], any Error>
+            do {
+                result = .success(try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch))
+            } catch {
+                result = .failure(error)
+            }
+            watch.stop()
+            return result
+        }.get()
         var stored: [StoredOutput] = []
         for file in files {
             let response = try await client.download(file, timeout: settings.downloadTimeout)
@@ -270,6 +282,27 @@ struct JobRun: Sendable {
             stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
         }
         return stored
+    }
+
+    /// Sends the prompt and follows it until `/history` has its outputs.
+    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch) async throws -> [UpstreamOutput] {
+        let promptID = try await client.submit(graph, clientID: clientID)
+        watch.expect(promptID: promptID)
+        do {
+            try await hold(Changes(["upstream_id": .text(promptID)]))
+        } catch {
+            // Cancelled while it was being sent: take it back off the server.
+            try? await client.cancel(promptID)
+            throw error
+        }
+        return try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
+            // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
+            switch try await client.state(of: promptID) {
+            case .pending: return nil
+            case .failed(let message): throw UpstreamError(.transient, message)
+            case .succeeded(let outputs): return outputs
+            }
+        }
     }
 
     private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
@@ -306,30 +339,93 @@ struct JobRun: Sendable {
         return stored
     }
 
+    /// Progress and previews of one job are written at most this often.
+    static let updateInterval = Duration.milliseconds(250)
+
     /// Polls `look` until it returns a result, keeping the lease alive, stopping (and
-    /// cancelling upstream) when the job is cancelled here, and giving up when nothing changes
-    /// for the stall timeout.
-    private func follow<T: Sendable>(cancel: @Sendable () async -> Void, _ look: @Sendable () async throws -> T?) async throws -> T {
+    /// cancelling upstream) when the job is cancelled here, and giving up when the job shows
+    /// no sign of progress for the stall timeout. With a `watch` (ComfyUI's websocket) its
+    /// progress and previews are written as they come, `look` is asked when the socket says
+    /// the prompt is over (or, as a safety net, now and then), and the stall timeout counts
+    /// from the last message; without one (or once the socket is gone) `look` is polled.
+    private func follow<T: Sendable>(
+        watch: JobWatch? = nil, cancel: @Sendable () async -> Void, _ look: @Sendable () async throws -> T?
+    ) async throws -> T {
         let clock = ContinuousClock()
-        var lastHeartbeat = clock.now
+        let poll = Duration.milliseconds(Int64(settings.pollInterval * 1000))
+        let tick = watch == nil ? poll : min(poll, Self.updateInterval)
         let started = clock.now
+        var lastHeartbeat = started
+        var lastCheck = started
+        var lastLook: ContinuousClock.Instant?
         while true {
-            try await Task.sleep(for: .milliseconds(Int64(settings.pollInterval * 1000)))
-            let current = try await database.jobs.find(id: job.meta.id)
-            guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
-                await cancel()
-                throw Stop(reason: "cancelled while it ran")
+            try await Task.sleep(for: tick)
+            if watch == nil || clock.now - lastCheck >= poll {
+                let current = try await database.jobs.find(id: job.meta.id)
+                guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
+                    await cancel()
+                    throw Stop(reason: "cancelled while it ran")
+                }
+                lastCheck = clock.now
             }
-            if let result = try await look() { return result }
-            if clock.now - started > .seconds(settings.stallTimeout) {
+            if let watch, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) { lastHeartbeat = clock.now }
+            if watch?.shouldLook(lastLook: lastLook, poll: poll, safety: poll * 10) ?? true {
+                lastLook = clock.now
+                if let result = try await look() {
+                    if let watch { _ = try await record(watch.due(interval: Self.updateInterval, final: true), cancel: cancel) }
+                    return result
+                }
+            }
+            let quiet = clock.now - (watch?.lastSign ?? started)
+            if quiet > .milliseconds(Int64(settings.stallTimeout * 1000)) {
                 await cancel()
-                throw UpstreamError(.transient, "no result after \(Int(settings.stallTimeout)) s; interrupted")
+                // It may be the server that is wedged: find out now, not at its next scheduled check.
+                _ = try? await dispatcher.monitor.check(server)
+                throw UpstreamError(.transient, "no sign of progress for \(Self.seconds(settings.stallTimeout)) s; interrupted")
             }
             if clock.now - lastHeartbeat > .seconds(settings.leaseSeconds / 3) {
                 try await hold(Changes())
                 lastHeartbeat = clock.now
             }
         }
+    }
+
+    /// Writes the job's latest progress and preview, with their events, in one transaction
+    /// that also renews the lease; false when there was nothing to write. Stops the run (and
+    /// the prompt upstream) when the job is no longer held.
+    private func record(_ updates: JobWatch.Updates, cancel: @Sendable () async -> Void) async throws -> Bool {
+        guard !updates.isEmpty else { return false }
+        var changes = Changes([
+            "progress_at": DatabaseValue(updates.signAt), "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
+        ])
+        if let progress = updates.progress {
+            changes.set("progress_value", .integer(progress.value))
+            changes.set("progress_max", .integer(progress.max))
+        }
+        let jobID = job.meta.id
+        let owner = dispatcher.owner
+        let held = try await database.transaction { tx -> Bool in
+            // First the job row: on PostgreSQL this locks it, so a cancel waits for this
+            // transaction and its status change then removes the preview written here.
+            guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
+            var events: [JobEvent] = []
+            if updates.progress != nil { events.append(JobEvent.of(held, .progress)) }
+            if let preview = updates.preview {
+                let sequence = try await tx.jobPreviews.put(jobID: jobID, contentType: preview.contentType, bytes: preview.bytes)
+                events.append(JobEvent.preview(of: held, sequence: sequence, contentType: preview.contentType))
+            }
+            try await tx.jobEvents.append(events)
+            return true
+        }
+        guard held else {
+            await cancel()
+            throw Stop(reason: "cancelled while it ran")
+        }
+        return true
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 }
 

@@ -199,6 +199,13 @@ public struct JobService: Sendable {
         try await database.jobs.get(id: id)
     }
 
+    /// The latest preview image of a job: nil before the first one, and once the job has
+    /// ended (previews live only while it runs). An unknown job is 404.
+    public func preview(id: UUID) async throws -> JobPreview? {
+        _ = try await database.jobs.get(id: id)
+        return try await database.jobPreviews.find(jobID: id)
+    }
+
     /// Newest first.
     public func list(_ query: JobQuery, limit: Int, cursor: String?) async throws -> Page<GenerationJob> {
         var filter = Filter()

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -24,6 +25,24 @@ public enum UpstreamFault: Sendable, Equatable {
     case failDownloads
 }
 
+/// How a stand-in's `/ws` behaves.
+public enum WebSocketBehavior: Sendable, Equatable {
+    /// ComfyUI's messages, in its order, to the client that queued the prompt.
+    case normal
+    /// The socket opens and nothing is ever sent on it.
+    case silent
+    /// The socket is closed halfway through the sampler's steps (the prompt goes on).
+    case dropMidJob
+    /// `/ws` does not upgrade, like a proxy that does not pass websockets.
+    case refuse
+}
+
+/// The image format of the stand-in's preview frames (ComfyUI's codes: 1 JPEG, 2 PNG).
+public enum PreviewFormat: UInt32, Sendable {
+    case jpeg = 1
+    case png = 2
+}
+
 /// A ComfyUI on loopback that answers every call of UPSTREAMS.md's table with the real
 /// shapes. It validates graphs against its own `/object_info` (node types, checkpoint and LoRA
 /// lists) and "executes" them: save nodes produce real PNG files sized and coloured from the
@@ -37,6 +56,8 @@ public final class ComfyUIStandIn: Sendable {
         public var fault: UpstreamFault = .none
         /// How often the worker looks for queued prompts (the benchmark wants it short).
         public var workerTick: Double = 0.01
+        public var webSocket: WebSocketBehavior = .normal
+        public var previewFormat: PreviewFormat = .png
 
         public init() {}
     }
@@ -63,6 +84,21 @@ public final class ComfyUIStandIn: Sendable {
         var removedFromQueue = 0
         var views = 0
         var inputs: [String: Data] = [:]
+        /// Open `/ws` connections by client id, each with a token so that a replaced one
+        /// does not unregister its successor.
+        var sockets: [String: (token: UUID, outbox: AsyncStream<Outgoing>.Continuation)] = [:]
+        var socketsOpened = 0
+        var socketsDropped = 0
+        var progressSent = 0
+        var previewsSent = 0
+    }
+
+    /// What the worker sends on a client's socket.
+    enum Outgoing: Sendable {
+        case text(String)
+        case binary([UInt8])
+        /// Close the connection at once, mid-prompt.
+        case drop
     }
 
     let state: Mutex<State>
@@ -79,6 +115,13 @@ public final class ComfyUIStandIn: Sendable {
 
     public func setFault(_ fault: UpstreamFault) { state.withLock { $0.options.fault = fault } }
     public func setDelay(_ seconds: Double) { state.withLock { $0.options.delay = seconds } }
+    public func setWebSocket(_ behavior: WebSocketBehavior) { state.withLock { $0.options.webSocket = behavior } }
+    /// `/ws` connections accepted, and closed by the stand-in mid-prompt.
+    public var webSocketsOpened: Int { state.withLock { $0.socketsOpened } }
+    public var webSocketsDropped: Int { state.withLock { $0.socketsDropped } }
+    /// `progress` messages and preview frames sent.
+    public var progressSent: Int { state.withLock { $0.progressSent } }
+    public var previewsSent: Int { state.withLock { $0.previewsSent } }
     /// Prompts accepted by `POST /prompt`.
     public var promptsReceived: Int { state.withLock { $0.received } }
     public var promptsCompleted: Int { state.withLock { $0.completed } }
@@ -219,9 +262,87 @@ public final class ComfyUIStandIn: Sendable {
         return nil
     }
 
+    // MARK: - /ws
+
+    /// `/ws?clientId=`: a `status` message with the session id on connect, then whatever
+    /// the worker posts for that client, until either side closes.
+    func webSocketRouter() -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.ws("/ws") { _, _ in
+            self.state.withLock { $0.options.webSocket } == .refuse ? .dontUpgrade : .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let clientID = context.request.uri.queryParameters.get("clientId") ?? UUID().uuidString.lowercased()
+            let token = UUID()
+            let (outbox, continuation) = AsyncStream<Outgoing>.makeStream()
+            self.state.withLock { state in
+                state.sockets[clientID]?.outbox.finish()
+                state.sockets[clientID] = (token, continuation)
+                state.socketsOpened += 1
+                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]], "sid": .string(clientID)])), to: clientID, in: &state)
+            }
+            defer {
+                self.state.withLock { state in
+                    if state.sockets[clientID]?.token == token { state.sockets[clientID] = nil }
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // The client hung up: nothing more to send.
+                    for try await _ in inbound {}
+                    continuation.finish()
+                }
+                for await item in outbox {
+                    switch item {
+                    case .text(let text): try await outbound.write(.text(text))
+                    case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    case .drop: throw StandInDropError()
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+        return router
+    }
+
+    /// Queues `item` for the client's socket, if it has one (ComfyUI drops messages for a
+    /// client that is not connected) and the socket is not told to stay silent.
+    static func post(_ item: Outgoing, to clientID: String, in state: inout State) {
+        guard state.options.webSocket != .silent, let socket = state.sockets[clientID] else { return }
+        if case .drop = item {
+            state.sockets[clientID] = nil
+            state.socketsDropped += 1
+        }
+        socket.outbox.yield(item)
+    }
+
+    func post(_ item: Outgoing, to clientID: String) {
+        state.withLock { Self.post(item, to: clientID, in: &$0) }
+    }
+
+    static func message(_ type: String, _ data: JSONValue) -> String {
+        (["type": .string(type), "data": data] as JSONValue).text
+    }
+
+    /// A binary preview frame as ComfyUI sends it: event type 1 (PREVIEW_IMAGE), image format, bytes.
+    func previewFrame(step: Int, of steps: Int) -> [UInt8] {
+        let format = state.withLock { $0.options.previewFormat }
+        var image: Data
+        switch format {
+        case .jpeg: image = (try? MediaFixtures.data("still.jpg")) ?? Data()
+        case .png:
+            // Darker to lighter as the steps go by, like a picture coming out of the noise.
+            let level = UInt8(min(255, 255 * step / max(1, steps)))
+            image = PNGEncoder.solid(width: 16, height: 16, rgb: (level, level, level))
+        }
+        return PNGEncoder.bigEndian(1) + PNGEncoder.bigEndian(format.rawValue) + Array(image)
+    }
+
     // MARK: - The worker
 
-    /// Runs queued prompts one at a time until cancelled.
+    /// Runs queued prompts one at a time until cancelled, telling the prompt's client about
+    /// it on `/ws` in ComfyUI's order: execution_start, execution_cached, executing per node,
+    /// progress (with previews) for the sampler's steps spread over `delay`, executed per
+    /// output node, execution_success, then — once the history has it — executing null.
     func work() async {
         while !Task.isCancelled {
             let next = state.withLock { state -> Prompt? in
@@ -234,20 +355,78 @@ public final class ComfyUIStandIn: Sendable {
                 try? await Task.sleep(for: .microseconds(Int64(state.withLock { $0.options.workerTick } * 1_000_000)))
                 continue
             }
+            let id = JSONValue.string(prompt.id)
+            let order = Self.executionOrder(prompt.graph)
+            let nodes = prompt.graph.objectValue ?? [:]
+            let sampler = order.first { nodes[$0]?["class_type"]?.stringValue == "KSampler" }
+            let steps = sampler.flatMap { nodes[$0]?["inputs"]?["steps"]?.doubleValue }.map { max(1, min(1000, Int($0))) } ?? 1
+            state.withLock { state in
+                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count + 1))]]])), to: prompt.clientID, in: &state)
+                Self.post(.text(Self.message("execution_start", ["prompt_id": id, "timestamp": 1])), to: prompt.clientID, in: &state)
+                Self.post(.text(Self.message("execution_cached", ["nodes": [], "prompt_id": id, "timestamp": 1])), to: prompt.clientID, in: &state)
+            }
             let started = ContinuousClock.now
             var interrupted = false
-            while true {
-                let (delay, fault, interrupt) = state.withLock { ($0.options.delay, $0.options.fault, $0.interruptRequested) }
-                if interrupt {
-                    interrupted = true
-                    break
+            for node in order {
+                post(.text(Self.message("executing", ["node": .string(node), "display_node": .string(node), "prompt_id": id])), to: prompt.clientID)
+                guard node == sampler else { continue }
+                for step in 1...steps {
+                    let delay = state.withLock { $0.options.delay }
+                    let due = started + .milliseconds(Int64(delay * 1000 * Double(step) / Double(steps)))
+                    if await waitUntil(due) == .interrupted {
+                        interrupted = true
+                        break
+                    }
+                    state.withLock { state in
+                        Self.post(.text(Self.message("progress", ["value": .number(Double(step)), "max": .number(Double(steps)), "prompt_id": id, "node": .string(node)])), to: prompt.clientID, in: &state)
+                        state.progressSent += 1
+                    }
+                    post(.binary(previewFrame(step: step, of: steps)), to: prompt.clientID)
+                    state.withLock { state in
+                        state.previewsSent += 1
+                        if state.options.webSocket == .dropMidJob, step == (steps + 1) / 2 { Self.post(.drop, to: prompt.clientID, in: &state) }
+                    }
                 }
-                if fault != .hang, ContinuousClock.now - started >= .milliseconds(Int64(delay * 1000)) { break }
-                if Task.isCancelled { return }
-                try? await Task.sleep(for: .milliseconds(10))
+                if interrupted { break }
             }
+            // Nothing was sampled (a bare EmptyImage graph): the whole delay is still spent.
+            if !interrupted, sampler == nil, await waitUntil(started + .milliseconds(Int64(state.withLock { $0.options.delay } * 1000))) == .interrupted {
+                interrupted = true
+            }
+            if Task.isCancelled { return }
             finish(prompt, interrupted: interrupted)
         }
+    }
+
+    enum Wait { case due, interrupted }
+
+    /// Sleeps until `deadline`, or for as long as the stand-in is told to hang; returns early
+    /// when the running prompt is interrupted.
+    private func waitUntil(_ deadline: ContinuousClock.Instant) async -> Wait {
+        while true {
+            let (fault, interrupt) = state.withLock { ($0.options.fault, $0.interruptRequested) }
+            if interrupt { return .interrupted }
+            if fault != .hang, ContinuousClock.now >= deadline { return .due }
+            if Task.isCancelled { return .due }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Node ids in an order ComfyUI could run them: every node after the nodes it links to,
+    /// only those an output node needs.
+    static func executionOrder(_ graph: JSONValue) -> [String] {
+        let nodes = graph.objectValue ?? [:]
+        var order: [String] = []
+        var seen = Set<String>()
+        func visit(_ id: String) {
+            guard seen.insert(id).inserted, let node = nodes[id] else { return }
+            for (_, value) in (node["inputs"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if let link = value.arrayValue, link.count == 2, let target = link[0].stringValue { visit(target) }
+            }
+            order.append(id)
+        }
+        for output in outputNodes(graph) { visit(output) }
+        return order
     }
 
     private func finish(_ prompt: Prompt, interrupted: Bool) {
@@ -255,26 +434,30 @@ public final class ComfyUIStandIn: Sendable {
             defer {
                 state.running = nil
                 state.completed += 1
+                // After the history is stored, as ComfyUI does: a client may ask for it now.
+                Self.post(.text(Self.message("executing", ["node": .null, "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
+                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]]])), to: prompt.clientID, in: &state)
             }
             let header: JSONValue = [.number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)], .array(Self.outputNodes(prompt.graph).map(JSONValue.string))]
             let start: JSONValue = ["execution_start", ["prompt_id": .string(prompt.id), "timestamp": 1]]
             if interrupted {
+                let message: JSONValue = ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "executed": []]
+                Self.post(.text(Self.message("execution_interrupted", message)), to: prompt.clientID, in: &state)
                 state.history[prompt.id] = [
                     "prompt": header, "outputs": [:],
-                    "status": ["status_str": "error", "completed": false, "messages": [start, ["execution_interrupted", ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "executed": []]]]],
+                    "status": ["status_str": "error", "completed": false, "messages": [start, ["execution_interrupted", message]]],
                 ]
                 return
             }
             if state.options.fault == .executionError {
+                let message: JSONValue = [
+                    "prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB",
+                    "exception_type": "torch.OutOfMemoryError", "traceback": [],
+                ]
+                Self.post(.text(Self.message("execution_error", message)), to: prompt.clientID, in: &state)
                 state.history[prompt.id] = [
                     "prompt": header, "outputs": [:],
-                    "status": [
-                        "status_str": "error", "completed": false,
-                        "messages": [
-                            start,
-                            ["execution_error", ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB", "exception_type": "torch.OutOfMemoryError", "traceback": []]],
-                        ],
-                    ],
+                    "status": ["status_str": "error", "completed": false, "messages": [start, ["execution_error", message]]],
                 ]
                 return
             }
@@ -293,7 +476,9 @@ public final class ComfyUIStandIn: Sendable {
                 } else {
                     outputs[id] = ["images": [file]]
                 }
+                Self.post(.text(Self.message("executed", ["node": .string(id), "display_node": .string(id), "output": outputs[id] ?? [:], "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
             }
+            Self.post(.text(Self.message("execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2])), to: prompt.clientID, in: &state)
             state.history[prompt.id] = [
                 "prompt": header, "outputs": .object(outputs),
                 "status": ["status_str": "success", "completed": true, "messages": [start, ["execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2]]]],
@@ -409,7 +594,10 @@ public func withComfyUIStandIns<T: Sendable>(
 ) async throws -> T {
     let standIns = (0..<count).map { ComfyUIStandIn(name: "comfyui-\($0 + 1)", options: options) }
     return try await withStandInServers(standIns.map { standIn in
-        StandInServer(router: standIn.router(), worker: { await standIn.work() }, bound: { port in standIn.boundPort.withLock { $0 = port } })
+        StandInServer(
+            router: standIn.router(), webSocketRouter: standIn.webSocketRouter(), worker: { await standIn.work() },
+            bound: { port in standIn.boundPort.withLock { $0 = port } }
+        )
     }) {
         try await body(standIns)
     }
@@ -418,6 +606,8 @@ public func withComfyUIStandIns<T: Sendable>(
 /// One stand-in's HTTP server and background worker.
 struct StandInServer {
     let router: Router<BasicRequestContext>
+    /// Upgrades to websockets on its routes, when the stand-in has any.
+    var webSocketRouter: Router<BasicWebSocketRequestContext>? = nil
     let worker: @Sendable () async -> Void
     let bound: @Sendable (Int) -> Void
 }
@@ -430,7 +620,9 @@ func withStandInServers<T: Sendable>(_ servers: sending [StandInServer], _ body:
     for server in servers {
         let bound = server.bound
         let app = Application(
-            router: server.router, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            router: server.router,
+            server: server.webSocketRouter.map { .http1WebSocketUpgrade(webSocketRouter: $0, configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled))) } ?? .http1(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
             onServerRunning: { channel in
                 bound(channel.localAddress?.port ?? 0)
                 portContinuation.yield(channel.localAddress?.port ?? 0)

@@ -1,0 +1,157 @@
+import Foundation
+import StoryboardCore
+import Synchronization
+
+/// What a running prompt's websocket has said, shared between the task reading the socket
+/// and the job's own loop, which writes it down (rate-limited) and decides from it when to
+/// ask `/history` and whether the job has stalled.
+final class JobWatch: Sendable {
+    enum Socket: Sendable, Equatable {
+        case connecting, open, closed
+    }
+
+    struct Progress: Sendable, Equatable {
+        var value: Int
+        var max: Int
+    }
+
+    struct Preview: Sendable, Equatable {
+        var contentType: String
+        var bytes: Data
+    }
+
+    /// What is due to be written: the latest of each, when it changed since the last write.
+    struct Updates: Sendable, Equatable {
+        var progress: Progress?
+        var preview: Preview?
+        /// When the last sign of progress came (for `progress_at`).
+        var signAt: Timestamp
+
+        var isEmpty: Bool { progress == nil && preview == nil }
+    }
+
+    private struct State {
+        var socket = Socket.connecting
+        var promptID: String?
+        /// Our prompt has started executing; from then on queue broadcasts are no sign of ours.
+        var started = false
+        var lastSign: ContinuousClock.Instant
+        var signAt = Timestamp.now()
+        /// The socket said the prompt is over: `/history` is worth asking at once.
+        var ended = false
+        var progress: Progress?
+        var progressChanged = false
+        var lastProgressWrite: ContinuousClock.Instant?
+        var preview: Preview?
+        var previewChanged = false
+        var lastPreviewWrite: ContinuousClock.Instant?
+        /// The job is done with the socket.
+        var stopped = false
+    }
+
+    /// Previews above this are not kept (ComfyUI's are at most 512 px, tens of kilobytes).
+    static let maxPreviewBytes = 2 << 20
+
+    private let state: Mutex<State>
+
+    init(now: ContinuousClock.Instant = .now) {
+        state = Mutex(State(lastSign: now))
+    }
+
+    /// Tells the socket to close (with a close handshake, not by cancelling its task).
+    func stop() { state.withLock { $0.stopped = true } }
+
+    /// Returns once `stop` was called, or the task is cancelled.
+    func waitUntilStopped() async {
+        while !state.withLock({ $0.stopped }), !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    func opened() { state.withLock { $0.socket = .open } }
+    func closed() { state.withLock { $0.socket = .closed } }
+    var socket: Socket { state.withLock { $0.socket } }
+    var lastSign: ContinuousClock.Instant { state.withLock { $0.lastSign } }
+    var ended: Bool { state.withLock { $0.ended } }
+
+    /// From now on, messages naming another prompt are not ours. Submitting is itself a sign.
+    func expect(promptID: String, now: ContinuousClock.Instant = .now) {
+        state.withLock {
+            $0.promptID = promptID
+            $0.lastSign = now
+        }
+    }
+
+    /// Returns once the socket is open or has failed, or after `timeout`: the prompt is sent
+    /// after that, so that its first messages are not missed.
+    func settle(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while socket == .connecting, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func receive(_ message: ComfyUIMessage, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            if let id = message.promptID, let expected = state.promptID, id != expected { return }
+            switch message {
+            case .other: return
+            case .status:
+                // Others' work moving through the queue ahead of ours counts as life until ours
+                // starts; after that only our own messages do, or a wedged prompt on a busy
+                // server would never look stalled.
+                guard !state.started else { return }
+            case .started, .cached:
+                state.started = true
+            case .executing(let node, _):
+                state.started = true
+                if node == nil { state.ended = true }
+            case .progress(let value, let max, _, _):
+                state.started = true
+                state.progress = Progress(value: value, max: max)
+                state.progressChanged = true
+            case .executed:
+                state.started = true
+            case .succeeded, .failed, .interrupted:
+                state.ended = true
+            case .preview(let contentType, let bytes, _):
+                guard bytes.count <= Self.maxPreviewBytes else { return }
+                state.preview = Preview(contentType: contentType, bytes: bytes)
+                state.previewChanged = true
+            }
+            state.lastSign = now
+            state.signAt = .now()
+        }
+    }
+
+    /// The progress and preview to write now: each at most once per `interval`, and with
+    /// `final` whatever is still unwritten, so the last step is always recorded.
+    func due(now: ContinuousClock.Instant = .now, interval: Duration, final: Bool = false) -> Updates {
+        state.withLock { state in
+            var updates = Updates(signAt: state.signAt)
+            if state.progressChanged, final || state.lastProgressWrite.map({ now - $0 >= interval }) ?? true {
+                updates.progress = state.progress
+                state.progressChanged = false
+                state.lastProgressWrite = now
+            }
+            // The last preview of a finished prompt is of no use: its result is about to be stored.
+            if state.previewChanged, !final, state.lastPreviewWrite.map({ now - $0 >= interval }) ?? true {
+                updates.preview = state.preview
+                state.previewChanged = false
+                state.lastPreviewWrite = now
+            }
+            return updates
+        }
+    }
+
+    /// Whether to ask `/history` now: as soon as the socket says the prompt is over, every
+    /// `poll` without a socket, and every `safety` with one (a message may have been missed).
+    func shouldLook(now: ContinuousClock.Instant = .now, lastLook: ContinuousClock.Instant?, poll: Duration, safety: Duration) -> Bool {
+        guard let lastLook else { return true }
+        let (socket, ended) = state.withLock { ($0.socket, $0.ended) }
+        if ended { return true }
+        return now - lastLook >= (socket == .open ? safety : poll)
+    }
+}
