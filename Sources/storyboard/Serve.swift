@@ -57,6 +57,10 @@ struct Serve: AsyncParsableCommand {
         } catch let error as MigrationError {
             await database.close()
             Setup.fail(error.description)
+        } catch {
+            // Say what went wrong and close the connections, rather than unwinding past them.
+            await database.close()
+            Setup.fail("the schema could not be checked or migrated: \(error)")
         }
 
         let wakeup = JobWakeup()
@@ -76,7 +80,13 @@ struct Serve: AsyncParsableCommand {
         // In-flight requests get this long to finish; then they are cancelled.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout)
         groupConfiguration.maximumCancellationDuration = .seconds(5)
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            // A service that could not start (the port is taken): one line, and the database closed.
+            await database.close()
+            Setup.fail("\(error)")
+        }
         logger.info("storyboard stopped")
     }
 }
