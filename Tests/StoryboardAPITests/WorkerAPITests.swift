@@ -47,6 +47,8 @@ struct WorkerAPITests {
                 #expect(beat.status == 200, "\(beat.body)")
                 #expect(try #require(beat.json?["lease_until"]?.stringValue) > firstLease)
                 #expect(beat.json?["progress"]?["value"] == 5)
+                let events = try await server.request(.get, "/api/events?project_id=\(try #require(assignment["job"]?["project_id"]?.stringValue))")
+                #expect(events.body.contains("event: progress"), "the worker's progress reaches the event stream")
                 for body in [#"{"progress": {"value": 21, "max": 20}}"#, #"{"progress": 5}"#, #"{"pace": 1}"#] {
                     #expect(try await server.request(.post, "/api/jobs/\(job)/heartbeat", body: body).status == 400, "\(body)")
                 }

@@ -73,14 +73,21 @@ public struct WorkerService: Sendable {
     /// the worker stops it.
     public func heartbeat(jobID: UUID, progress: (value: Int, max: Int)?) async throws -> GenerationJob {
         let job = try await held(jobID)
-        var changes = Changes(["lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds))])
+        let now = Timestamp.now()
+        var changes = Changes(["lease_until": DatabaseValue(now.adding(seconds: settings.leaseSeconds))])
         if let progress {
             changes.set("progress_value", .integer(progress.value))
             changes.set("progress_max", .integer(progress.max))
+            changes.set("progress_at", DatabaseValue(now))
         }
-        guard let serverID = job.serverID, let updated = try await database.jobs.updateHeld(id: jobID, owner: Self.owner(of: serverID), changes) else {
-            throw Self.notHeld(try await database.jobs.get(id: jobID))
+        guard let serverID = job.serverID else { throw Self.notHeld(job) }
+        // The job row and its progress event together, as the dispatcher writes them.
+        let updated = try await database.transaction { tx -> GenerationJob? in
+            guard let updated = try await tx.jobs.updateHeld(id: jobID, owner: Self.owner(of: serverID), changes) else { return nil }
+            if progress != nil { try await tx.jobEvents.append([JobEvent.of(updated, .progress)]) }
+            return updated
         }
+        guard let updated else { throw Self.notHeld(try await database.jobs.get(id: jobID)) }
         return updated
     }
 
