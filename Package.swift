@@ -76,6 +76,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // The web studio ships inside the build: plain ES modules and CSS, no bundler.
+            resources: [.copy("Studio/Public")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -63,6 +63,7 @@ public func buildRouter(
     ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
+    StudioController(directory: configuration.studioDirectory).register(routes)
     EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
     return router
 }

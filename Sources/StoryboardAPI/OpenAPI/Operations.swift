@@ -4,7 +4,7 @@ import StoryboardCore
 /// router disagree, in either direction.
 enum Operations {
     static var all: [OpenAPIOperation] {
-        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation
+        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + studio
     }
 
     // MARK: - Shared pieces
