@@ -156,6 +156,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "StoryboardBrowserTests",
+            dependencies: [
+                "StoryboardTestSupport",
+                "StoryboardAPI",
+                "StoryboardCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

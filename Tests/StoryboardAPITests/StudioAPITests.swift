@@ -38,6 +38,7 @@ struct StudioAPITests {
             }
             let again = try await server.request(.get, "/trash", headers: ["If-None-Match": try #require(home.header("ETag"))])
             #expect(again.status == 304)
+            #expect(again.header("Content-Security-Policy") == policy, "a revalidated page keeps its policy (browsers store a 304's headers)")
         }
     }
 

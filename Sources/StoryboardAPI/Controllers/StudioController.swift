@@ -74,9 +74,10 @@ struct StudioController {
     }
 
     private func respond(_ file: StudioAssets.File, request: Request, cacheControl: String) -> Response {
-        var headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: cacheControl]
+        let headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: cacheControl]
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag }) {
-            headers[.contentType] = nil
+            // Content-Type stays: the security middleware picks the page's CSP by it, and a
+            // browser stores a 304's headers over the cached ones.
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.bytes))
