@@ -108,7 +108,7 @@ struct StudioBrowserTests {
             try await browser.run("document.activeElement.blur();")
             try await browser.press("\u{E014}")  // →
             try await waitForClip(server, opening) { $0["timeline_position"]?.doubleValue == 0.1 }
-            try await browser.run("window.scrollTo(0, 0);")
+            try await browser.run("window.scrollTo(0, 0); document.querySelectorAll('.toast button.icon').forEach((close) => close.click());")
             try await browser.screenshot("project")
             try await browser.press("\u{E017}")  // Delete
             try await browser.element(".toast button", containing: "Undo")
@@ -206,6 +206,29 @@ struct StudioBrowserTests {
             try await browser.element(".present-controls button", containing: "Exit").click()
             try await browser.waitFor("the project page", "return location.pathname === '/projects/\(project)';")
             try await expectNoPageErrors(browser)
+        }
+    }
+
+    @Test("at a 390 px wide window the panels stack and nothing is wider than the screen")
+    func narrowWindow() async throws {
+        try await withTestServer(.sqlite) { server in
+            let project = try await server.createdID("/api/projects", #"{"name": "Phone"}"#)
+            let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "One"}"#)
+            let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot", "length": 2}"#)
+            try await Browser.with(width: 390, height: 844) { browser in
+                for (name, path) in [("narrow-projects", "/"), ("narrow-project", "/projects/\(project)/clips/\(clip)")] {
+                    try await browser.open(server.origin + path)
+                    try await browser.element("main h1")
+                    if path != "/" { try await browser.element(".clip-panel h2", containing: "Shot") }
+                    let overflow = try await browser.run("return document.documentElement.scrollWidth - window.innerWidth;").doubleValue ?? 1
+                    #expect(overflow <= 0, "\(path) is \(overflow) px wider than the window")
+                    try await browser.screenshot(name)
+                }
+                #expect(try await browser.run(
+                    "const s = document.querySelector('.scenes').getBoundingClientRect(), p = document.querySelector('.clip-panel').getBoundingClientRect(); return p.top >= s.bottom;"
+                ) == true, "the clip panel is below the scenes")
+                try await expectNoPageErrors(browser)
+            }
         }
     }
 

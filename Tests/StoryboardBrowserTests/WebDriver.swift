@@ -53,12 +53,9 @@ final class Browser: Sendable {
         guard let chromium = BrowserEnvironment.chromium, let chromedriver = BrowserEnvironment.chromedriver else {
             throw WebDriverError(description: "chromium and chromedriver are required (apt-get install chromium chromium-driver)")
         }
-        let port = try await unusedPort()
-        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log").path
-        let pid = try ProcessRunner.spawn(chromedriver, ["--port=\(port)", "--allowed-ips=127.0.0.1"], logPath: logPath)
+        let (port, pid) = try await startDriver(chromedriver)
         let driverURL = "http://127.0.0.1:\(port)"
         do {
-            try await waitForDriver(driverURL)
             let capabilities: JSONValue = [
                 "capabilities": [
                     "alwaysMatch": [
@@ -85,6 +82,14 @@ final class Browser: Sendable {
                 "params": ["source": .string(Self.errorCollector)],
             ])
             do {
+                // Chromium will not make a window narrower than about 500 px; a phone-sized
+                // viewport is emulated instead.
+                if width < 500 {
+                    _ = try await browser.command("POST", "/goog/cdp/execute", [
+                        "cmd": "Emulation.setDeviceMetricsOverride",
+                        "params": ["width": .number(Double(width)), "height": .number(Double(height)), "deviceScaleFactor": 1, "mobile": false],
+                    ])
+                }
                 let result = try await body(browser)
                 await browser.quit()
                 return result
@@ -119,13 +124,23 @@ final class Browser: Sendable {
         Task.detached { _ = await ProcessRunner.wait(for: pid) }
     }
 
-    private static func waitForDriver(_ url: String) async throws {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let status = try? await call(url, "GET", "/status", nil), status["ready"] == true { return }
-            try await Task.sleep(for: .milliseconds(100))
+    /// chromedriver on a free port. The port probe sees IPv4 only and chromedriver also binds
+    /// IPv6 (and exits when that is taken), so a driver that dies is replaced on another port.
+    private static func startDriver(_ chromedriver: String) async throws -> (port: Int, pid: pid_t) {
+        for _ in 0..<5 {
+            let port = try await unusedPort()
+            let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log").path
+            let pid = try ProcessRunner.spawn(chromedriver, ["--port=\(port)", "--allowed-ips=127.0.0.1"], logPath: logPath)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid { break }
+                if let ready = try? await call("http://127.0.0.1:\(port)", "GET", "/status", nil), ready["ready"] == true { return (port, pid) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            stop(pid)
         }
-        throw WebDriverError(description: "chromedriver did not start at \(url)")
+        throw WebDriverError(description: "chromedriver did not start (logs: \(FileManager.default.temporaryDirectory.path)/chromedriver-*.log)")
     }
 
     /// One WebDriver call on loopback, through the same client the API tests use.

@@ -70,7 +70,7 @@ export class ClipPanel {
       this.promptNote,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save prompts')));
 
-    const position = h('input', { name: 'timeline_position', type: 'number', min: '0', step: '0.01', value: String(clip.timeline_position), class: 'narrow' });
+    const position = h('input', { name: 'timeline_position', type: 'number', min: '0', step: '0.01', value: String(Math.round(clip.timeline_position * 100) / 100), class: 'narrow' });
     const length = h('input', { name: 'length', type: 'number', min: '0.1', step: '0.01', value: String(clip.length), class: 'narrow' });
     const timing = h('form', { class: 'inline-form timing', onsubmit: (event) => {
       event.preventDefault();
