@@ -78,6 +78,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // The web studio ships inside the build: plain ES modules and CSS, no bundler.
+            resources: [.copy("Studio/Public")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -154,6 +156,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StoryboardBrowserTests",
+            dependencies: [
+                "StoryboardTestSupport",
+                "StoryboardAPI",
+                "StoryboardCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -66,6 +66,7 @@ public func buildRouter(
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     WorkflowController(service: WorkflowService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     WorkerController(service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody).register(routes)
+    StudioController(directory: configuration.studioDirectory).register(routes)
     EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
     return router
 }

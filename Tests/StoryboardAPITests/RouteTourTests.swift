@@ -154,6 +154,12 @@ struct RouteTourTests {
             _ = try await ok(.delete, "/api/projects/\(project)")
             _ = try await ok(.post, "/api/projects/\(project)/restore")
             _ = try await ok(.get, "/metrics")
+            for link in ["/", "/projects", "/projects/\(project)", "/projects/\(project)/clips/\(clip)", "/projects/\(project)/characters", "/projects/\(project)/present", "/queue", "/servers", "/models", "/styles", "/trash"] {
+                _ = try await ok(.get, link)
+            }
+            let script = try #require(StudioAPITests.scriptPath(in: try await server.request(.get, "/").body))
+            _ = try await ok(.get, script)
+            _ = try await ok(.get, script.replacingOccurrences(of: "/app.js", with: "/views/project.js"))
 
             let metrics = try await server.request(.get, "/metrics").body
             var succeeded = Set<String>()

@@ -6,8 +6,10 @@ import StoryboardCore
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
+    /// The web studio's page: its own modules and style sheets only (no inline script or style),
+    /// decoded audio and pasted images as blob:/data: URLs, API calls to this origin only.
     static let htmlPolicy =
-        "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     static let otherPolicy = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

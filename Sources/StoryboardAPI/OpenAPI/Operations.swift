@@ -5,6 +5,7 @@ import StoryboardCore
 enum Operations {
     static var all: [OpenAPIOperation] {
         operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + pool + workers + workflows
+            + studio
     }
 
     // MARK: - Shared pieces

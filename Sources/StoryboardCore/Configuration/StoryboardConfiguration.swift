@@ -132,6 +132,9 @@ public struct StoryboardConfiguration: Sendable, Equatable {
     public var mediaOrphanGrace: Double = 600
     /// The job queue, dispatcher and server checks.
     public var generation = GenerationSettings()
+    /// Development only (STORYBOARD_STUDIO_DIR): serve the web studio's files from this folder,
+    /// read on every request, instead of the copies built into the binary's resources.
+    public var studioDirectory: String?
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -196,6 +199,7 @@ public struct StoryboardConfiguration: Sendable, Equatable {
         trashPurgeInterval = try reader.seconds("STORYBOARD_TRASH_PURGE_INTERVAL", in: 0...604_800) ?? 3600
         mediaOrphanGrace = try reader.seconds("STORYBOARD_MEDIA_ORPHAN_GRACE", in: 0...604_800) ?? 600
         generation = try GenerationSettings(reader)
+        studioDirectory = reader.string("STORYBOARD_STUDIO_DIR")
     }
 
     /// The media store of this configuration.
