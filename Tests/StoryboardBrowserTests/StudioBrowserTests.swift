@@ -83,14 +83,12 @@ struct StudioBrowserTests {
             let pixelsPerSecond = try #require(try await browser.run(
                 "return document.querySelector(\".clip-block[data-clip-id='\(second)']\").getBoundingClientRect().width / 2;"
             ).doubleValue)
-            let chorusBlock = try await browser.element(".clip-block[data-clip-id='\(chorus)']")
-            try await browser.drag(chorusBlock, startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
+            try await browser.drag(".clip-block[data-clip-id='\(chorus)']", startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
             try await waitForClip(server, chorus) { ($0["length"]?.doubleValue ?? 0) > 3.5 }
 
             // Drag "Second" (4–6 s) two seconds left, onto "Opening" (0–4 s): 409 with the
             // server's suggested position, offered in the page; taking it moves the clip there.
-            let block = try await browser.element(".clip-block[data-clip-id='\(second)']")
-            try await browser.drag(block, startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
+            try await browser.drag(".clip-block[data-clip-id='\(second)']", startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
             let offer = try await browser.element(".toast.warning button", containing: "Use ")
             #expect(try await browser.element(".toast.warning").text.contains("Suggested position"))
             let offered = try await offer.text
@@ -214,10 +212,12 @@ struct StudioBrowserTests {
         try await withComfyUIStandIns { standIns in
             try await withStudio(.sqlite) { server, browser in
                 try await browser.open(server.origin + "/servers")
+                #expect(try await browser.run("return document.querySelector('input[name=api_key]').offsetParent === null;") == true, "RunPod fields hidden for ComfyUI")
                 try await browser.element("input[name=name]").type("Studio box")
                 try await browser.element("input[name=url]").type(standIns[0].url)
                 try await browser.element("button[type=submit]", containing: "Add server").click()
                 try await browser.element(".server-row .server-state", containing: "online", timeout: 30)
+                #expect(try await browser.run("return document.querySelector('input[name=max_concurrent]').value;") == "1", "the form is back to its defaults")
                 #expect(try await server.body("/api/servers")["items"]?.arrayValue?.first?["name"] == "Studio box")
                 try await browser.screenshot("servers")
 
