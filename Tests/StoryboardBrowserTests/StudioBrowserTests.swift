@@ -83,14 +83,12 @@ struct StudioBrowserTests {
             let pixelsPerSecond = try #require(try await browser.run(
                 "return document.querySelector(\".clip-block[data-clip-id='\(second)']\").getBoundingClientRect().width / 2;"
             ).doubleValue)
-            let chorusBlock = try await browser.element(".clip-block[data-clip-id='\(chorus)']")
-            try await browser.drag(chorusBlock, startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
+            try await browser.drag(".clip-block[data-clip-id='\(chorus)']", startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
             try await waitForClip(server, chorus) { ($0["length"]?.doubleValue ?? 0) > 3.5 }
 
             // Drag "Second" (4–6 s) two seconds left, onto "Opening" (0–4 s): 409 with the
             // server's suggested position, offered in the page; taking it moves the clip there.
-            let block = try await browser.element(".clip-block[data-clip-id='\(second)']")
-            try await browser.drag(block, startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
+            try await browser.drag(".clip-block[data-clip-id='\(second)']", startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
             let offer = try await browser.element(".toast.warning button", containing: "Use ")
             #expect(try await browser.element(".toast.warning").text.contains("Suggested position"))
             let offered = try await offer.text
@@ -206,6 +204,54 @@ struct StudioBrowserTests {
             try await browser.element(".present-controls button", containing: "Exit").click()
             try await browser.waitFor("the project page", "return location.pathname === '/projects/\(project)';")
             try await expectNoPageErrors(browser)
+        }
+    }
+
+    @Test("servers, queue, characters and style templates: add a server and see it online, cancel a job, create a character with a reference image, create a template")
+    func managementViews() async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withStudio(.sqlite) { server, browser in
+                try await browser.open(server.origin + "/servers")
+                #expect(try await browser.run("return document.querySelector('input[name=api_key]').offsetParent === null;") == true, "RunPod fields hidden for ComfyUI")
+                try await browser.element("input[name=name]").type("Studio box")
+                try await browser.element("input[name=url]").type(standIns[0].url)
+                try await browser.element("button[type=submit]", containing: "Add server").click()
+                try await browser.element(".server-row .server-state", containing: "online", timeout: 30)
+                #expect(try await browser.run("return document.querySelector('input[name=max_concurrent]').value;") == "1", "the form is back to its defaults")
+                #expect(try await server.body("/api/servers")["items"]?.arrayValue?.first?["name"] == "Studio box")
+                try await browser.screenshot("servers")
+
+                let project = try await server.createdID("/api/projects", #"{"name": "Cast"}"#)
+                let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "One"}"#)
+                let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot", "length": 2, "image_prompt": "a face"}"#)
+                let queued = try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}")
+                let job = try #require(queued.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue, "\(queued.body)")
+                try await browser.element("nav a", containing: "Queue").click()
+                try await browser.element("tr[data-id='\(job)'] .job-badge", containing: "queued")
+                try await browser.screenshot("queue")
+                try await browser.element("tr[data-id='\(job)'] button", containing: "Cancel").click()
+                try await browser.element("tr[data-id='\(job)'] .job-badge", containing: "cancelled")
+                #expect(try await server.body("/api/jobs/\(job)")["status"] == "cancelled")
+
+                try await browser.open(server.origin + "/projects/\(project)/characters")
+                try await browser.element("section input[name=name]").type("Mira")
+                try await browser.element("section input[name=trigger_words]").type("mira, red coat")
+                try await browser.element("button[type=submit]", containing: "Add character").click()
+                try await browser.element("article.character h2", containing: "Mira")
+                try await browser.element("article.character input[type=file]").type(MediaFixtures.url("still.png").path)
+                try await browser.waitFor("the reference image", "const img = document.querySelector(\"article.character [aria-label='Reference images'] img\"); return !!img && img.complete && img.naturalWidth > 0;")
+                let character = try #require(try await server.body("/api/projects/\(project)/characters")["items"]?.arrayValue?.first)
+                #expect(character["trigger_words"] == ["mira", "red coat"])
+                try await browser.screenshot("characters")
+
+                try await browser.element("nav a", containing: "Styles").click()
+                try await browser.element("section input[name=name]").type("Noir")
+                try await browser.element("button[type=submit]", containing: "Add template").click()
+                try await browser.element("article h2", containing: "Noir")
+                #expect(try await server.body("/api/style-templates?include_global=true")["items"]?.arrayValue?.first?["prompt_template"] == "{prompt}")
+                try await browser.screenshot("styles")
+                try await expectNoPageErrors(browser)
+            }
         }
     }
 

@@ -244,6 +244,20 @@ final class Browser: Sendable {
         ])
     }
 
+    /// Drags the element for `selector`. The timeline redraws its blocks as new nodes, so one
+    /// found a moment ago may be gone: the action then fails before any input happens, and the
+    /// element is looked up again.
+    func drag(_ selector: String, startOffset: Int = 0, by dx: Int) async throws {
+        for attempt in 1...5 {
+            do {
+                try await drag(try await element(selector), startOffset: startOffset, by: dx)
+                return
+            } catch let error as WebDriverError where error.description.contains("stale element") && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
     /// Drags with the mouse from `from`'s centre (plus `startOffset`) by `dx` pixels.
     func drag(_ from: Element, startOffset: Int = 0, by dx: Int) async throws {
         let origin: JSONValue = [Self.elementKey: .string(from.id)]

@@ -44,6 +44,9 @@ public struct TestDatabase: Sendable {
         configuration.dataDirectory = directory
         configuration.connectRetries = 0
         configuration.poolSize = 8
+        // The suites share two cores with Chromium and PostgreSQL: a request may wait this long
+        // for a connection before it is 503 (100 writers queued on one row lock do, under load).
+        configuration.connectTimeout = 30
         switch engine {
         case .sqlite:
             configuration.database = .sqlite(path: "\(directory)/storyboard.sqlite")

@@ -9,7 +9,8 @@ export function h(tag, attributes = {}, ...children) {
     if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2), value);
     else if (name === 'class') element.className = value;
     else if (name === 'dataset') Object.assign(element.dataset, value);
-    else if (name === 'value') element.value = value;
+    // The default too, so that form.reset() goes back to it rather than to empty.
+    else if (name === 'value') { element.value = value; if ('defaultValue' in element && tag !== 'select') element.defaultValue = value; }
     else if (name === 'checked') element.checked = Boolean(value);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
