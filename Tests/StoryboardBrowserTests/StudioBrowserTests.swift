@@ -165,6 +165,10 @@ struct StudioBrowserTests {
                 try await browser.element(".clip-row a", containing: "Shot 1").click()
                 try await browser.waitFor("the generated image in the gallery", timeout: 30, "const img = document.querySelector('.gallery-item img'); return !!img && img.complete && img.naturalWidth > 0;")
                 try await browser.screenshot("generated")
+                // With an image selected, the clip's video starts from it.
+                try await browser.element("button", containing: "Generate video").click()
+                try await browser.waitFor("the clip's video in the gallery", timeout: 60, "return document.querySelectorAll('.gallery-item video').length === 1;")
+                #expect(try await server.body("/api/clips/\(clips[1])/gallery")["generated_videos"]?.arrayValue?.count == 1)
                 try await expectNoPageErrors(browser)
             }
         }

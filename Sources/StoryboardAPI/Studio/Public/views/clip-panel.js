@@ -88,6 +88,9 @@ export class ClipPanel {
       templateSelect, h('button', { type: 'button', disabled: !this.templates.length, onclick: () => this.apply('style-templates', templateSelect.value) }, 'Apply template'));
 
     this.statusLine = h('p', { class: 'job-line', role: 'status' });
+    this.previewImage = h('img', { class: 'job-preview', alt: 'Live preview of the image being generated', hidden: true });
+    // A frame gone by the time it is fetched (the job ended: 204) shows nothing rather than a broken image.
+    this.previewImage.addEventListener('error', () => { this.previewImage.hidden = true; });
     this.gallery = h('div', { class: 'gallery', role: 'list', 'aria-label': 'Gallery' }, h('p', { class: 'muted' }, 'Loading the gallery…'));
     const versions = h('ol', { class: 'versions', 'aria-label': 'Versions' }, this.versions.map((version) => h('li', {},
       h('span', {}, `Version ${version.number}`, version.number === clip.active_version ? ' (active)' : ''),
@@ -106,8 +109,10 @@ export class ClipPanel {
       entry ? h('p', { class: 'muted' }, `Scene: ${entry.scene.name}`) : null,
       timing, this.form, applying,
       h('h3', {}, 'Gallery'),
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.generate() }, 'Generate image')),
-      this.statusLine, this.gallery,
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: () => this.generate('image') }, 'Generate image'),
+        h('button', { type: 'button', disabled: !clip.selected_image_id, title: 'From the selected image', onclick: () => this.generate('video') }, 'Generate video')),
+      this.statusLine, this.previewImage, this.gallery,
       h('h3', {}, 'Versions'), versions,
       h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => this.snapshot() }, 'Save as new version')),
       h('h3', {}, 'Alternates'),
@@ -119,8 +124,32 @@ export class ClipPanel {
   drawStatus() {
     if (!this.statusLine) return;
     const job = this.page.jobStatus.get(this.clipId);
-    this.statusLine.textContent = job ? `Generation: ${job.status}${job.error ? ` — ${job.error}` : ''}` : '';
+    const step = job && job.status === 'running' && job.progress && job.progress.max ? ` — step ${job.progress.value} of ${job.progress.max}` : '';
+    this.statusLine.textContent = job ? `Generation: ${job.status}${step}${job.error ? ` — ${job.error}` : ''}` : '';
     this.statusLine.dataset.status = job ? job.status : '';
+    this.drawPreview(job && job.status === 'running' ? job.preview : null);
+  }
+
+  /** The running job's latest preview frame, fetched at most once per frame announced. */
+  async drawPreview(preview) {
+    if (!this.previewImage) return;
+    if (!preview) {
+      this.previewImage.hidden = true;
+      this.previewSequence = null;
+      return;
+    }
+    if (this.previewSequence === preview.sequence) return;
+    this.previewSequence = preview.sequence;
+    try {
+      const source = await mediaSource(`${preview.url}?seq=${encodeURIComponent(preview.sequence)}`);
+      if (this.previewSequence !== preview.sequence) return;
+      if (this.previewImage.src.startsWith('blob:')) URL.revokeObjectURL(this.previewImage.src);
+      this.previewImage.src = source;
+      this.previewImage.hidden = false;
+    } catch {
+      // The job finished between the event and the fetch (204/404): nothing to show.
+      this.previewImage.hidden = true;
+    }
   }
 
   async savePrompts() {
@@ -191,14 +220,14 @@ export class ClipPanel {
     await this.page.refresh();
   }
 
-  async generate() {
+  async generate(type) {
     try {
-      const answer = await api('POST', `/clips/${this.clip.id}/generate`, { body: { generation_type: 'image' } });
+      const answer = await api('POST', `/clips/${this.clip.id}/generate`, { body: { generation_type: type } });
       const jobs = answer.jobs || [];
       if (jobs[0]) this.page.jobStatus.set(this.clip.id, { status: jobs[0].status });
       this.page.drawTimeline();
       this.drawStatus();
-      toast('Image generation queued.');
+      toast(type === 'video' ? 'Video generation queued.' : 'Image generation queued.');
     } catch (error) { showError(error, 'Generation did not start'); }
   }
 

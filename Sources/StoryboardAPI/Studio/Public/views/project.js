@@ -540,7 +540,15 @@ class ProjectPage {
   jobEvent(type, data) {
     if (!data.clip_id) return;
     const status = type === 'retrying' ? 'queued' : type === 'started' || type === 'progress' || type === 'preview' ? 'running' : type;
-    this.jobStatus.set(data.clip_id, { status, error: data.error || null });
+    // A running job keeps its latest step and preview until it ends.
+    const previous = this.jobStatus.get(data.clip_id) || {};
+    const running = status === 'running' && previous.status === 'running';
+    this.jobStatus.set(data.clip_id, {
+      status, error: data.error || null,
+      progress: type === 'progress' ? { value: data.value, max: data.max } : running ? previous.progress : null,
+      preview: type === 'preview' ? { url: data.url, sequence: data.sequence } : running ? previous.preview : null,
+    });
+    if ((type === 'progress' || type === 'preview') && data.clip_id === this.clipId) this.panel.drawStatus();
     if (data.batch_id) this.batchDirty = new Set([...(this.batchDirty || []), data.batch_id]);
     if (type === 'succeeded' && data.clip_id === this.clipId) this.panel.galleryChanged();
     // Many events come at once during a batch: redraw once per burst.
