@@ -152,6 +152,24 @@ struct WorkerAPITests {
         }
     }
 
+    @Test("a job asked for a pull-mode server that is then deleted runs on another server", arguments: TestEngine.available)
+    func deletedWorker(engine: TestEngine) async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withTestServer(engine, configure: generationSettings) { server in
+                let pushed = try await server.register(standIns[0])
+                let worker = try await server.registerPullWorker()
+                let (_, clip) = try await server.promptedClip()
+                let job = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"server_id": "\#(worker)"}"#).json?.jobIDs.first)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await server.json("/api/jobs/\(job)")["status"] == "queued", "waiting for its worker")
+                #expect(try await server.request(.delete, "/api/servers/\(worker)").status == 204)
+                let done = try await server.finishedJob(job)
+                #expect(done["status"] == "succeeded", "\(done)")
+                #expect(done["server_id"]?.stringValue == pushed)
+            }
+        }
+    }
+
     @Test("a worker that stops heartbeating loses the job when its lease runs out", arguments: TestEngine.available)
     func leaseExpiry(engine: TestEngine) async throws {
         try await withTestServer(engine, configure: { configuration in

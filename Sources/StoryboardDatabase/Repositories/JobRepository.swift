@@ -82,7 +82,10 @@ extension BaseRepository where R == GenerationJob {
     /// Jobs asked for a pull-mode server wait for that server to call in.
     public func claim(owner: String, leaseSeconds: Double, now: Timestamp = .now()) async throws -> GenerationJob? {
         let pull = executor.engine == .sqlite ? "1" : "TRUE"
-        let notPulled = SQLRaw("(preferred_server_id IS NULL OR preferred_server_id NOT IN (SELECT id FROM comfyui_servers WHERE pull_mode = \(pull)))")
+        // A deleted pull-mode server calls in no more: what was asked for it may run anywhere.
+        let notPulled = SQLRaw(
+            "(preferred_server_id IS NULL OR preferred_server_id NOT IN (SELECT id FROM comfyui_servers WHERE pull_mode = \(pull) AND deleted_at IS NULL))"
+        )
         return try await claim(owner: owner, leaseSeconds: leaseSeconds, now: now, condition: notPulled, assign: nil)
     }
 
