@@ -88,13 +88,13 @@ public struct BatchService: Sendable {
                 generationType: request.generationType, model: request.model, params: request.params, preset: request.preset, destination: request.destination,
                 workflowID: request.workflowID
             )
-            // A bad workflow is the request's fault, not one clip's: refuse it before any clip is skipped for it.
-            _ = try await JobService.customWorkflow(request.workflowID, for: request.generationType, in: tx)
+            // Read once for every clip; a bad workflow is the request's fault, refused before any clip is skipped for it.
+            let workflow = try await QueuedWorkflow.resolve(generate, in: tx)
             var jobs: [GenerationJob] = []
             var skipped: [UUID] = []
             for clip in clips {
                 do {
-                    jobs += try await JobService.jobs(for: clip, generate, batchID: batch.meta.id, in: tx)
+                    jobs += try await JobService.jobs(for: clip, generate, workflow: workflow, batchID: batch.meta.id, in: tx)
                 } catch let error as AppError where request.clipIDs == nil && error.code == .validationError {
                     skipped.append(clip.meta.id)
                 }

@@ -94,7 +94,8 @@ public struct JobService: Sendable {
                 )
                 try await tx.batches.refreshAll(batches)
             }
-            let jobs = try await Self.jobs(for: clip, request, batchID: nil, in: tx)
+            let workflow = try await QueuedWorkflow.resolve(request, in: tx)
+            let jobs = try await Self.jobs(for: clip, request, workflow: workflow, batchID: nil, in: tx)
             try await tx.jobs.createAll(jobs)
             try await tx.jobEvents.append(jobs.map { JobEvent.of($0, .queued) })
             return jobs
@@ -105,7 +106,7 @@ public struct JobService: Sendable {
 
     /// The jobs for one clip: the final prompt (the clip's, with its character's trigger words
     /// once), the merged parameters, one seed each. Nothing is written.
-    static func jobs(for clip: Clip, _ request: GenerateRequest, batchID: UUID?, in tx: Transaction) async throws -> [GenerationJob] {
+    static func jobs(for clip: Clip, _ request: GenerateRequest, workflow: QueuedWorkflow?, batchID: UUID?, in tx: Transaction) async throws -> [GenerationJob] {
         let character = try await clip.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
         let template = try await clip.styleTemplateID.asyncMap { try await tx.styleTemplates.find(id: $0) } ?? nil
         let basePrompt = request.generationType == .image ? clip.imagePrompt : (clip.videoPrompt ?? clip.imagePrompt)
@@ -139,12 +140,7 @@ public struct JobService: Sendable {
             throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
         }
         let negative = clip.negativePrompt ?? template?.negativePromptTemplate ?? ModelPresets.defaultNegative(for: base)
-        let custom = try await Self.customWorkflow(request.workflowID, for: request.generationType, in: tx)
-        // A graph that loads its own checkpoint (no checkpoint slot) names the model to pick a server by.
-        var model = request.model
-        if let custom, model == nil, WorkflowMapping.stored(JSONValue(text: custom.mapping)).targets[.checkpoint] == nil {
-            model = JSONValue(text: custom.graph).flatMap { Workflow.models(in: $0).checkpoints.first }
-        }
+        let model = request.model ?? workflow?.model
         let now = Timestamp.now()
         return Self.seeds(params.seed, count: request.count).map { seed in
             var jobParams = params
@@ -152,8 +148,8 @@ public struct JobService: Sendable {
             return GenerationJob(
                 meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID, target: .clip,
                 destination: request.destination, generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: model,
-                prompt: prompt, negativePrompt: negative, params: jobParams.json.text, sourceMediaID: source, workflowID: custom?.meta.id,
-                customWorkflow: custom?.snapshot
+                prompt: prompt, negativePrompt: negative, params: jobParams.json.text, sourceMediaID: source, workflowID: workflow?.id,
+                customWorkflow: workflow?.snapshot
             )
         }
     }
@@ -295,16 +291,6 @@ public struct JobService: Sendable {
         for lora in loras where !known.contains(where: { $0.capabilities.loras.contains(lora) }) {
             throw AppError.validation(["params.loras": "no \(serverID == nil ? "registered server" : "such server") has the LoRA \(lora)"])
         }
-    }
-
-    /// The workflow a request names, which must exist and be of the request's type.
-    static func customWorkflow(_ id: UUID?, for type: GenerationType, in tx: Transaction) async throws -> CustomWorkflow? {
-        guard let id else { return nil }
-        guard let workflow = try await tx.workflows.find(id: id) else { throw AppError.validation(["workflow_id": "is not a workflow"]) }
-        guard workflow.generationType == type else {
-            throw AppError.validation(["workflow_id": "is for \(workflow.generationType.rawValue) generation; generation_type is \(type.rawValue)"])
-        }
-        return workflow
     }
 
     /// One seed per job: consecutive from a given seed, random otherwise.

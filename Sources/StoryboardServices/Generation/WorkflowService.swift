@@ -95,9 +95,24 @@ public struct WorkflowService: Sendable {
     }
 }
 
-extension CustomWorkflow {
-    /// What a job keeps of this workflow: its graph and mapping as they are now.
-    var snapshot: String {
-        JSONValue.object(["graph": JSONValue(text: graph) ?? [:], "mapping": JSONValue(text: mapping) ?? [:]]).text
+/// The user workflow a generation request names, read and copied once for all its jobs.
+struct QueuedWorkflow: Sendable {
+    var id: UUID
+    /// What each job keeps: the graph and mapping as they are now (`{"graph", "mapping"}`).
+    var snapshot: String
+    /// A graph that loads its own checkpoint (no checkpoint slot) names the model to pick a server by.
+    var model: String?
+
+    /// The workflow `request` names, which must exist and be of its type; nil when it names none.
+    static func resolve(_ request: GenerateRequest, in tx: Transaction) async throws -> QueuedWorkflow? {
+        guard let id = request.workflowID else { return nil }
+        guard let workflow = try await tx.workflows.find(id: id) else { throw AppError.validation(["workflow_id": "is not a workflow"]) }
+        guard workflow.generationType == request.generationType else {
+            throw AppError.validation(["workflow_id": "is for \(workflow.generationType.rawValue) generation; generation_type is \(request.generationType.rawValue)"])
+        }
+        let graph = JSONValue(text: workflow.graph) ?? [:]
+        let mapping = JSONValue(text: workflow.mapping) ?? [:]
+        let ownCheckpoint = WorkflowMapping.stored(mapping).targets[.checkpoint] == nil ? Workflow.models(in: graph).checkpoints.first : nil
+        return QueuedWorkflow(id: id, snapshot: JSONValue.object(["graph": graph, "mapping": mapping]).text, model: ownCheckpoint)
     }
 }
