@@ -36,7 +36,7 @@ enum Connectors {
                     _ = try await connection.query(pragma, [])
                 }
             } catch {
-                try? await connection.close()
+                await closeIgnoringCancellation(connection)
                 throw error
             }
             let closed = ClosedFlag()
@@ -46,10 +46,17 @@ enum Connectors {
                 isClosed: { closed.value },
                 close: {
                     closed.set()
-                    try? await connection.close()
+                    await closeIgnoringCancellation(connection)
                 }
             )
         }
+    }
+
+    /// SQLiteNIO's async `close()` gives up with `CancellationError` when the calling task is
+    /// cancelled (a shutdown, a request that went away), leaving the handle open; the future
+    /// form always runs. An unclosed handle leaks the file and trips SQLiteNIO's deinit assertion.
+    private static func closeIgnoringCancellation(_ connection: SQLiteConnection) async {
+        try? await connection.close().get()
     }
 
     static func postgres(
