@@ -353,14 +353,21 @@ struct JobRun: Sendable {
     ) async throws -> T {
         let clock = ContinuousClock()
         let poll = Duration.milliseconds(Int64(settings.pollInterval * 1000))
-        let tick = watch == nil ? poll : min(poll, Self.updateInterval)
         let started = clock.now
         var lastHeartbeat = started
         var lastCheck = started
         var lastLook: ContinuousClock.Instant?
         while true {
-            try await Task.sleep(for: tick)
-            if watch == nil || clock.now - lastCheck >= poll {
+            // While the socket is open and the prompt runs, its messages drive this loop: a
+            // round per progress write, woken early when the prompt ends. Otherwise it polls.
+            let following = watch.map { $0.socket == .open && !$0.ended } ?? false
+            if let watch {
+                try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval))
+            } else {
+                try await Task.sleep(for: poll)
+            }
+            // A cancel is seen in the job row; a few times a second is soon enough.
+            if watch == nil || clock.now - lastCheck >= (following ? max(poll, Self.updateInterval) : poll) {
                 let current = try await database.jobs.find(id: job.meta.id)
                 guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
                     await cancel()
