@@ -229,7 +229,13 @@ struct JobRun: Sendable {
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint) {
-        case .succeeded: await dispatcher.monitor.recordSuccess(serverID: server.meta.id, model: checkpoint)
+        case .succeeded:
+            // Judged on the status this job was dispatched with: a healthy server that already
+            // ran this model is not touched (the success would change nothing), so the
+            // attaching transaction is the job's last write.
+            if dispatcher.monitor.breaker.recordingSuccess(status, model: checkpoint, now: .now()) != status {
+                await dispatcher.monitor.recordSuccess(serverID: server.meta.id, model: checkpoint)
+            }
         case .targetGone: throw Stop(reason: "its \(job.target.rawValue) was deleted")
         case .lost: throw Stop(reason: "cancelled while it ran")
         }
