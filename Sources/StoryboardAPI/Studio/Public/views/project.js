@@ -416,7 +416,7 @@ class ProjectPage {
     const target = event.target;
     if (document.querySelector('dialog[open]')) return;
     if (target.closest && target.closest('input, textarea, select, [contenteditable="true"]')) return;
-    if (event.key === ' ' && !target.closest('button, a, summary')) {
+    if (event.key === ' ' && !target.closest('button, a, summary, [role="button"]')) {
       if (!this.audio) return;
       event.preventDefault();
       this.togglePlay();
