@@ -95,7 +95,7 @@ export class ClipPanel {
     const versions = h('ol', { class: 'versions', 'aria-label': 'Versions' }, this.versions.map((version) => h('li', {},
       h('span', {}, `Version ${version.number}`, version.number === clip.active_version ? ' (active)' : ''),
       h('span', { class: 'muted' }, ` ${formatDate(version.created_at)}`),
-      version.number === clip.active_version ? null : h('button', { type: 'button', onclick: () => this.activate(version.number) }, 'Activate'))));
+      version.number === clip.active_version ? null : h('button', { type: 'button', onclick: () => this.activate(version.number), 'aria-label': `Activate version ${version.number}` }, 'Activate'))));
     const alternates = ((entry && entry.clip.alternates) || []).map((alternate) => h('li', {}, alternate.name,
       h('button', { type: 'button', onclick: () => this.promote(alternate), 'aria-label': `Promote ${alternate.name}` }, 'Promote')));
 
