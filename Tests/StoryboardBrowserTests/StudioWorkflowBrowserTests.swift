@@ -224,6 +224,34 @@ struct StudioWorkflowBrowserTests {
         }
     }
 
+    @Test("clip panel: a clip moves later in its scene and into another scene without dragging")
+    func clipPlacement() async throws {
+        try await withStudio(.sqlite) { server, browser in
+            let project = try await server.createdID("/api/projects", #"{"name": "Places"}"#)
+            let first = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "First"}"#)
+            let second = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "Second"}"#)
+            let a = try await server.createdID("/api/scenes/\(first)/clips", #"{"name": "A", "length": 2}"#)
+            let b = try await server.createdID("/api/scenes/\(first)/clips", #"{"name": "B", "length": 2}"#)
+            func clips(of scene: String) async throws -> [String] {
+                let scenes = try await server.body("/api/projects/\(project)?include=scenes.clips")["scenes"]?.arrayValue ?? []
+                return scenes.first { $0["id"]?.stringValue == scene }?["clips"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            }
+
+            try await browser.open(server.origin + "/projects/\(project)/clips/\(a)")
+            try await browser.element(".clip-panel h2", containing: "A")
+            try await browser.element("button[aria-label='Later in the scene']").click()
+            try await browser.waitFor("A second in its scene", "return !document.querySelector(\"button[aria-label='Earlier in the scene']\").disabled;")
+            #expect(try await clips(of: first) == [b, a])
+
+            try await browser.run("document.querySelector('select[name=scene]').value = arguments[0];", [.string(second)])
+            try await browser.element(".placement button", containing: "Move").click()
+            try await browser.waitFor("A in the second scene", "return document.querySelector('select[name=scene]').value === arguments[0];", [.string(second)])
+            #expect(try await clips(of: second) == [a])
+            #expect(try await clips(of: first) == [b])
+            try await expectNoPageErrors(browser)
+        }
+    }
+
     @Test("characters: Generate samples queues portraits that land in the character's samples")
     func characterSamples() async throws {
         try await withGeneratingStudio { server, browser, _ in
