@@ -106,3 +106,18 @@ func withGeneratingStudio(_ body: @escaping @Sendable (TestServer, Browser, Comf
         }
     }
 }
+
+extension Browser {
+    /// Clicks the element for `selector` whose text contains `text`, looking it up again when a
+    /// redraw (live events) replaced it between the lookup and the click.
+    func click(_ selector: String, containing text: String, attempts: Int = 5) async throws {
+        for attempt in 1...attempts {
+            do {
+                try await element(selector, containing: text).click()
+                return
+            } catch let error as WebDriverError where error.description.contains("stale element") && attempt < attempts {
+                continue
+            }
+        }
+    }
+}

@@ -287,7 +287,7 @@ struct StudioWorkflowBrowserTests {
             try await browser.element(".event-state", containing: "Live")
             try await browser.element("button", containing: "Generate all images").click()
             try await browser.element(".batch[data-status=running]", timeout: 30)
-            try await browser.element(".batch button", containing: "Cancel").click()
+            try await browser.click(".batch button", containing: "Cancel")
             try await browser.element(".batch[data-status=cancelled] .batch-text", containing: "cancelled", timeout: 30)
             let batch = try #require(try await server.body("/api/projects/\(project)/batches")["items"]?.arrayValue?.first)
             #expect(batch["status"] == "cancelled")
