@@ -202,6 +202,16 @@ class ProjectPage {
     const alternates = (scene.alternates || []).map((alternate) => h('li', { class: 'alternate' },
       h('span', {}, alternate.name),
       h('button', { type: 'button', onclick: () => this.promoteScene(alternate), 'aria-label': `Promote ${alternate.name}` }, 'Promote')));
+    // A folded list is built when it is first opened: a 1,000-clip project's page would
+    // otherwise build a thousand rows nobody sees before its first frame.
+    const open = !fold || clips.some((clip) => clip.id === this.clipId);
+    const list = h('ol', { class: 'clip-list' }, open ? clips.map((clip) => this.clipItem(clip, scene)) : []);
+    const details = h('details', { open }, h('summary', {}, 'Clips'), list, clipForm);
+    if (!open) {
+      details.addEventListener('toggle', () => {
+        if (details.open && !list.childElementCount) list.append(...clips.map((clip) => this.clipItem(clip, scene)));
+      });
+    }
     const item = h('li', { class: 'scene', draggable: 'true', dataset: { id: scene.id } },
       h('div', { class: 'scene-head' },
         h('span', { class: 'drag-handle', 'aria-hidden': 'true', title: 'Drag to reorder' }, '⋮⋮'),
@@ -214,10 +224,7 @@ class ProjectPage {
           h('button', { type: 'button', onclick: () => this.alternateScene(scene), 'aria-label': `Make an alternate of ${scene.name}` }, 'Alternate'),
           h('button', { type: 'button', class: 'danger', onclick: () => this.deleteScene(scene), 'aria-label': `Delete ${scene.name}` }, 'Delete'))),
       alternates.length ? h('ul', { class: 'alternates', 'aria-label': `Alternates of ${scene.name}` }, alternates) : null,
-      h('details', { open: !fold || clips.some((clip) => clip.id === this.clipId) },
-        h('summary', {}, 'Clips'),
-        h('ol', { class: 'clip-list' }, clips.map((clip) => this.clipItem(clip, scene))),
-        clipForm));
+      details);
     item.addEventListener('dragstart', (event) => {
       if (event.target !== item) return;
       event.dataTransfer.setData('application/x-storyboard-scene', scene.id);
