@@ -205,6 +205,18 @@ public final class Database: SQLExecutor {
             do {
                 let opened = try await connect()
                 connection = opened
+                // Without the trigger (a schema from before migration 0012, `serve --no-migrate`)
+                // nobody announces changes, and nothing may be kept.
+                let triggers = try await opened.query("SELECT 1 FROM pg_trigger WHERE tgname = 'projects_tree_changed'", logger: logger)
+                var hasTrigger = false
+                for try await _ in triggers { hasTrigger = true }
+                guard hasTrigger else {
+                    logger.notice("project changes are not announced by this schema (migration 0012 pending); tree stamps are read from the database")
+                    try? await opened.close()
+                    connection = nil
+                    try? await Task.sleep(for: .seconds(30))
+                    continue
+                }
                 try await opened.listen(on: "storyboard_tree") { notifications in
                     cache.setListening(true)
                     logger.debug("following project changes")

@@ -76,6 +76,24 @@ struct TreeStampCacheTests {
         }
     }
 
+    @Test("without the trigger (migration 0012 not applied) nothing is kept in memory", arguments: TestEngine.available.filter { $0 == .postgresql })
+    func noTriggerNoCache(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { test in
+            try await test.database.write { sql in try await sql.raw("DROP TRIGGER projects_tree_changed ON projects").run() }
+            let id = try await test.database.projects.create(Project(name: "unannounced")).meta.id
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await test.database.followTreeChanges() }
+                try? await Task.sleep(for: .seconds(1))
+                #expect(!test.database.isFollowingTreeChanges)
+                let statements = test.database.statements.count
+                _ = try? await test.database.treeStamp(of: id)
+                _ = try? await test.database.treeStamp(of: id)
+                #expect(test.database.statements.count - statements == 2, "each stamp read from the database")
+                group.cancelAll()
+            }
+        }
+    }
+
     static func eventually(_ what: String, within seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
