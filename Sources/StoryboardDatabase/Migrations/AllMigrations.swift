@@ -10,5 +10,6 @@ extension Migration {
         .createJobEvents,
         .jobProgressAndPreviews,
         .createPoolAndWorkers,
+        .createRenders,
     ]
 }
