@@ -201,6 +201,38 @@ struct RenderAPITests {
         }
     }
 
+    @Test("claims never hand one render to two processes; a dead process's render goes back to the queue, then fails after three starts", arguments: TestEngine.available)
+    func leases(engine: TestEngine) async throws {
+        try await withTestServer(engine, configure: { $0.render.ffmpeg = "/bin/true" }) { server in
+            let made = try await server.makeProject(scenes: 1, clips: 1)
+            var queued: Set<UUID> = []
+            for _ in 0..<4 {
+                let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: "{}").json?["id"]?.stringValue)
+                queued.insert(try #require(UUID(parsing: id)))
+            }
+            let renders = server.database.renders
+            async let first = renders.claim(owner: "a", leaseSeconds: 60)
+            async let second = renders.claim(owner: "b", leaseSeconds: 60)
+            async let third = renders.claim(owner: "c", leaseSeconds: 60)
+            let claimed = [try await first, try await second, try await third].compactMap { $0?.meta.id }
+            #expect(Set(claimed).count == 3, "three claims, three different renders")
+            #expect(Set(claimed).isSubset(of: queued))
+
+            // The last one: its process dies (its lease runs out) three times.
+            let last = try #require(queued.subtracting(claimed).first)
+            for attempt in 1...Render.maxAttempts {
+                let held = try #require(try await renders.claim(owner: "dying-\(attempt)", leaseSeconds: 0.01))
+                #expect(held.meta.id == last)
+                #expect(held.attempts == attempt)
+                try await Task.sleep(for: .milliseconds(30))
+                #expect(try await renders.recoverExpiredLeases() == 1)
+                let status = try await renders.get(id: last).status
+                #expect(status == (attempt < Render.maxAttempts ? .queued : .failed))
+            }
+            #expect(try await renders.claim(owner: "d", leaseSeconds: 60) == nil)
+        }
+    }
+
     /// Scripts made inside a non-throwing configure closure, removed at the end.
     final class ScriptBox: Sendable {
         private let paths = Mutex<[String]>([])
