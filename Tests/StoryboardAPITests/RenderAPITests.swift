@@ -233,6 +233,35 @@ struct RenderAPITests {
         }
     }
 
+    @Test("shutting the server down stops ffmpeg and puts the render back in the queue, its attempt not counted", arguments: TestEngine.available)
+    func shutdown(engine: TestEngine) async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("sb-render-\(UUID()).pid").path
+        let script = try Self.script("echo $$ > \(pidFile); exec sleep 60")
+        defer {
+            try? FileManager.default.removeItem(atPath: script)
+            try? FileManager.default.removeItem(atPath: pidFile)
+        }
+        try await withTestDatabase(engine) { test in
+            let id = try await withTestServer(database: test, configure: { $0.render.enabled = true; $0.render.ffmpeg = script }) { server in
+                let made = try await server.makeProject(scenes: 1, clips: 1)
+                let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
+                let deadline = Date().addingTimeInterval(20)
+                while (try? String(contentsOfFile: pidFile, encoding: .utf8))?.isEmpty != false, Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return try #require(UUID(parsing: id))
+            }
+            let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let deadline = Date().addingTimeInterval(5)
+            while kill(pid, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(kill(pid, 0) != 0, "the stand-in ffmpeg (pid \(pid)) was stopped")
+            let render = try await test.database.renders.get(id: id)
+            #expect(render.status == .queued)
+            #expect(render.attempts == 0)
+            #expect(render.leaseOwner == nil)
+        }
+    }
+
     /// Scripts made inside a non-throwing configure closure, removed at the end.
     final class ScriptBox: Sendable {
         private let paths = Mutex<[String]>([])
