@@ -176,11 +176,7 @@ struct RenderAPITests {
             let made = try await server.makeProject(scenes: 1, clips: 1)
             let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
             let renderID = try #require(UUID(parsing: id))
-            let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: pidFile) || (try? String(contentsOfFile: pidFile, encoding: .utf8))?.isEmpty != false, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try await Self.pid(written: pidFile)
             #expect(try await server.json("/api/renders/\(id)")["status"] == "running")
 
             #expect(try await server.request(.delete, "/api/projects/\(made.project)").status == 204)
@@ -188,12 +184,7 @@ struct RenderAPITests {
             #expect(trashed.status == .cancelled)
             #expect(trashed.meta.isDeleted)
             #expect(try await server.request(.get, "/api/renders/\(id)").status == 404)
-            var stopped = false
-            while Date() < deadline, !stopped {
-                stopped = kill(pid, 0) != 0
-                if !stopped { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(stopped, "the stand-in ffmpeg (pid \(pid)) was stopped")
+            #expect(try await Self.exited(pid), "the stand-in ffmpeg (pid \(pid)) was stopped")
 
             // Restoring brings the render back as it was: cancelled, not run again.
             #expect(try await server.request(.post, "/api/projects/\(made.project)/restore").status == 200)
@@ -245,16 +236,11 @@ struct RenderAPITests {
             let id = try await withTestServer(database: test, configure: { $0.render.enabled = true; $0.render.ffmpeg = script }) { server in
                 let made = try await server.makeProject(scenes: 1, clips: 1)
                 let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
-                let deadline = Date().addingTimeInterval(20)
-                while (try? String(contentsOfFile: pidFile, encoding: .utf8))?.isEmpty != false, Date() < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                _ = try await Self.pid(written: pidFile)
                 return try #require(UUID(parsing: id))
             }
-            let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
-            let deadline = Date().addingTimeInterval(5)
-            while kill(pid, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(kill(pid, 0) != 0, "the stand-in ffmpeg (pid \(pid)) was stopped")
+            let pid = try await Self.pid(written: pidFile)
+            #expect(try await Self.exited(pid), "the stand-in ffmpeg (pid \(pid)) was stopped")
             let render = try await test.database.renders.get(id: id)
             #expect(render.status == .queued)
             #expect(render.attempts == 0)
@@ -275,6 +261,23 @@ struct RenderAPITests {
         func remove() {
             for path in paths.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
         }
+    }
+
+    /// The pid a stand-in script wrote to `file` once it runs.
+    static func pid(written file: String) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return pid }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw UnexpectedReply(description: "the stand-in ffmpeg never started")
+    }
+
+    /// Whether `pid` is gone within a few seconds.
+    static func exited(_ pid: Int32) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while kill(pid, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return kill(pid, 0) != 0
     }
 
     /// An executable shell script standing in for ffmpeg.

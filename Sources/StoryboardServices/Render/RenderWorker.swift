@@ -93,20 +93,32 @@ public final class RenderWorker: Service, Sendable {
             try await runFFmpeg(ffmpeg, arguments, render: started, duration: plan.duration)
             try await finish(started, output: output)
             logger.info("render succeeded", metadata: ["render_id": "\(id)", "seconds": "\(plan.duration)", "segments": "\(plan.segments.count)"])
-        } catch is CancellationError {
-            await persist { [self] in
-                _ = try await database.renders.move(id: render.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(max(0, render.attempts - 1))]))
-            }
         } catch is Lost {
             logger.info("render stopped: it was cancelled or taken over", metadata: ["render_id": "\(id)"])
-        } catch let failure as FFmpegProcess.Failure {
-            await fail(render, message: "ffmpeg failed: \(sanitized(failure.stderr.isEmpty ? failure.description : failure.stderr))")
-        } catch let failure as RenderFailure {
-            await fail(render, message: failure.message)
-        } catch let error as AppError {
-            await fail(render, message: error.message)
         } catch {
-            await fail(render, message: sanitized("\(error)"))
+            // Shutdown: whatever was interrupted (ffmpeg, a statement) says so in its own way.
+            if Task.isCancelled || error is CancellationError {
+                await release(render)
+            } else {
+                await fail(render, message: Self.message(for: error, sanitizing: sanitized))
+            }
+        }
+    }
+
+    /// What a failed render says: ffmpeg's last lines, our own reason, or the error.
+    private static func message(for error: any Error, sanitizing sanitized: (String) -> String) -> String {
+        switch error {
+        case let failure as FFmpegProcess.Failure: "ffmpeg failed: \(sanitized(failure.stderr.isEmpty ? failure.description : failure.stderr))"
+        case let failure as RenderFailure: failure.message
+        case let error as AppError: error.message
+        default: sanitized("\(error)")
+        }
+    }
+
+    /// Gives a render back (this process is stopping): queued again at once, the attempt not counted.
+    private func release(_ render: Render) async {
+        await persist { [self] in
+            _ = try await database.renders.move(id: render.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(max(0, render.attempts - 1))]))
         }
     }
 
