@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import PostgresNIO
 import SQLKit
 import StoryboardCore
 
@@ -29,14 +30,22 @@ public final class Database: SQLExecutor {
     let logger: Logger
     /// Statements run so far, on every connection (tests read it; cheap enough to keep on).
     public let statements: StatementCounter
+    /// PostgreSQL only: project tree stamps, kept while `followTreeChanges` listens.
+    let treeStamps: TreeStampCache?
+    private let treeListener: (@Sendable () async throws -> PostgresConnection)?
 
-    private init(location: DatabaseLocation, readers: ConnectionPool, writers: ConnectionPool, logger: Logger, statements: StatementCounter) {
+    private init(
+        location: DatabaseLocation, readers: ConnectionPool, writers: ConnectionPool, logger: Logger, statements: StatementCounter,
+        treeListener: (@Sendable () async throws -> PostgresConnection)? = nil
+    ) {
         self.location = location
         self.engine = location.engineName == "sqlite" ? .sqlite : .postgresql
         self.readers = readers
         self.writers = writers
         self.logger = logger
         self.statements = statements
+        self.treeListener = treeListener
+        self.treeStamps = treeListener == nil ? nil : TreeStampCache()
     }
 
     /// Opens the database, trying `connectRetries` more times `connectRetryDelay` apart and
@@ -98,7 +107,8 @@ public final class Database: SQLExecutor {
                     counter: counter
                 )
             )
-            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger, statements: counter)
+            let listener = try Connectors.postgresListener(settings, connectTimeout: configuration.connectTimeout, logger: logger)
+            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger, statements: counter, treeListener: listener)
         }
     }
 
@@ -119,6 +129,7 @@ public final class Database: SQLExecutor {
     }
 
     public func write<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        defer { treeStamps?.evictAll() }
         do {
             return try await writers.withConnection { try await body($0.sql) }
         } catch {
@@ -129,6 +140,8 @@ public final class Database: SQLExecutor {
     /// Runs `body` in one transaction on one connection: everything it does commits together
     /// or not at all. Throwing from `body` rolls back and rethrows.
     public func transaction<T>(_ body: (Transaction) async throws -> T) async throws -> T {
+        // After the commit (or whatever ended it): a stamp read from here on is the new one.
+        defer { treeStamps?.evictAll() }
         do {
             return try await writers.withConnection { connection in
                 // IMMEDIATE takes SQLite's write lock up front, so two transactions never
@@ -159,6 +172,54 @@ public final class Database: SQLExecutor {
             throw DatabaseErrorTranslator.translate(error.original, logger: logger)
         } catch {
             throw DatabaseErrorTranslator.translate(error, logger: logger)
+        }
+    }
+
+    /// The project's tree stamp (`ProjectRepository.treeStamp`), from memory when PostgreSQL
+    /// changes are being followed and the project has not changed since it was last read.
+    public func treeStamp(of id: UUID) async throws -> String? {
+        guard let cache = treeStamps else { return try await projects.treeStamp(id) }
+        switch cache.lookup(id) {
+        case .hit(let stamp):
+            return stamp
+        case .unavailable:
+            return try await projects.treeStamp(id)
+        case .miss(let generation):
+            let stamp = try await projects.treeStamp(id)
+            if let stamp { cache.store(stamp, for: id, readAt: generation) }
+            return stamp
+        }
+    }
+
+    /// Whether tree stamps are being answered from memory right now.
+    public var isFollowingTreeChanges: Bool { treeStamps?.isListening ?? false }
+
+    /// Listens for project changes on PostgreSQL (migration 0012) until cancelled, so that
+    /// `treeStamp(of:)` can answer from memory; reconnects with back-off when the connection
+    /// drops, keeping nothing in memory meanwhile. Returns at once on SQLite.
+    public func followTreeChanges() async {
+        guard let cache = treeStamps, let connect = treeListener else { return }
+        var delay = 0.25
+        while !Task.isCancelled {
+            var connection: PostgresConnection?
+            do {
+                let opened = try await connect()
+                connection = opened
+                try await opened.listen(on: "storyboard_tree") { notifications in
+                    cache.setListening(true)
+                    logger.debug("following project changes")
+                    delay = 0.25
+                    for try await notification in notifications {
+                        if let id = UUID(uuidString: notification.payload) { cache.evict(id) } else { cache.evictAll() }
+                    }
+                }
+            } catch where !Task.isCancelled {
+                logger.warning("not following project changes; tree stamps are read from the database", metadata: ["error": "\(error)"])
+            } catch {}
+            cache.setListening(false)
+            if let connection { try? await connection.close() }
+            try? await Task.sleep(for: .seconds(delay))
+            delay = min(delay * 2, 10)
         }
     }
 

@@ -30,7 +30,7 @@ func withBenchServer(
         continuation.yield(channel.localAddress?.port ?? 0)
         continuation.finish()
     }
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+    let group = ServiceGroup(configuration: .init(services: [.init(service: TreeChangeService(database: database)), .init(service: app)], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()

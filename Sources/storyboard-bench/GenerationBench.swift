@@ -36,7 +36,7 @@ struct GenerationBench: AsyncParsableCommand {
         printTable(
             [
                 "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)", "prompts sent", "duplicates", "lost",
-                "gallery items",
+                "gallery items", "batch CPU ms/job: servers / bench process",
             ],
             rows
         )
@@ -104,6 +104,9 @@ struct GenerationBench: AsyncParsableCommand {
                 }
             }
             let sentBefore = standIns.reduce(0) { $0 + $1.promptsReceived }
+            // CPU time is less at the mercy of whatever else runs on the machine than wall time.
+            let serverCPUBefore = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +)
+            let ownCPUBefore = Self.ownCPUSeconds()
             let clock = ContinuousClock()
             let start = clock.now
             let created = try await api.request(.post, "/api/projects/\(project)/batches", body: "{}")
@@ -116,6 +119,8 @@ struct GenerationBench: AsyncParsableCommand {
             }
             _ = batch
             let seconds = (clock.now - start).milliseconds / 1000
+            let serverCPU = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +) - serverCPUBefore
+            let ownCPU = Self.ownCPUSeconds() - ownCPUBefore
             let sent = standIns.reduce(0) { $0 + $1.promptsReceived } - sentBefore
             let completed = Int(report?["completed"]?.doubleValue ?? 0)
             let items = try await database.galleryItems.count(.equals("project_id", DatabaseValue(project)))
@@ -124,10 +129,29 @@ struct GenerationBench: AsyncParsableCommand {
             return [
                 engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
                 "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
+                "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
             ]
         }
         await database.close()
         return result
+    }
+
+    /// User + system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`).
+    static func cpuSeconds(of pid: pid_t) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name; utime and stime are the 14th and 15th of the line.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// This process's CPU seconds: the stand-ins and the client that watches the batch.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// A project with one scene of `clips` prompted clips, and a separate clip for lone jobs.

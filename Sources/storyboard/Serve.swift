@@ -70,6 +70,7 @@ struct Serve: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: DatabaseService(database: database), serviceName: "database"),
+                .init(service: TreeChangeService(database: database), serviceName: "tree-changes"),
                 .init(service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"),
             ] + generationServices(configuration: configuration, database: database, wakeup: wakeup, logger: logger) + [
                 .init(service: app, serviceName: "http"),

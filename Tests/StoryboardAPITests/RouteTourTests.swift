@@ -118,6 +118,7 @@ struct RouteTourTests {
             _ = try await ok(.post, "/api/batches/\(failing)/retry-failed")
             _ = try await ok(.post, "/api/batches/\(failing)/cancel")
             let stuck = try #require(try await ok(.post, "/api/clips/\(clip)/generate", "{}")?.jobIDs.first)
+            _ = try await server.request(.patch, "/api/jobs/\(stuck)", body: #"{"priority": 5}"#)  // 409 once the dispatcher has it
             _ = try await ok(.post, "/api/jobs/\(stuck)/cancel")
             standIns[0].setFault(.none)
             #expect(try await server.finishedJob(try #require(try await ok(.post, "/api/jobs/\(stuck)/retry")?["id"]?.stringValue))["status"] == "succeeded")
@@ -150,6 +151,9 @@ struct RouteTourTests {
             _ = try await ok(.post, "/api/jobs/\(pulled)/heartbeat", #"{"progress": {"value": 3, "max": 20}}"#)
             let output = try #require(try await upload(.post, "/api/jobs/\(pulled)/outputs", "still.png")?["media_id"]?.stringValue)
             _ = try await ok(.post, "/api/jobs/\(pulled)/complete", #"{"outputs": [{"media_id": "\#(output)"}]}"#)
+            let waiting = try #require(try await ok(.post, "/api/clips/\(clip)/generate", #"{"server_id": "\#(worker)"}"#)?.jobIDs.first)
+            _ = try await ok(.patch, "/api/jobs/\(waiting)", #"{"priority": 10}"#)
+            _ = try await ok(.post, "/api/jobs/clear-finished", #"{"project_id": "\#(project)"}"#)
 
             _ = try await ok(.get, "/api/trash")
             _ = try await ok(.post, "/api/trash/gallery_item/\(image)/restore")

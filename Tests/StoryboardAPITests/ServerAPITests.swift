@@ -49,6 +49,25 @@ struct ServerAPITests {
         }
     }
 
+    @Test("the list with include=status: null before the first check, the check's result after; another include is 400", arguments: TestEngine.available)
+    func listWithStatus(engine: TestEngine) async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withTestServer(engine) { server in
+                let unchecked = try await server.createID("/api/servers", #"{"name": "Not yet", "url": "http://127.0.0.1:9", "server_type": "comfyui"}"#)
+                let checked = try await server.register(standIns[0])
+                let items = try await server.json("/api/servers?include=status").items
+                let byID = Dictionary(uniqueKeysWithValues: items.compactMap { item in item["id"]?.stringValue.map { ($0, item) } })
+                #expect(byID[unchecked]?["status"] == .null)
+                #expect(byID[checked]?["status"]?["online"] == true)
+                #expect(byID[checked]?["status"]?["server_id"]?.stringValue == checked)
+                #expect(try await server.json("/api/servers").items.allSatisfy { $0["status"] == nil }, "left out unless asked for")
+                let bad = try await server.request(.get, "/api/servers?include=models")
+                #expect(bad.status == 400)
+                #expect(bad.errorCode == "INVALID_PARAMETER")
+            }
+        }
+    }
+
     @Test("URLs: unique among live servers (normalised), reusable after a delete; bad ones refused by field", arguments: TestEngine.available)
     func validation(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in

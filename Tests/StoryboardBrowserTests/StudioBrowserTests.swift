@@ -148,7 +148,7 @@ struct StudioBrowserTests {
     @Test("generate all: every clip goes queued → done live from the event stream, and the image lands in the gallery")
     func generateAll() async throws {
         try await withComfyUIStandIns { standIns in
-            try await withStudio(.sqlite, configure: Self.fastGeneration) { server, browser in
+            try await withStudio(.sqlite, configure: fastGeneration) { server, browser in
                 let serverID = try await server.createdID("/api/servers", #"{"name": "box", "url": "\#(standIns[0].url)", "server_type": "comfyui", "max_concurrent": 2}"#)
                 #expect(try await server.request(.post, "/api/servers/\(serverID)/check").json?["online"] == true)
                 let project = try await server.createdID("/api/projects", #"{"name": "Batch"}"#)
@@ -388,76 +388,5 @@ struct StudioBrowserTests {
             try await browser.screenshot("project-1000-clips")
             try await expectNoPageErrors(browser)
         }
-    }
-
-    // MARK: - Helpers
-
-    static func fastGeneration(_ configuration: inout StoryboardConfiguration) {
-        configuration.generation.dispatcherEnabled = true
-        configuration.generation.pollInterval = 0.05
-        configuration.generation.retryBaseDelay = 0.05
-        configuration.generation.retryMaxDelay = 0.2
-        configuration.generation.checkInterval = 0
-        configuration.generation.eventStreamDuration = 5
-    }
-
-    func addClip(_ browser: Browser, scene: String, name: String, length: String) async throws {
-        let field = try await browser.element("input[aria-label='New clip in \(scene)']")
-        try await field.type(name)
-        let lengthField = try await browser.run(
-            "return document.querySelector(\"input[aria-label='New clip in \(scene)']\").form.querySelector('input[name=length]');"
-        )
-        let lengthElement = Element(browser: browser, id: lengthField[Browser.elementKey]?.stringValue ?? "")
-        try await lengthElement.clear()
-        try await lengthElement.type(length)
-        try await browser.run("document.querySelector(\"input[aria-label='New clip in \(scene)']\").form.requestSubmit();")
-        try await browser.element(".clip-block .label", containing: name)
-        try await browser.element(".clip-panel h2", containing: name)
-    }
-
-    func waitForClip(_ server: TestServer, _ id: String, _ condition: (JSONValue) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(20)
-        var last: JSONValue = .null
-        while Date() < deadline {
-            last = try await server.request(.get, "/api/clips/\(id)?include_deleted=true").json ?? .null
-            if condition(last) { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("clip \(id) never reached the expected state: \(last)")
-    }
-
-    /// No page errors and no console errors or warnings, but for the failed requests a test
-    /// provoked on purpose (Chromium logs every 4xx answer to fetch as a console error).
-    func expectNoPageErrors(_ browser: Browser, expectedStatuses: [Int] = []) async throws {
-        let errors = try await browser.pageErrors().filter { message in
-            !expectedStatuses.contains { message.contains("status of \($0)") }
-        }
-        #expect(errors.isEmpty, "page errors: \(errors)")
-    }
-}
-
-/// A fresh server on `engine` and a browser session against it.
-func withStudio(
-    _ engine: TestEngine, configure: @escaping @Sendable (inout StoryboardConfiguration) -> Void = { _ in },
-    _ body: @escaping @Sendable (TestServer, Browser) async throws -> Void
-) async throws {
-    try await withTestServer(engine, configure: configure) { server in
-        try await Browser.with { browser in try await body(server, browser) }
-    }
-}
-
-extension TestServer {
-    /// GET that must answer 200; its JSON.
-    func body(_ path: String) async throws -> JSONValue {
-        let reply = try await request(.get, path)
-        guard reply.status == 200, let json = reply.json else { throw WebDriverError(description: "GET \(path): \(reply.status) \(reply.body)") }
-        return json
-    }
-
-    /// POST that must answer 201; the new resource's id.
-    func createdID(_ path: String, _ body: String) async throws -> String {
-        let reply = try await request(.post, path, body: body)
-        guard reply.status == 201, let id = reply.json?["id"]?.stringValue else { throw WebDriverError(description: "POST \(path): \(reply.status) \(reply.body)") }
-        return id
     }
 }

@@ -6,7 +6,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
-@Suite("Connection lifecycle", .timeLimit(.minutes(2)))
+@Suite("Connection lifecycle", .timeLimit(.minutes(6)))
 struct ConnectionLifecycleTests {
     @Test("closing the database closes every connection it opened", .enabled(if: PostgresCluster.isAvailable || PostgresCluster.isRequired))
     func closeLeavesNoSession() async throws {
@@ -27,8 +27,9 @@ struct ConnectionLifecycleTests {
             await database.close()
 
             var open = try await cluster.sessions(on: name)
-            // A backend leaves pg_stat_activity a moment after its client closed; on a busy machine, a few seconds.
-            for _ in 0..<300 where open > 0 {
+            // A backend leaves pg_stat_activity a moment after its client closed; on a machine
+            // busy with the rest of the suite that has taken over 15 s.
+            for _ in 0..<1200 where open > 0 {
                 try await Task.sleep(for: .milliseconds(50))
                 open = try await cluster.sessions(on: name)
             }

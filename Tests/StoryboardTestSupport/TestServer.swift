@@ -117,7 +117,7 @@ public func withTestServer<T: Sendable>(
         portContinuation.finish()
     }
     let services = generationServices(configuration: configuration, database: testDatabase.database, wakeup: wakeup, logger: logs.logger)
-    let group = ServiceGroup(configuration: .init(services: services + [.init(service: app)], logger: logs.logger))
+    let group = ServiceGroup(configuration: .init(services: services + [.init(service: TreeChangeService(database: testDatabase.database)), .init(service: app)], logger: logs.logger))
     return try await withRunningGroup(group) {
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TestServerError(description: "the server did not start") }

@@ -6,13 +6,15 @@ import StoryboardDatabase
 import StoryboardServices
 
 /// The generation queue: queue work for a clip or a character, list and inspect jobs,
-/// cancel and retry them.
+/// cancel, retry and reprioritise them, clear the finished ones.
 struct JobController {
     let service: JobService
     let maxBodyBytes: Int
 
     static let generateFields: Set<String> = ["generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority", "destination", "workflow_id"]
     static let sampleFields: Set<String> = ["count", "prompt", "server_id", "model"]
+    static let patchFields: Set<String> = ["priority"]
+    static let clearFields: Set<String> = ["project_id", "batch_id"]
 
     func register(_ routes: Routes) {
         routes.add(.post, "/api/clips/{id}/generate") { request, context in
@@ -33,9 +35,7 @@ struct JobController {
             generate.replacePending = body.bool("replace_pending") ?? false
             generate.destination = body.destination()
             generate.workflowID = body.uuid("workflow_id")
-            if let priority = body.int("priority") {
-                if (-100...100).contains(priority) { generate.priority = priority } else { body.addError("priority", "must be from -100 to 100") }
-            }
+            if let priority = Self.priority(&body) { generate.priority = priority }
             try body.throwIfInvalid()
             return jobs(try await service.generate(clipID: clipID, generate))
         }
@@ -93,6 +93,43 @@ struct JobController {
         routes.add(.post, "/api/jobs/{id}/retry") { _, context in
             job(try await service.retry(id: try context.uuidParameter()), status: .accepted)
         }
+        routes.add(.patch, "/api/jobs/{id}") { request, context in
+            let id = try context.uuidParameter()
+            let expected = try request.expectedVersion()
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.patchFields)
+            if !body.has("priority") { body.addError("priority", "is required") }
+            let priority = Self.priority(&body)
+            try body.throwIfInvalid()
+            // Present and valid once the body checks passed.
+            guard let priority else { throw AppError.validation(["priority": "is required"]) }
+            return job(try await service.setPriority(id: id, priority: priority, expectedVersion: expected))
+        }
+        routes.add(.post, "/api/jobs/clear-finished") { request, _ in
+            var body = try await JSONBody.read(request, limit: maxBodyBytes)
+            body.allowOnly(Self.clearFields)
+            let projectID = body.uuid("project_id")
+            let batchID = body.uuid("batch_id")
+            try body.throwIfInvalid()
+            let cleared = try await service.clearFinished(projectID: projectID, batchID: batchID)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("cleared"); writer.int(cleared)
+            writer.endObject()
+            return writer.response()
+        }
+    }
+
+    /// A job's place in the queue: higher runs first.
+    static let priorities = -100...100
+
+    static func priority(_ body: inout JSONBody) -> Int? {
+        guard let priority = body.int("priority") else { return nil }
+        guard priorities.contains(priority) else {
+            body.addError("priority", "must be from \(priorities.lowerBound) to \(priorities.upperBound)")
+            return nil
+        }
+        return priority
     }
 
     static func count(_ body: inout JSONBody, default value: Int, max: Int) -> Int {

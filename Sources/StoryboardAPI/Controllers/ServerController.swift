@@ -19,8 +19,18 @@ struct ServerController {
                 activeOnly: try request.flag("active"), limit: try request.pageLimit(), cursor: request.query("cursor"),
                 includeDeleted: try request.flag("include_deleted")
             )
+            // `include=status`: each server with its last check (null before the first), so a
+            // list view needs one request, and no 404 per server that was never checked.
+            var statuses: [UUID: BackendStatus]?
+            switch request.query("include") {
+            case nil: break
+            case "status"?: statuses = Dictionary(try await monitor.statuses().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            case let other?: throw AppError(.invalidParameter, "include must be status, not \(other)", details: ["parameter": "include"])
+            }
             var writer = JSONWriter()
-            writer.list(page.items, nextCursor: page.nextCursor) { $0.server($1) }
+            writer.list(page.items, nextCursor: page.nextCursor) { writer, server in
+                writer.server(server, status: statuses.map { .some($0[server.meta.id]) } ?? .none)
+            }
             return writer.response()
         }
         routes.add(.post, "/api/servers") { request, _ in
@@ -122,7 +132,8 @@ extension JSONWriter {
     }
 
     /// Never the key itself.
-    mutating func server(_ server: GenerationServer) {
+    /// `status`: nil leaves the key out; `.some(nil)` writes `"status": null` (never checked).
+    mutating func server(_ server: GenerationServer, status: BackendStatus?? = nil) {
         beginObject()
         key("id"); uuid(server.meta.id)
         key("name"); string(server.name)
@@ -137,6 +148,10 @@ extension JSONWriter {
         key("updated_at"); timestamp(server.meta.updatedAt)
         key("version"); int(server.meta.version)
         key("deleted_at"); timestamp(server.meta.deletedAt)
+        if let status {
+            key("status")
+            if let status { backendStatus(status) } else { null() }
+        }
         endObject()
     }
 }

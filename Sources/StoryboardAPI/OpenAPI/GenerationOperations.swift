@@ -79,6 +79,17 @@ extension Operations {
             responseHeaders: OpenAPIDocument.etagHeader.merging(location) { first, _ in first }, errors: [404, 409]
         ),
         OpenAPIOperation(
+            method: "PATCH", path: "/api/jobs/{id}", operationID: "updateJob",
+            summary: "Change a queued job's priority (higher is claimed first); a job that has started or finished is 409", tag: "Generation jobs",
+            parameters: [OpenAPIDocument.ifMatch], requestSchema: "JobPatch", responseSchema: "Job", responseHeaders: OpenAPIDocument.etagHeader,
+            errors: [400, 404, 409, 412]
+        ),
+        OpenAPIOperation(
+            method: "POST", path: "/api/jobs/clear-finished", operationID: "clearFinishedJobs",
+            summary: "Take succeeded, failed and cancelled jobs (of a project or a batch, when named) out of the queue; their media stay, their batches still count them",
+            tag: "Generation jobs", requestSchema: "ClearFinishedRequest", requestRequired: false, responseSchema: "ClearFinishedReply", errors: [400, 404]
+        ),
+        OpenAPIOperation(
             method: "GET", path: "/api/batches/{id}/events", operationID: "streamBatchEvents",
             summary: "Server-Sent Events of the batch's jobs (queued, started, progress with value/max, preview with its url, retrying, succeeded with media ids, failed, cancelled); ends when the batch has finished",
             tag: "Generation jobs", parameters: [lastEventID, query("last_event_id", ["type": "integer", "minimum": 0], "Same as the header, for clients that cannot set it")],
@@ -132,6 +143,9 @@ extension Schemas {
             "SampleRequest": sampleRequest,
             "Job": job,
             "JobList": list(of: "Job"),
+            "JobPatch": body(required: ["priority"], ["priority": ["type": "integer", "minimum": -100, "maximum": 100]]),
+            "ClearFinishedRequest": body(["project_id": uuid, "batch_id": uuid]),
+            "ClearFinishedReply": ["type": "object", "required": ["cleared"], "properties": ["cleared": ["type": "integer", "minimum": 0, "description": "How many jobs left the queue"]]],
             "JobBatchReply": ["type": "object", "required": ["jobs"], "properties": ["jobs": ["type": "array", "items": ref("Job")]]],
             "Batch": batch(report: false),
             "BatchReport": batch(report: true),

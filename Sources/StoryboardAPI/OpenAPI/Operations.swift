@@ -472,8 +472,10 @@ enum Operations {
     static let servers: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "GET", path: "/api/servers", operationID: "listServers", summary: "List generation servers, oldest first", tag: "Generation servers",
-            parameters: [query("active", ["type": "boolean", "default": false], "Only servers with is_active")]
-                + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
+            parameters: [
+                query("active", ["type": "boolean", "default": false], "Only servers with is_active"),
+                query("include", ["type": "string", "enum": ["status"]], "`status`: each server with its last check as `status` (null before the first)"),
+            ] + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
             responseSchema: "ServerList", errors: [400]
         ),
         OpenAPIOperation(

@@ -548,6 +548,11 @@ enum Schemas {
             "name": name, "url": serverURL, "server_type": serverType, "endpoint_id": endpointID,
             "has_api_key": ["type": "boolean", "description": "Whether an API key is stored (the key itself is never sent)"],
             "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
+        ], optional: [
+            "status": [
+                "description": "Only in `GET /api/servers?include=status`: the last check, null before the first",
+                "oneOf": [["$ref": "#/components/schemas/ServerStatus"], ["type": "null"]],
+            ],
         ])
     }
 

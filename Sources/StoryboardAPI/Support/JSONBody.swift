@@ -29,10 +29,7 @@ struct JSONBody {
         guard request.headers[.contentType] != nil else {
             throw AppError(.unsupportedMediaType, "This route accepts only Content-Type: application/json")
         }
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
+        guard let value = JSONValue(bytes: data) else {
             throw AppError(.validationError, "The request body is not valid JSON", details: ["fields": ["body": "is not valid JSON"]])
         }
         guard case .object(let object) = value else {

@@ -83,7 +83,8 @@ public struct CircuitBreaker: Sendable, Equatable {
         next.retryAt = nil
         next.isOnline = true
         if let model { next.lastModel = model }
-        next.updatedAt = now
+        // A success that changes nothing writes nothing: on a healthy server that is every job.
+        if next != status { next.updatedAt = now }
         return next
     }
 

@@ -93,7 +93,8 @@ extension JSONValue {
 
     /// Parses stored or received JSON text; nil when it is not JSON.
     public init?(text: String) {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        var text = text
+        guard let value = text.withUTF8({ try? JSONParser.parse($0) }) else { return nil }
         self = value
     }
 }

@@ -83,6 +83,16 @@ final class ConnectionPool: Sendable {
         waitCounter = Counter(label: waitLabel, dimensions: dimensions, factory: metrics)
     }
 
+    /// Dropped without `close()` (a start-up that failed, a test that timed out): the idle
+    /// connections are still closed rather than left to their drivers' deinit assertions.
+    deinit {
+        let idle = state.withLock { state in
+            defer { state.idle.removeAll() }
+            return state.idle
+        }
+        for connection in idle { Task { await connection.close() } }
+    }
+
     func withConnection<T>(_ body: (PooledConnection) async throws -> T) async throws -> T {
         let connection = try await lease()
         do {

@@ -62,6 +62,27 @@ enum Connectors {
     static func postgres(
         _ settings: PostgresSettings, connectTimeout: Double, statementTimeout: Double, logger: Logger, counter: StatementCounter
     ) throws -> ConnectionPool.Connector {
+        let configuration = try postgresConfiguration(settings, connectTimeout: connectTimeout, statementTimeout: statementTimeout)
+        return { id in
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+            return PooledConnection(
+                id: id,
+                sql: DirectPostgresDatabase(connection: connection, counter: counter),
+                isClosed: { connection.isClosed },
+                close: { try? await connection.close() }
+            )
+        }
+    }
+
+    /// A connection of its own, outside the pool, for `LISTEN` (it is never handed to a query).
+    static func postgresListener(_ settings: PostgresSettings, connectTimeout: Double, logger: Logger) throws -> @Sendable () async throws -> PostgresConnection {
+        let configuration = try postgresConfiguration(settings, connectTimeout: connectTimeout, statementTimeout: 0)
+        return { try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger) }
+    }
+
+    private static func postgresConfiguration(
+        _ settings: PostgresSettings, connectTimeout: Double, statementTimeout: Double
+    ) throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch settings.tls {
         case .disable: tls = .disable
@@ -78,16 +99,7 @@ enum Connectors {
             parameters.append(("statement_timeout", String(Int(statementTimeout * 1000))))
         }
         configuration.options.additionalStartupParameters = parameters
-        let finalConfiguration = configuration
-        return { id in
-            let connection = try await PostgresConnection.connect(configuration: finalConfiguration, id: id, logger: logger)
-            return PooledConnection(
-                id: id,
-                sql: DirectPostgresDatabase(connection: connection, counter: counter),
-                isClosed: { connection.isClosed },
-                close: { try? await connection.close() }
-            )
-        }
+        return configuration
     }
 }
 

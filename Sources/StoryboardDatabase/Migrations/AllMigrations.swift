@@ -11,5 +11,6 @@ extension Migration {
         .jobProgressAndPreviews,
         .createPoolAndWorkers,
         .createRenders,
+        .notifyTreeChanges,
     ]
 }

@@ -192,3 +192,35 @@ extension BaseRepository where R == GenerationJob {
         }
     }
 }
+
+extension BaseRepository where R == GenerationJob {
+    /// Who a job cleared from the queue was "deleted by" (`deleted_by`): the mark that tells a
+    /// cleared job (no `deletion_id`, never in the trash) from one trashed with its clip.
+    public static let clearedBy = "queue"
+
+    /// Changes the priority of a job that is still queued (at `expectedVersion` when given);
+    /// nil when it is not queued (any more), so the caller can say why.
+    public func setPriority(id: UUID, _ priority: Int, expectedVersion: Int?) async throws -> GenerationJob? {
+        var filter = Filter.equals("id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.queued.rawValue)))
+        if let expectedVersion { filter = filter.and(.equals("version", .integer(expectedVersion))) }
+        return try await updateOne(filter, Changes(["priority": .integer(priority)]))
+    }
+
+    /// Takes every finished job matching `filter` out of the queue in one statement: they are
+    /// soft-deleted without a deletion (see docs/decisions.md), so lists and counts skip them
+    /// while their gallery media, batch counts and history stay. Returns how many went.
+    public func clearFinished(_ filter: Filter, now: Timestamp = .now()) async throws -> Int {
+        let finished = JobStatus.allCases.filter(\.isFinished).map { DatabaseValue.text($0.rawValue) }
+        let predicate = try predicate(filter.and(.oneOf("status", finished)), includeDeleted: false)
+        let stamp = DatabaseValue(now).expression
+        return try await executor.write { sql in
+            try await sql.update(GenerationJob.table)
+                .set(SQLIdentifier("deleted_at"), to: stamp)
+                .set(SQLIdentifier("deleted_by"), to: SQLBind(Self.clearedBy))
+                .set(SQLIdentifier("version"), to: SQLRaw("\"version\" + 1"))
+                .set(SQLIdentifier("updated_at"), to: stamp)
+                .where(predicate)
+                .returning(SQLIdentifier("id")).all().count
+        }
+    }
+}

@@ -81,7 +81,7 @@ public struct ProjectTreeService: Sendable {
     /// `tree_version`, which every change under it bumps (`lockForChange`). One primary-key
     /// read: cheap enough for `If-None-Match` to skip building the body.
     public func stamp(of projectID: UUID) async throws -> String? {
-        try await database.projects.treeStamp(projectID)
+        try await database.treeStamp(of: projectID)
     }
 
     /// The project's primary scenes in order with their clips, and the timeline analysis.

@@ -118,7 +118,7 @@ public struct BatchService: Sendable {
 
     public func report(id: UUID) async throws -> BatchReport {
         let batch = try await database.batches.get(id: id)
-        let jobs = try await database.jobs.all(Filter.equals("batch_id", DatabaseValue(id)).and(.isNull("retried_by")))
+        let jobs = try await database.jobs.all(Self.latestJobs(of: id), includeDeleted: true)
         return BatchReport(batch: batch, results: jobs, etaSeconds: try await eta(for: jobs))
     }
 
@@ -144,9 +144,10 @@ public struct BatchService: Sendable {
         try await database.transaction { tx in
             let batch = try await tx.batches.get(id: id)
             try await tx.lockProject(batch.projectID)
-            let failed = try await tx.jobs.all(
-                Filter.equals("batch_id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.failed.rawValue))).and(.isNull("retried_by"))
-            )
+            var failed = try await tx.jobs.all(Self.latestJobs(of: id).and(.equals("status", .text(JobStatus.failed.rawValue))), includeDeleted: true)
+            // A job cleared from the queue stays in its batch, but not once its clip is in the trash.
+            let liveClips = try await tx.clips.all(Filter([.oneOf("id", Set(failed.compactMap(\.clipID)).map { DatabaseValue($0) })]))
+            failed.removeAll { job in job.clipID.map { clip in !liveClips.contains { $0.meta.id == clip } } ?? false }
             guard !failed.isEmpty else { throw AppError(.conflict, "Batch \(id.lowercasedString) has no failed jobs to retry") }
             for job in failed { _ = try await JobService.rerun(job, in: tx) }
             if batch.status == .cancelled {
@@ -156,6 +157,12 @@ public struct BatchService: Sendable {
         }
         wakeup.notify()
         return try await report(id: id)
+    }
+
+    /// The latest job of each retry chain of a batch, those cleared from the queue included
+    /// (they have no deletion; jobs trashed with their clip do). Read with `includeDeleted`.
+    static func latestJobs(of batch: UUID) -> Filter {
+        Filter.equals("batch_id", DatabaseValue(batch)).and(.isNull("retried_by")).and(.isNull("deletion_id"))
     }
 
     /// Time left: unfinished jobs × the mean duration of the last jobs that succeeded with the

@@ -229,7 +229,13 @@ struct JobRun: Sendable {
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint) {
-        case .succeeded: await dispatcher.monitor.recordSuccess(serverID: server.meta.id, model: checkpoint)
+        case .succeeded:
+            // Judged on the status this job was dispatched with: a healthy server that already
+            // ran this model is not touched (the success would change nothing), so the
+            // attaching transaction is the job's last write.
+            if dispatcher.monitor.breaker.recordingSuccess(status, model: checkpoint, now: .now()) != status {
+                await dispatcher.monitor.recordSuccess(serverID: server.meta.id, model: checkpoint)
+            }
         case .targetGone: throw Stop(reason: "its \(job.target.rawValue) was deleted")
         case .lost: throw Stop(reason: "cancelled while it ran")
         }
@@ -353,14 +359,21 @@ struct JobRun: Sendable {
     ) async throws -> T {
         let clock = ContinuousClock()
         let poll = Duration.milliseconds(Int64(settings.pollInterval * 1000))
-        let tick = watch == nil ? poll : min(poll, Self.updateInterval)
         let started = clock.now
         var lastHeartbeat = started
         var lastCheck = started
         var lastLook: ContinuousClock.Instant?
         while true {
-            try await Task.sleep(for: tick)
-            if watch == nil || clock.now - lastCheck >= poll {
+            // While the socket is open and the prompt runs, its messages drive this loop: a
+            // round per progress write, woken early when the prompt ends. Otherwise it polls.
+            let following = watch.map { $0.socket == .open && !$0.ended } ?? false
+            if let watch {
+                try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval))
+            } else {
+                try await Task.sleep(for: poll)
+            }
+            // A cancel is seen in the job row; a few times a second is soon enough.
+            if watch == nil || clock.now - lastCheck >= (following ? max(poll, Self.updateInterval) : poll) {
                 let current = try await database.jobs.find(id: job.meta.id)
                 guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
                     await cancel()

@@ -257,6 +257,40 @@ public struct JobService: Sendable {
         return job
     }
 
+    /// Moves a queued job up or down the queue (the claim takes the highest priority first).
+    /// A job that has started or finished is 409: its place in the queue is behind it.
+    public func setPriority(id: UUID, priority: Int, expectedVersion: Int?) async throws -> GenerationJob {
+        if let changed = try await database.jobs.setPriority(id: id, priority, expectedVersion: expectedVersion) { return changed }
+        let current = try await database.jobs.get(id: id)
+        if let expectedVersion, current.meta.version != expectedVersion {
+            throw AppError(
+                .preconditionFailed, "Job \(id.lowercasedString) was changed by someone else (version \(current.meta.version), expected \(expectedVersion))",
+                details: ["current_version": .number(Double(current.meta.version))]
+            )
+        }
+        throw AppError(
+            .conflict, "Only a queued job's priority can change; job \(id.lowercasedString) is \(current.status.rawValue)",
+            details: ["status": .string(current.status.rawValue)]
+        )
+    }
+
+    /// Takes the finished jobs (of a project, or of a batch, when named) out of the queue;
+    /// how many went. Their media stay where they landed, their batches count them still.
+    public func clearFinished(projectID: UUID?, batchID: UUID?) async throws -> Int {
+        try await database.transaction { tx in
+            var filter = Filter()
+            if let projectID {
+                _ = try await tx.projects.get(id: projectID)
+                filter = filter.and(.equals("project_id", DatabaseValue(projectID)))
+            }
+            if let batchID {
+                _ = try await tx.batches.get(id: batchID)
+                filter = filter.and(.equals("batch_id", DatabaseValue(batchID)))
+            }
+            return try await tx.jobs.clearFinished(filter)
+        }
+    }
+
     /// A new queued job doing what `old` did; `old` points at it.
     static func rerun(_ old: GenerationJob, in tx: Transaction) async throws -> GenerationJob {
         let now = Timestamp.now()
@@ -268,7 +302,8 @@ public struct JobService: Sendable {
         )
         try await tx.jobs.create(fresh)
         try await tx.jobEvents.append([JobEvent.of(fresh, .queued)])
-        _ = try await tx.jobs.updateAll(.equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]))
+        // A job cleared from the queue is still its batch's to retry.
+        _ = try await tx.jobs.updateAll(.equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]), includeDeleted: true)
         return fresh
     }
 

@@ -53,25 +53,58 @@ final class JobWatch: Sendable {
     static let maxPreviewBytes = 2 << 20
 
     private let state: Mutex<State>
+    /// Wakes the job's loop when something it waits for happened: the socket opened or
+    /// closed, or the prompt ended. At most one wake-up is kept; a spare one costs one round.
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    /// Finished by `stop`, which ends every wait on it at once.
+    private let stops: AsyncStream<Void>
+    private let stopped: AsyncStream<Void>.Continuation
 
     init(now: ContinuousClock.Instant = .now) {
         state = Mutex(State(lastSign: now))
+        (wakeups, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (stops, stopped) = AsyncStream.makeStream()
     }
 
     /// Tells the socket to close (with a close handshake, not by cancelling its task).
-    func stop() { state.withLock { $0.stopped = true } }
+    func stop() {
+        state.withLock { $0.stopped = true }
+        stopped.finish()
+    }
 
     /// Returns once `stop` was called, or the task is cancelled.
     func waitUntilStopped() async {
-        while !state.withLock({ $0.stopped }), !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        if isStopped { return }
+        var iterator = stops.makeAsyncIterator()
+        _ = await iterator.next()
     }
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
-    func opened() { state.withLock { $0.socket = .open } }
-    func closed() { state.withLock { $0.socket = .closed } }
+    func opened() {
+        state.withLock { $0.socket = .open }
+        wake.yield()
+    }
+
+    func closed() {
+        state.withLock { $0.socket = .closed }
+        wake.yield()
+    }
+
+    /// Sleeps for `duration`, or less when the socket opens or closes or the prompt ends.
+    /// Throws `CancellationError` when the task is cancelled, like `Task.sleep`.
+    func nap(_ duration: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(for: duration) }
+            group.addTask { [wakeups] in
+                var iterator = wakeups.makeAsyncIterator()
+                _ = await iterator.next()
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
     var socket: Socket { state.withLock { $0.socket } }
     var lastSign: ContinuousClock.Instant { state.withLock { $0.lastSign } }
     var ended: Bool { state.withLock { $0.ended } }
@@ -89,20 +122,21 @@ final class JobWatch: Sendable {
     func settle(timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
         while socket == .connecting, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(5))
+            try? await nap(deadline - ContinuousClock.now)
         }
     }
 
     func receive(_ message: ComfyUIMessage, now: ContinuousClock.Instant = .now) {
-        state.withLock { state in
-            if let id = message.promptID, let expected = state.promptID, id != expected { return }
+        let justEnded = state.withLock { state -> Bool in
+            if let id = message.promptID, let expected = state.promptID, id != expected { return false }
+            let wasEnded = state.ended
             switch message {
-            case .other: return
+            case .other: return false
             case .status:
                 // Others' work moving through the queue ahead of ours counts as life until ours
                 // starts; after that only our own messages do, or a wedged prompt on a busy
                 // server would never look stalled.
-                guard !state.started else { return }
+                guard !state.started else { return false }
             case .started, .cached:
                 state.started = true
             case .executing(let node, _):
@@ -117,13 +151,16 @@ final class JobWatch: Sendable {
             case .succeeded, .failed, .interrupted:
                 state.ended = true
             case .preview(let contentType, let bytes, _):
-                guard bytes.count <= Self.maxPreviewBytes else { return }
+                guard bytes.count <= Self.maxPreviewBytes else { return false }
                 state.preview = Preview(contentType: contentType, bytes: bytes)
                 state.previewChanged = true
             }
             state.lastSign = now
             state.signAt = .now()
+            return state.ended && !wasEnded
         }
+        // The job's loop asks `/history` at once rather than at its next round.
+        if justEnded { wake.yield() }
     }
 
     /// The progress and preview to write now: each at most once per `interval`, and with

@@ -87,6 +87,11 @@ public struct ServerMonitor: Sendable {
         try await database.backends.find(id: id)
     }
 
+    /// Every server's last check.
+    public func statuses() async throws -> [BackendStatus] {
+        try await database.backends.all()
+    }
+
     /// Checks every active server whose check is due (an open circuit waits out its pause).
     public func checkDue() async {
         do {

@@ -85,7 +85,7 @@ public final class UpstreamHTTP: Sendable {
         } catch {
             throw UpstreamError(.transient, "the answer from \(Self.redacted(url)) broke off: \(Self.describe(error, url: url))")
         }
-        let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))
+        let value = JSONValue(bytes: bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             let kind: UpstreamError.Kind = response.status.code >= 500 || response.status.code == 429 || response.status.code == 408 ? .transient : .permanent
             throw UpstreamError(kind, "\(Self.redacted(url)) answered \(response.status.code)\(Self.message(in: value).map { ": \($0)" } ?? "")", details: value)

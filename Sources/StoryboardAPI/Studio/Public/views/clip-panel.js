@@ -95,7 +95,7 @@ export class ClipPanel {
     const versions = h('ol', { class: 'versions', 'aria-label': 'Versions' }, this.versions.map((version) => h('li', {},
       h('span', {}, `Version ${version.number}`, version.number === clip.active_version ? ' (active)' : ''),
       h('span', { class: 'muted' }, ` ${formatDate(version.created_at)}`),
-      version.number === clip.active_version ? null : h('button', { type: 'button', onclick: () => this.activate(version.number) }, 'Activate'))));
+      version.number === clip.active_version ? null : h('button', { type: 'button', onclick: () => this.activate(version.number), 'aria-label': `Activate version ${version.number}` }, 'Activate'))));
     const alternates = ((entry && entry.clip.alternates) || []).map((alternate) => h('li', {}, alternate.name,
       h('button', { type: 'button', onclick: () => this.promote(alternate), 'aria-label': `Promote ${alternate.name}` }, 'Promote')));
 
@@ -106,7 +106,7 @@ export class ClipPanel {
           h('button', { type: 'button', onclick: () => this.rename() }, 'Rename'),
           h('button', { type: 'button', class: 'danger', onclick: () => this.page.deleteClip(clip.id) }, 'Delete'),
           h('button', { type: 'button', class: 'icon', 'aria-label': 'Close the clip', onclick: () => this.page.showClip(null) }, '×'))),
-      entry ? h('p', { class: 'muted' }, `Scene: ${entry.scene.name}`) : null,
+      entry ? this.placement(entry) : null,
       timing, this.form, applying,
       h('h3', {}, 'Gallery'),
       h('div', { class: 'actions' },
@@ -119,6 +119,20 @@ export class ClipPanel {
       alternates.length ? h('ul', { class: 'alternates' }, alternates) : h('p', { class: 'muted' }, 'No alternates.'),
       h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => this.alternate() }, 'Make an alternate')));
     this.drawStatus();
+  }
+
+  /** The clip's scene and place in it, changed without dragging: another scene, earlier, later. */
+  placement(entry) {
+    const clips = entry.scene.clips || [];
+    const index = clips.findIndex((each) => each.id === this.clip.id);
+    const sceneSelect = h('select', { name: 'scene', 'aria-label': 'Scene' },
+      this.page.scenes.map((scene) => h('option', { value: scene.id, selected: scene.id === entry.scene.id }, scene.name)));
+    const act = async (work) => { await work(); await this.load(); };
+    return h('div', { class: 'inline-form placement' },
+      h('label', {}, 'Scene', sceneSelect),
+      h('button', { type: 'button', onclick: () => { if (sceneSelect.value !== entry.scene.id) act(() => this.page.moveClip(this.clip.id, sceneSelect.value)); } }, 'Move'),
+      h('button', { type: 'button', disabled: index <= 0, 'aria-label': 'Earlier in the scene', onclick: () => act(() => this.page.shiftClip(this.clip.id, -1)) }, '↑'),
+      h('button', { type: 'button', disabled: index < 0 || index >= clips.length - 1, 'aria-label': 'Later in the scene', onclick: () => act(() => this.page.shiftClip(this.clip.id, 1)) }, '↓'));
   }
 
   drawStatus() {

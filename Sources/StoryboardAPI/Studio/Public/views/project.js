@@ -263,18 +263,41 @@ class ProjectPage {
       if (dragged.scene === scene.id) {
         const ids = (scene.clips || []).map((each) => each.id).filter((id) => id !== dragged.id);
         ids.splice(ids.indexOf(clip.id), 0, dragged.id);
-        this.serial(async () => {
-          await api('POST', `/scenes/${scene.id}/clips/reorder`, { body: { clip_ids: ids } });
-          await this.load(); this.drawAll();
-        });
+        this.reorderClips(scene, ids);
       } else {
-        this.serial(async () => {
-          await api('POST', `/clips/${dragged.id}/move`, { body: { scene_id: scene.id, order: clip.order } });
-          await this.load(); this.drawAll();
-        });
+        this.moveClip(dragged.id, scene.id, clip.order);
       }
     });
     return item;
+  }
+
+  // What dragging a clip row does, also offered as buttons in the clip panel (keyboard users).
+
+  reorderClips(scene, ids) {
+    return this.serial(async () => {
+      await api('POST', `/scenes/${scene.id}/clips/reorder`, { body: { clip_ids: ids } });
+      await this.load(); this.drawAll();
+    });
+  }
+
+  /** One place earlier (-1) or later (+1) in its scene. */
+  shiftClip(id, delta) {
+    const entry = this.clips.get(id);
+    if (!entry) return this.queue;
+    const ids = (entry.scene.clips || []).map((each) => each.id);
+    const index = ids.indexOf(id);
+    if (index + delta < 0 || index + delta >= ids.length) return this.queue;
+    ids.splice(index, 1);
+    ids.splice(index + delta, 0, id);
+    return this.reorderClips(entry.scene, ids);
+  }
+
+  /** Into another scene of the project, at `order` (the end when not given). */
+  moveClip(id, sceneId, order) {
+    return this.serial(async () => {
+      await api('POST', `/clips/${id}/move`, { body: order === undefined ? { scene_id: sceneId } : { scene_id: sceneId, order } });
+      await this.load(); this.drawAll();
+    });
   }
 
   showClip(id, { fromURL = false } = {}) {
@@ -416,7 +439,7 @@ class ProjectPage {
     const target = event.target;
     if (document.querySelector('dialog[open]')) return;
     if (target.closest && target.closest('input, textarea, select, [contenteditable="true"]')) return;
-    if (event.key === ' ' && !target.closest('button, a, summary')) {
+    if (event.key === ' ' && !target.closest('button, a, summary, [role="button"]')) {
       if (!this.audio) return;
       event.preventDefault();
       this.togglePlay();

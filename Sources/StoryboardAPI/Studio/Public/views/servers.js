@@ -42,10 +42,9 @@ export async function render(root) {
 
   async function load() {
     try {
-      const servers = await listAll('/servers');
-      const states = await Promise.all(servers.map((server) => api('GET', `/servers/${server.id}/status`).catch(() => null)));
+      const servers = await listAll('/servers', { include: 'status' });
       status.textContent = servers.length ? '' : 'No servers yet: add your ComfyUI box or a RunPod endpoint above.';
-      clear(list, servers.map((server, index) => row(server, states[index])));
+      clear(list, servers.map((server) => row(server, server.status)));
     } catch (error) { showError(error, 'The servers could not be loaded'); }
   }
 

@@ -47,6 +47,14 @@ export class Timeline {
       this.zoomBy(event.deltaY < 0 ? 1.25 : 0.8, event.clientX);
     }, { passive: false });
     this.layer.addEventListener('pointerdown', (event) => this.pointerDown(event));
+    // Enter or Space on a focused block selects it (a pointer click does the same).
+    this.layer.addEventListener('keydown', (event) => {
+      const node = event.target.closest && event.target.closest('.clip-block');
+      if (!node || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      event.stopPropagation();
+      this.onSelect(node.dataset.clipId);
+    });
     this.content.addEventListener('click', (event) => {
       if (event.target === this.content || event.target === this.canvas || event.target === this.layer) {
         this.onSeek(this.timeAt(event.clientX));
@@ -187,14 +195,21 @@ export class Timeline {
       if (clip.status) classes.push(`job-${clip.status}`);
       const node = this.block(classes.join(' '), start, end, clip.name, { clipId: clip.id });
       node.setAttribute('role', 'button');
-      node.setAttribute('tabindex', '-1');
+      node.setAttribute('tabindex', '0');
+      node.setAttribute('aria-pressed', clip.id === this.selected ? 'true' : 'false');
       node.setAttribute('aria-label', `${clip.name}, ${formatTime(start)} to ${formatTime(end)}`);
       node.title = `${clip.name} · ${formatTime(start)}–${formatTime(end)}`;
       if (clip.status) node.append(h('span', { class: 'clip-status' }, clip.statusText || clip.status));
       node.append(h('span', { class: 'resize-handle', 'aria-hidden': 'true' }));
       nodes.push(node);
     }
+    // Redraws replace the blocks: the one that had the focus gets it back.
+    const focused = this.layer.contains(document.activeElement) ? document.activeElement.dataset.clipId : null;
     this.layer.replaceChildren(...nodes);
+    if (focused) {
+      const again = [...this.layer.children].find((node) => node.dataset.clipId === focused);
+      if (again) again.focus({ preventScroll: true });
+    }
     this.drawWaveform(left, width, from);
   }
 
