@@ -66,6 +66,7 @@ public func buildRouter(
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     WorkflowController(service: WorkflowService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     WorkerController(service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody).register(routes)
+    RenderController(service: RenderService(database: database, settings: configuration.render, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     StudioController(directory: configuration.studioDirectory).register(routes)
     EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
     return router
@@ -139,7 +140,8 @@ public struct TrashPurgeService: Service {
 }
 
 /// The long-running parts of generation for a server process: the dispatcher (unless
-/// STORYBOARD_DISPATCHER=off) and the scheduled server checks. `wakeup` is the one the
+/// STORYBOARD_DISPATCHER=off), the scheduled server checks and the animatic renderer (unless
+/// STORYBOARD_RENDERER=off). `wakeup` is the one the
 /// router was built with, so queued jobs start at once.
 public func generationServices(configuration: StoryboardConfiguration, database: Database, wakeup: JobWakeup, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
     let settings = configuration.generation
@@ -151,6 +153,10 @@ public func generationServices(configuration: StoryboardConfiguration, database:
             database: database, media: MediaStore(configuration: configuration), http: .shared, settings: settings, wakeup: wakeup, logger: logger
         )
         services.append(.init(service: dispatcher, serviceName: "dispatcher"))
+    }
+    if configuration.render.enabled {
+        let renderer = RenderWorker(database: database, media: MediaStore(configuration: configuration), settings: configuration.render, wakeup: wakeup, logger: logger)
+        services.append(.init(service: renderer, serviceName: "renderer"))
     }
     return services
 }

@@ -87,7 +87,7 @@ public struct ProjectService: Sendable {
         return file
     }
 
-    /// A gallery item's or reference image's file.
+    /// A gallery item's, reference image's, pool item's or finished render's file.
     public func mediaFile(itemID: UUID) async throws -> MediaFile {
         var fileID: String?
         if let item = try await database.galleryItems.find(id: itemID) {
@@ -96,6 +96,9 @@ public struct ProjectService: Sendable {
             fileID = image.mediaFileID
         } else if let item = try await database.poolItems.find(id: itemID) {
             fileID = item.mediaFileID
+        } else if let render = try await database.renders.find(id: itemID), render.status == .succeeded {
+            // A finished render's MP4: its id is the render's `media_id`.
+            fileID = render.mediaFileID
         }
         guard let fileID, let file = try await database.mediaFiles.find(id: fileID) else {
             throw AppError.notFound(.media, id: itemID.uuidString.lowercased())

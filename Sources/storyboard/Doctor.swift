@@ -3,10 +3,11 @@ import Foundation
 import StoryboardAPI
 import StoryboardCore
 import StoryboardDatabase
+import StoryboardServices
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check configuration, database reachability, schema version and the data directory. Exit 0 only when all is well."
+        abstract: "Check configuration, database reachability, schema version, the data directory and ffmpeg. Exit 0 only when all is well (ffmpeg is optional)."
     )
 
     func run() async throws {
@@ -38,6 +39,13 @@ struct Doctor: AsyncParsableCommand {
             report(true, "data directory", "\(directory) is writable")
         } catch {
             report(false, "data directory", "\(directory) is not writable: \(error.localizedDescription)")
+        }
+
+        // Optional: only animatic renders need it, so its absence is a note, not a failure.
+        if let ffmpeg = FFmpegLocator.resolve(configuration.render.ffmpeg) {
+            report(true, "ffmpeg", "\(ffmpeg) (animatic renders)")
+        } else {
+            print("note  ffmpeg: \(configuration.render.ffmpeg) not found; animatic renders answer 503 until it is installed (or STORYBOARD_FFMPEG names it)")
         }
 
         let target: String

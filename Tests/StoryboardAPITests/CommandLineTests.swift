@@ -86,6 +86,7 @@ struct CommandLineTests {
         #expect(up.output.contains("applied  0001_create_projects"))
         #expect(doctorAfter.status == 0, "\(doctorAfter.output)")
         #expect(doctorAfter.output.contains("ok    data directory"))
+        #expect(doctorAfter.output.contains("ok    ffmpeg: ") || doctorAfter.output.contains("note  ffmpeg: "), "\(doctorAfter.output)")
         #expect(doctorAfter.output.contains("ok    schema: version \(Migration.all.map(\.id).max() ?? 0), up to date"))
         #expect(statusAfter.output.contains("applied  0001_create_projects"))
         #expect(down.output.contains("reverted  0001_create_projects"))

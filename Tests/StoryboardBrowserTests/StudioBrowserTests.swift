@@ -215,6 +215,43 @@ struct StudioBrowserTests {
         }
     }
 
+    @Test("presentation: Render MP4 queues an animatic, shows its progress and offers the MP4", .enabled(if: FFmpegTools.shouldRun))
+    func animaticRender() async throws {
+        try await withStudio(.sqlite, configure: { $0.render.enabled = true }) { server, browser in
+            let project = try await server.createdID("/api/projects", #"{"name": "Render me"}"#)
+            #expect(try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.wav")).status == 200)
+            let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "Only"}"#)
+            let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Still", "length": 1, "timeline_position": 0.5}"#)
+            #expect(try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
+            try await browser.open(server.origin + "/projects/\(project)/present")
+            try await browser.element(".render-panel button.render-start:not([disabled])")
+            try await browser.run("""
+                window.__renderStates = [];
+                const panel = document.querySelector('.render-panel');
+                new MutationObserver(() => {
+                  const bar = panel.querySelector('progress');
+                  const entry = (panel.dataset.status || '') + (bar.hidden ? '' : '+bar');
+                  if (window.__renderStates[window.__renderStates.length - 1] !== entry) window.__renderStates.push(entry);
+                }).observe(panel, { attributes: true, subtree: true, childList: true, characterData: true });
+                const size = panel.querySelector('select');
+                size.value = '640x360';
+                """)
+            try await browser.element(".render-panel button.render-start").click()
+            try await browser.element(".render-panel[data-status=succeeded] a.render-download:not([hidden])", timeout: 90)
+            let href = try #require(try await browser.run("return document.querySelector('.render-panel a.render-download').getAttribute('href');").stringValue)
+            let states = try await browser.run("return window.__renderStates;").arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(states.first?.hasSuffix("+bar") == true, "progress showed while it ran: \(states)")
+            #expect(states.last == "succeeded", "\(states)")
+            try await browser.element(".render-status", containing: "640×360")
+            let download = try await server.request(.get, href)
+            #expect(download.status == 200, "\(href)")
+            #expect(download.header("Content-Type") == "video/mp4")
+            #expect(abs(try await FFmpegTools.duration(of: download.data) - 2) < 0.05)
+            try await browser.screenshot("animatic")
+            try await expectNoPageErrors(browser)
+        }
+    }
+
     @Test("servers, queue, characters and style templates: add a server and see it online, cancel a job, create a character with a reference image, create a template")
     func managementViews() async throws {
         try await withComfyUIStandIns { standIns in

@@ -55,6 +55,9 @@ struct ConfigurationTests {
             ("DATABASE_URL", "postgres://u@h/d?sslmode=maybe", "allowed: disable, prefer, require"),
             ("HOST", "exa mple", "an IP address or host name"),
             ("STORYBOARD_PUBLIC_HOSTS", "https://x.example", "comma-separated host names"),
+            ("STORYBOARD_RENDERER", "sometimes", "on or off"),
+            ("STORYBOARD_FFMPEG", "-version", "a path or a program name"),
+            ("STORYBOARD_RENDER_LEASE", "0", "seconds from 1 to 3600"),
         ]
     )
     func badValues(variable: String, value: String, allowed: String) {
@@ -74,6 +77,14 @@ struct ConfigurationTests {
         } throws: { error in
             !"\(error)".contains("hunter2-secret")
         }
+    }
+
+    @Test("renders: on, ffmpeg from PATH by default; a path and off are taken")
+    func renderSettings() throws {
+        let defaults = try StoryboardConfiguration(environment: [:]).render
+        #expect(defaults.enabled && defaults.ffmpeg == "ffmpeg" && defaults.leaseSeconds == 60)
+        let set = try StoryboardConfiguration(environment: ["STORYBOARD_RENDERER": "off", "STORYBOARD_FFMPEG": "/opt/ffmpeg/bin/ffmpeg", "STORYBOARD_RENDER_LEASE": "2m"]).render
+        #expect(!set.enabled && set.ffmpeg == "/opt/ffmpeg/bin/ffmpeg" && set.leaseSeconds == 120)
     }
 
     @Test("durations take units")

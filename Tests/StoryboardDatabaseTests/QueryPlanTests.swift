@@ -65,13 +65,18 @@ struct QueryPlanTests {
             _ = try await explain.jobs.findMany(.equals("character_id", DatabaseValue(UUID())), sort: newest, limit: 50)
             _ = try await explain.jobs.findMany(limit: 50)
             _ = try await explain.jobs.cancelUnfinished(projectFilter, reason: "test")
+            // Renders: the claim, lease recovery, a project's listing, the delete's cancel.
+            _ = try await explain.renders.claim(owner: "bench", leaseSeconds: 30)
+            _ = try await explain.renders.recoverExpiredLeases()
+            _ = try await explain.renders.findMany(projectFilter, sort: newest, limit: 50)
+            _ = try await explain.renders.cancelUnfinished(projectFilter, reason: "test")
             _ = try await explain.characterImages.all(Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
 
             let plans = explain.plans
-            #expect(plans.count == 41, "every call was explained (\(plans.count))")
+            #expect(plans.count == 45, "every call was explained (\(plans.count))")
             let content: Set<String> = [
                 "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
-                "generation_jobs",
+                "generation_jobs", "renders",
             ]
             for plan in plans {
                 let scans = plan.fullScans.filter { content.contains($0) || content.contains(String($0.split(separator: ".").last ?? "")) }

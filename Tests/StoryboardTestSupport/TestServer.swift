@@ -107,6 +107,7 @@ public func withTestServer<T: Sendable>(
     // Generation runs only in the tests that ask for it (it would add statements to counts).
     configuration.generation.dispatcherEnabled = false
     configuration.generation.checkInterval = 0
+    configuration.render.enabled = false
     configure(&configuration)
     let logs = LogCapture()
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()

@@ -27,14 +27,15 @@ struct MediaController {
         }
         routes.add(.get, "/api/media/{id}") { request, context in
             let file = try await projects.mediaFile(itemID: try context.uuidParameter())
-            return try serve(file, request, requestID: context.requestID, immutable: true)
+            // `?download=true` asks a browser to save it (a render's MP4) rather than show it.
+            return try serve(file, request, requestID: context.requestID, immutable: true, attachment: request.query("download") == "true")
         }
     }
 
     /// Streams `file`, or the one byte range asked for (206), with headers that keep a browser
     /// from treating it as anything but the media type it is (the security middleware adds
     /// `nosniff` and a sandboxing CSP to every non-HTML response).
-    func serve(_ file: MediaFile, _ request: Request, requestID: String, immutable: Bool) throws -> Response {
+    func serve(_ file: MediaFile, _ request: Request, requestID: String, immutable: Bool, attachment: Bool = false) throws -> Response {
         guard let handle = media.open(file) else {
             throw AppError(.resourceNotFound, "The file of this item is missing from the media store", details: ["resource": "media"])
         }
@@ -43,7 +44,7 @@ struct MediaController {
             .contentType: Self.safeType(file.contentType),
             .acceptRanges: "bytes",
             .eTag: "\"\(file.id)\"",
-            .contentDisposition: "inline; filename=\"\(file.id.prefix(16)).\(file.fileExtension)\"",
+            .contentDisposition: "\(attachment ? "attachment" : "inline"); filename=\"\(file.id.prefix(16)).\(file.fileExtension)\"",
             .cacheControl: immutable ? "private, max-age=31536000, immutable" : "private, no-cache",
         ]
         if request.headers[.ifNoneMatch] == "\"\(file.id)\"" {

@@ -4,7 +4,7 @@ import StoryboardCore
 /// router disagree, in either direction.
 enum Operations {
     static var all: [OpenAPIOperation] {
-        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + pool + workers + workflows
+        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + pool + workers + workflows + renders
             + studio
     }
 
@@ -463,7 +463,7 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/media/{id}", operationID: "getMedia",
-            summary: "Stream a gallery item's or reference image's file, with Range support", tag: "Media",
+            summary: "Stream a gallery item's, reference image's, pool item's or finished render's file, with Range support (`?download=true`: as an attachment)", tag: "Media",
             parameters: [range, fileIfNoneMatch], successDescription: "The whole file (cached for good: it never changes)",
             responseContentTypes: mediaTypes, responseHeaders: fileHeaders, otherResponses: fileResponses(mediaTypes), errors: [404]
         ),

@@ -51,6 +51,7 @@ enum Schemas {
             "ServerPatch": serverPatch,
             "ServerList": list(of: "Server"),
         ].merging(generationSchemas) { first, _ in first }.merging(poolSchemas) { first, _ in first }.merging(workerSchemas) { first, _ in first }.merging(workflowSchemas) { first, _ in first }
+            .merging(renderSchemas) { first, _ in first }
     }
 
     static let error: JSONValue = [

@@ -51,6 +51,33 @@ public struct PostgresSettings: Sendable, Equatable {
     }
 }
 
+/// How animatics are rendered (README lists the variables).
+public struct RenderSettings: Sendable, Equatable {
+    /// Whether this process renders queued animatics (STORYBOARD_RENDERER=off for API-only processes).
+    public var enabled = true
+    /// The ffmpeg to run (STORYBOARD_FFMPEG): a path, or a name looked up in PATH.
+    public var ffmpeg = "ffmpeg"
+    /// Seconds a claimed render is held without renewal before another process may take it.
+    public var leaseSeconds: Double = 60
+
+    public init() {}
+
+    init(_ reader: EnvironmentReader) throws(ConfigurationError) {
+        if let text = reader.string("STORYBOARD_RENDERER") {
+            switch text.lowercased() {
+            case "on", "true", "1": enabled = true
+            case "off", "false", "0": enabled = false
+            default: throw ConfigurationError(variable: "STORYBOARD_RENDERER", reason: "must be on or off (got \(text))")
+            }
+        }
+        if let path = reader.string("STORYBOARD_FFMPEG") {
+            guard !path.isEmpty, !path.hasPrefix("-") else { throw ConfigurationError(variable: "STORYBOARD_FFMPEG", reason: "must be a path or a program name") }
+            ffmpeg = path
+        }
+        leaseSeconds = try reader.seconds("STORYBOARD_RENDER_LEASE", in: 1...3600) ?? 60
+    }
+}
+
 /// How generation runs (README lists the variables).
 public struct GenerationSettings: Sendable, Equatable {
     /// Whether this process runs the dispatcher (STORYBOARD_DISPATCHER=off for API-only processes).
@@ -132,6 +159,8 @@ public struct StoryboardConfiguration: Sendable, Equatable {
     public var mediaOrphanGrace: Double = 600
     /// The job queue, dispatcher and server checks.
     public var generation = GenerationSettings()
+    /// Animatic renders (ffmpeg).
+    public var render = RenderSettings()
     /// Development only (STORYBOARD_STUDIO_DIR): serve the web studio's files from this folder,
     /// read on every request, instead of the copies built into the binary's resources.
     public var studioDirectory: String?
@@ -199,6 +228,7 @@ public struct StoryboardConfiguration: Sendable, Equatable {
         trashPurgeInterval = try reader.seconds("STORYBOARD_TRASH_PURGE_INTERVAL", in: 0...604_800) ?? 3600
         mediaOrphanGrace = try reader.seconds("STORYBOARD_MEDIA_ORPHAN_GRACE", in: 0...604_800) ?? 600
         generation = try GenerationSettings(reader)
+        render = try RenderSettings(reader)
         studioDirectory = reader.string("STORYBOARD_STUDIO_DIR")
     }
 

@@ -65,15 +65,19 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
     public var details: JSONValue?
     /// Seconds a client should wait before retrying (sent as `Retry-After`).
     public var retryAfter: Int?
+    /// A status other than the code's usual one, where the contract names both (a missing
+    /// `ffmpeg` is 503 `EXTERNAL_SERVICE_ERROR`).
+    public var statusOverride: Int?
 
-    public init(_ code: ErrorCode, _ message: String, details: JSONValue? = nil, retryAfter: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, details: JSONValue? = nil, retryAfter: Int? = nil, status: Int? = nil) {
         self.code = code
         self.message = message
         self.details = details
         self.retryAfter = retryAfter
+        self.statusOverride = status
     }
 
-    public var status: Int { code.status }
+    public var status: Int { statusOverride ?? code.status }
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
@@ -113,7 +117,7 @@ extension AppError {
 /// What a row is, in words a client reads; also picks the specific not-found code.
 public enum ResourceKind: String, Sendable, CaseIterable {
     case project, scene, clip, character, styleTemplate = "style_template", server, job, batch, model, resource
-    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", poolItem = "pool_item", workflow, media, deletion
+    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", poolItem = "pool_item", workflow, media, deletion, render
 
     public var notFoundCode: ErrorCode {
         switch self {
@@ -126,7 +130,7 @@ public enum ResourceKind: String, Sendable, CaseIterable {
         case .job: .jobNotFound
         case .batch: .batchNotFound
         case .model: .modelNotFound
-        case .resource, .galleryItem, .clipVersion, .characterImage, .poolItem, .workflow, .media, .deletion: .resourceNotFound
+        case .resource, .galleryItem, .clipVersion, .characterImage, .poolItem, .workflow, .media, .deletion, .render: .resourceNotFound
         }
     }
 

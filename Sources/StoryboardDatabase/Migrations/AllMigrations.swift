@@ -10,6 +10,7 @@ extension Migration {
         .createJobEvents,
         .jobProgressAndPreviews,
         .createPoolAndWorkers,
+        .createRenders,
         .notifyTreeChanges,
     ]
 }

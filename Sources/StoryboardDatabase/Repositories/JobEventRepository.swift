@@ -6,6 +6,9 @@ import StoryboardCore
 public struct JobEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case queued, started, progress, preview, succeeded, failed, cancelled, retrying
+        // Animatic renders, on the same stream (`job_id` is then the render's id).
+        case renderQueued = "render_queued", renderStarted = "render_started", renderProgress = "render_progress"
+        case renderSucceeded = "render_succeeded", renderFailed = "render_failed", renderCancelled = "render_cancelled"
     }
 
     /// Increasing in commit order (the `id:` of the event stream).

@@ -124,29 +124,6 @@ extension BaseRepository where R == GenerationJob {
         }
     }
 
-    /// Changes a running job this owner still holds; nil when it no longer does (cancelled,
-    /// or its lease expired and another process took it).
-    public func updateHeld(id: UUID, owner: String, _ changes: Changes) async throws -> GenerationJob? {
-        try await updateOne(
-            Filter.equals("id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.running.rawValue))).and(.equals("lease_owner", .text(owner))),
-            changes
-        )
-    }
-
-    /// Moves a job to `next` if its status allows it (JobStatus.canMove); nil otherwise.
-    public func move(id: UUID, to next: JobStatus, owner: String? = nil, _ extra: Changes = Changes(), now: Timestamp = .now()) async throws -> GenerationJob? {
-        var changes = extra
-        changes.set("status", .text(next.rawValue))
-        if next != .running {
-            changes.set("lease_until", .null)
-            changes.set("lease_owner", .null)
-        }
-        if next.isFinished { changes.set("finished_at", DatabaseValue(now)) }
-        var filter = Filter.equals("id", DatabaseValue(id)).and(.oneOf("status", JobStatus.sources(of: next).map { .text($0.rawValue) }))
-        if let owner { filter = filter.and(.equals("lease_owner", .text(owner))) }
-        return try await updateOne(filter, changes)
-    }
-
     /// Cancels every unfinished job matching `filter` (a deleted clip's or project's, a
     /// cancelled batch's); returns the batches they belonged to, whose counts then change.
     @discardableResult

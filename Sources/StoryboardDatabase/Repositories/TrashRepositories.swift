@@ -134,6 +134,7 @@ public struct MediaFileRepository: Sendable {
                     AND NOT EXISTS (SELECT 1 FROM character_images WHERE character_images.media_file_id = media_files.id)
                     AND NOT EXISTS (SELECT 1 FROM pool_items WHERE pool_items.media_file_id = media_files.id)
                     AND NOT EXISTS (SELECT 1 FROM generation_jobs WHERE generation_jobs.source_media_id = media_files.id)
+                    AND NOT EXISTS (SELECT 1 FROM renders WHERE renders.media_file_id = media_files.id)
                 RETURNING id, content_type, file_extension, size_bytes, created_at
                 """
             ).all().map {

@@ -51,6 +51,9 @@ public struct TrashService: Sendable {
             count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.poolItems.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await trashJobs(scope, reason: "its project was deleted", deletedBy, deletionID, in: tx)
+            // Unfinished renders are cancelled (a process rendering one sees that and stops ffmpeg).
+            try await tx.renders.cancelUnfinished(scope, reason: "its project was deleted")
+            count += try await tx.renders.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.batches.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             rootName = project.name
             projectID = id
@@ -237,6 +240,7 @@ public struct TrashService: Sendable {
         try await tx.galleryItems.restoreCount(filter)
         try await tx.poolItems.restoreCount(filter)
         try await tx.jobs.restoreCount(filter)
+        try await tx.renders.restoreCount(filter)
         try await tx.batches.restoreCount(filter)
         try await tx.servers.restoreCount(filter)
         try await tx.workflows.restoreCount(filter)
@@ -387,6 +391,7 @@ public struct TrashService: Sendable {
             try await tx.characterImages.purgeAll(scope)
             try await tx.characters.purgeAll(scope)
             try await tx.poolItems.purgeAll(scope)
+            try await tx.renders.purgeAll(scope)
             // Global templates stay; a project's own go with it.
             try await tx.clips.updateAll(Filter([.inSelect("style_template_id", table: "style_templates", selecting: "id", whereColumn: "project_id", value: key)]), Changes(["style_template_id": .null]), includeDeleted: true)
             try await tx.styleTemplates.purgeAll(scope)

@@ -85,6 +85,26 @@ public final class MediaStore: Sendable {
         }
     }
 
+    /// Takes a file this process wrote under `<media>/tmp` (a render's output) as if it had been
+    /// uploaded: hashed, typed from its bytes, then `commit` moves it into place.
+    public func receiveFile(at path: String, expected: MediaExpectation) throws -> ReceivedMedia {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw AppError(.internalServerError, "The media store cannot read a file it wrote") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += chunk.count
+        }
+        return try identify(path, size: size, digest: hasher.finalize(), expected: expected)
+    }
+
+    /// A new path under `<media>/tmp` for a file this process is about to write.
+    public func temporaryPath(extension fileExtension: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
+        return "\(root)/tmp/\(UUID().uuidString.lowercased()).\(fileExtension)"
+    }
+
     private func identify(_ path: String, size: Int, digest: SHA256.Digest, expected: MediaExpectation) throws -> ReceivedMedia {
         guard size > 0 else { throw AppError(.invalidFileType, "The upload is empty") }
         let id = digest.map { String(format: "%02x", $0) }.joined()

@@ -2,6 +2,7 @@
 // (videos played, stills held), the scene's name as the title; ←/→ jump between scenes.
 import { api, mediaBytes, mediaSource } from '../api.js';
 import { h, clear, showError, formatTime, navigate } from '../ui.js';
+import { renderPanel } from './render-panel.js';
 
 export async function render(root, params) {
   let project;
@@ -28,9 +29,10 @@ export async function render(root, params) {
   const clock = h('span', { class: 'clock' }, '0:00.0');
   const play = h('button', { type: 'button', class: 'play', 'aria-label': 'Play', disabled: true }, '▶');
   const exit = h('button', { type: 'button', onclick: () => leave() }, 'Exit (Esc)');
+  const animatic = renderPanel(params.id);
   const screen = h('section', { class: 'present', tabindex: '-1', 'aria-label': 'Presentation' },
     title, stage, caption, h('div', { class: 'present-controls' }, play, clock,
-      h('span', { class: 'muted' }, 'Space: play/pause · ←/→: previous/next scene'), exit));
+      h('span', { class: 'muted' }, 'Space: play/pause · ←/→: previous/next scene'), exit), animatic.element);
   clear(root, screen);
   screen.focus();
 
@@ -141,6 +143,7 @@ export async function render(root, params) {
   show(0);
 
   return () => {
+    animatic.stop();
     document.removeEventListener('keydown', onKey);
     cancelAnimationFrame(frame);
     audio.pause();
