@@ -194,7 +194,7 @@ public final class Database: SQLExecutor {
     /// Whether tree stamps are being answered from memory right now.
     public var isFollowingTreeChanges: Bool { treeStamps?.isListening ?? false }
 
-    /// Listens for project changes on PostgreSQL (migration 0012) until cancelled, so that
+    /// Listens for project changes on PostgreSQL (migration 0011) until cancelled, so that
     /// `treeStamp(of:)` can answer from memory; reconnects with back-off when the connection
     /// drops, keeping nothing in memory meanwhile. Returns at once on SQLite.
     public func followTreeChanges() async {
@@ -205,13 +205,13 @@ public final class Database: SQLExecutor {
             do {
                 let opened = try await connect()
                 connection = opened
-                // Without the trigger (a schema from before migration 0012, `serve --no-migrate`)
+                // Without the trigger (a schema from before migration 0011, `serve --no-migrate`)
                 // nobody announces changes, and nothing may be kept.
                 let triggers = try await opened.query("SELECT 1 FROM pg_trigger WHERE tgname = 'projects_tree_changed'", logger: logger)
                 var hasTrigger = false
                 for try await _ in triggers { hasTrigger = true }
                 guard hasTrigger else {
-                    logger.notice("project changes are not announced by this schema (migration 0012 pending); tree stamps are read from the database")
+                    logger.notice("project changes are not announced by this schema (migration 0011 pending); tree stamps are read from the database")
                     try? await opened.close()
                     connection = nil
                     try? await Task.sleep(for: .seconds(30))

@@ -7,7 +7,7 @@ import StoryboardTestSupport
 import Testing
 
 /// On PostgreSQL a server keeps project tree stamps in memory while it listens for changes
-/// (migration 0012). These run two `Database`s on one PostgreSQL database, as two server
+/// (migration 0011). These run two `Database`s on one PostgreSQL database, as two server
 /// processes would.
 @Suite("Tree stamps in memory on PostgreSQL", .timeLimit(.minutes(2)))
 struct TreeStampCacheTests {
@@ -76,7 +76,7 @@ struct TreeStampCacheTests {
         }
     }
 
-    @Test("without the trigger (migration 0012 not applied) nothing is kept in memory", arguments: TestEngine.available.filter { $0 == .postgresql })
+    @Test("without the trigger (migration 0011 not applied) nothing is kept in memory", arguments: TestEngine.available.filter { $0 == .postgresql })
     func noTriggerNoCache(engine: TestEngine) async throws {
         try await withTestDatabase(engine) { test in
             try await test.database.write { sql in try await sql.raw("DROP TRIGGER projects_tree_changed ON projects").run() }

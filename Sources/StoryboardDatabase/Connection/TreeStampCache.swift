@@ -4,7 +4,7 @@ import Synchronization
 /// Project tree stamps held in memory on PostgreSQL, so that a conditional GET of an unchanged
 /// tree is answered without a round trip (the PostgreSQL backend shares the machine's cores).
 ///
-/// It is only used while this process listens on `storyboard_tree` (migration 0012): another
+/// It is only used while this process listens on `storyboard_tree` (migration 0011): another
 /// process's change then evicts its project as soon as the notification arrives, which may be
 /// a few milliseconds after that change committed. This process's own writes evict
 /// everything synchronously after they end, so a client always sees its own changes.

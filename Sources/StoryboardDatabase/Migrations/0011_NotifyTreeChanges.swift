@@ -6,7 +6,7 @@ extension Migration {
     /// costs no round trip. NOTIFY is delivered at commit, never for a rolled-back change.
     /// SQLite reads the stamp in process and needs nothing.
     static let notifyTreeChanges = Migration(
-        id: 12,
+        id: 11,
         name: "notify_tree_changes",
         up: { engine in
             switch engine {
