@@ -58,6 +58,15 @@ extension BaseRepository where R == Render {
         let skipLocked = executor.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
         let nowText = now.description
         let lease = now.adding(seconds: leaseSeconds).description
+        // The worker wakes with every finished generation job (they share a wake-up): a read
+        // on the claim index first, so that an empty render queue costs no write (on SQLite,
+        // no turn on the single writer).
+        let due = try await executor.read { sql in
+            try await sql.raw(
+                "SELECT id FROM renders WHERE status = 'queued' AND deleted_at IS NULL AND available_at <= \(bind: nowText) LIMIT 1"
+            ).first()
+        }
+        guard due != nil else { return nil }
         return try await executor.write { sql in
             let row = try await sql.raw(
                 """
