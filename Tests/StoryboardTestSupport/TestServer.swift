@@ -18,6 +18,15 @@ public struct TestServer: APIClient {
     public let configuration: StoryboardConfiguration
     public let metrics: AppMetrics
     public let logs: LogCapture
+    /// How long one request may take before the client gives up with `readTimeout`. Tests that
+    /// queue many requests on one lock raise it: on a loaded machine the last one waits for all.
+    public var requestTimeout: Duration = .seconds(30)
+
+    public func requestTimeout(_ timeout: Duration) -> TestServer {
+        var copy = self
+        copy.requestTimeout = timeout
+        return copy
+    }
 
     /// The Host a browser on this machine would send.
     public var authority: String { "127.0.0.1:\(port)" }
@@ -37,7 +46,7 @@ public struct TestServer: APIClient {
     }
 
     public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> Reply {
-        try await LoopbackClient(port: port).send(method, path, headers: headers, body: body, host: host, contentType: contentType)
+        try await LoopbackClient(port: port, timeout: requestTimeout).send(method, path, headers: headers, body: body, host: host, contentType: contentType)
     }
 }
 
@@ -69,8 +78,12 @@ extension APIClient {
 /// Requests to a server on 127.0.0.1:`port`, each on a new connection.
 public struct LoopbackClient: APIClient {
     public let port: Int
+    public let timeout: Duration
 
-    public init(port: Int) { self.port = port }
+    public init(port: Int, timeout: Duration = .seconds(30)) {
+        self.port = port
+        self.timeout = timeout
+    }
 
     public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> TestServer.Reply {
         var fields = HTTPFields()
@@ -80,7 +93,7 @@ public struct LoopbackClient: APIClient {
             fields[fieldName] = value
         }
         let request = TestClient.Request(path, method: method, authority: host ?? "127.0.0.1:\(port)", headers: fields, body: body.map { ByteBuffer(bytes: $0) })
-        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)))
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: timeout))
         client.connect()
         do {
             let response = try await client.execute(request)
