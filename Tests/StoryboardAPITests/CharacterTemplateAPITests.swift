@@ -4,7 +4,7 @@ import StoryboardCore
 import StoryboardTestSupport
 import Testing
 
-@Suite("Characters, style templates and versions API", .timeLimit(.minutes(2)))
+@Suite("Characters, style templates and versions API", .timeLimit(.minutes(4)))
 struct CharacterTemplateAPITests {
     @Test("apply a character: prefixes both prompts once, however often; switching replaces; other projects' clips are 400", arguments: TestEngine.available)
     func applyCharacter(engine: TestEngine) async throws {

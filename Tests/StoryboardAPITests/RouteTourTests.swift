@@ -7,7 +7,7 @@ import Testing
 
 /// Every documented route, called once the way a client would, must have answered with
 /// success at least once: read back from the server's own request metrics.
-@Suite("Route tour", .timeLimit(.minutes(2)))
+@Suite("Route tour", .timeLimit(.minutes(5)))
 struct RouteTourTests {
     @Test("every route in /openapi.json answers a valid request with 2xx or 3xx", arguments: TestEngine.available)
     func tour(engine: TestEngine) async throws {
