@@ -87,9 +87,10 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     /// Compact JSON text, for columns that store a document whole.
-    public var text: String {
-        (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
+    public var text: String { String(decoding: JSONWriter.write(self), as: UTF8.self) }
+
+    /// Compact JSON text as bytes, for request and response bodies.
+    public var utf8: [UInt8] { JSONWriter.write(self) }
 
     /// Parses stored or received JSON text; nil when it is not JSON.
     public init?(text: String) {

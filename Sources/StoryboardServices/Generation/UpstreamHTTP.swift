@@ -61,8 +61,7 @@ public final class UpstreamHTTP: Sendable {
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer.value)") }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
-            guard let data = try? JSONEncoder().encode(json) else { throw UpstreamError(.permanent, "the request could not be encoded") }
-            request.body = .bytes(ByteBuffer(bytes: data))
+            request.body = .bytes(ByteBuffer(bytes: json.utf8))
         } else if let raw {
             request.headers.add(name: "Content-Type", value: raw.contentType)
             request.body = .bytes(raw.bytes)

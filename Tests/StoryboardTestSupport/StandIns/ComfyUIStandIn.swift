@@ -91,6 +91,9 @@ public final class ComfyUIStandIn: Sendable {
         var socketsDropped = 0
         var progressSent = 0
         var previewsSent = 0
+        /// `/object_info` for the models and inputs it was built from: every `/prompt` is
+        /// validated against it, and building it each time was most of a submit's cost.
+        var objectInfo: (key: [[String]], value: [String: JSONValue])?
     }
 
     /// What the worker sends on a client's socket.
@@ -522,7 +525,15 @@ public final class ComfyUIStandIn: Sendable {
     // MARK: - /object_info
 
     func objectInfo() -> [String: JSONValue] {
-        let (checkpoints, loras, inputs) = state.withLock { ($0.options.checkpoints, $0.options.loras, $0.inputs.keys.sorted()) }
+        let (checkpoints, loras, inputs, cached) = state.withLock { ($0.options.checkpoints, $0.options.loras, $0.inputs.keys.sorted(), $0.objectInfo) }
+        let key = [checkpoints, loras, inputs]
+        if let cached, cached.key == key { return cached.value }
+        let info = Self.objectInfo(checkpoints: checkpoints, loras: loras, inputs: inputs)
+        state.withLock { $0.objectInfo = (key, info) }
+        return info
+    }
+
+    static func objectInfo(checkpoints: [String], loras: [String], inputs: [String]) -> [String: JSONValue] {
         func combo(_ values: [String]) -> JSONValue { [.array(values.map(JSONValue.string)), [:]] }
         func node(_ name: String, required: [String: JSONValue], outputs: [String], outputNode: Bool = false) -> JSONValue {
             [
@@ -533,7 +544,7 @@ public final class ComfyUIStandIn: Sendable {
         let int: JSONValue = ["INT", ["default": 0]]
         let float: JSONValue = ["FLOAT", ["default": 1.0]]
         let string: JSONValue = ["STRING", ["multiline": true]]
-        let video = Self.videoNodes(checkpoints: checkpoints) { node($0, required: $1, outputs: $2) }
+        let video = videoNodes(checkpoints: checkpoints) { node($0, required: $1, outputs: $2) }
         return video.merging([
             "CheckpointLoaderSimple": node("CheckpointLoaderSimple", required: ["ckpt_name": combo(checkpoints)], outputs: ["MODEL", "CLIP", "VAE"]),
             "LoraLoader": node(
@@ -563,15 +574,14 @@ public final class ComfyUIStandIn: Sendable {
     // MARK: - Helpers
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.utf8)))
     }
 
     static func body(_ request: Request) async throws -> JSONValue? {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 << 20)
         guard buffer.readableBytes > 0 else { return nil }
-        return try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        return JSONValue(bytes: buffer.readableBytesView)
     }
 
     /// Promises a body, sends part of it, and fails: the connection closes mid-answer.
