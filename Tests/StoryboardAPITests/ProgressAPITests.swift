@@ -64,6 +64,30 @@ struct ProgressAPITests {
         }
     }
 
+    @Test("an instant prompt: its last step is kept on the job and its progress event comes just before succeeded, with no preview written", arguments: TestEngine.available)
+    func instantPrompt(engine: TestEngine) async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withTestServer(engine, configure: generationSettings) { server in
+                _ = try await server.register(standIns[0])
+                let (project, clip) = try await server.promptedClip()
+                let job = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"params": {"steps": 8}}"#).json?.jobIDs.first)
+                let finished = try await server.finishedJob(job)
+                #expect(finished["status"] == "succeeded", "\(finished)")
+                #expect(finished["progress"]?["value"] == 8, "\(finished)")
+                #expect(finished["progress"]?["max"] == 8)
+                #expect(standIns[0].progressSent == 8)
+                let events = try await server.projectEvents(project).filter { $0.data?["job_id"]?.stringValue == job }
+                let kinds = events.map(\.event)
+                #expect(kinds.last == "succeeded", "\(kinds)")
+                let progress = events.filter { $0.event == "progress" }
+                #expect(progress.last?.data?["value"] == 8, "\(kinds)")
+                #expect(progress.last?.data?["status"] == "running", "a progress event speaks of a running job")
+                #expect((kinds.lastIndex(of: "preview") ?? -1) < (kinds.lastIndex(of: "progress") ?? -1), "no preview after the last step: \(kinds)")
+                #expect(try await server.database.jobPreviews.count() == 0)
+            }
+        }
+    }
+
     @Test("preview: 204 before the first, the latest image while running (its type, nosniff), gone when the job ends or is cancelled; bad ids", arguments: TestEngine.available)
     func preview(engine: TestEngine) async throws {
         var options = ComfyUIStandIn.Options()

@@ -24,6 +24,8 @@ public final class GenerationDispatcher: Service, Sendable {
     public let owner: String
     /// Jobs this process is running, and on which server.
     private let running = Mutex<[UUID: UUID]>([:])
+    /// Batches this process has marked running (a few bytes each; cleared now and then).
+    private let startedBatches = Mutex<Set<UUID>>([])
 
     public init(
         database: Database, media: MediaStore, http: UpstreamHTTP, settings: GenerationSettings, wakeup: JobWakeup,
@@ -128,8 +130,14 @@ public final class GenerationDispatcher: Service, Sendable {
     /// The batch is running and the job's `started` event is out. Failing to say so must not
     /// keep the job from running.
     private func announceStart(_ job: GenerationJob, on server: GenerationServer) async {
+        let batchStarted = job.batchID.map { batch in
+            startedBatches.withLock { seen in
+                if seen.count > 10_000 { seen.removeAll() }
+                return !seen.insert(batch).inserted
+            }
+        } ?? false
         do {
-            try await JobStart.record(job, on: server, in: database)
+            try await JobStart.record(job, on: server, in: database, batchStarted: batchStarted)
         } catch {
             logger.warning("job start could not be recorded", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
         }
@@ -223,12 +231,14 @@ struct JobRun: Sendable {
             ])
         )
         let outputs: [StoredOutput]
+        var progress: JobWatch.Updates?
         switch server.serverType {
-        case .comfyui: outputs = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
+        case .comfyui: (outputs, progress) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
         case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
-        switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint) {
+        let lastStep = progress.flatMap { updates in updates.progress.map { (value: $0.value, max: $0.max, at: updates.signAt) } }
+        switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep) {
         case .succeeded:
             // Judged on the status this job was dispatched with: a healthy server that already
             // ran this model is not touched (the success would change nothing), so the
@@ -250,7 +260,9 @@ struct JobRun: Sendable {
         }
     }
 
-    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> [StoredOutput] {
+    /// The outputs, stored, and the progress not yet written (the last steps of a prompt that
+    /// ended between two writes): it goes into the completing transaction.
+    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> ([StoredOutput], JobWatch.Updates) {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         var graph = graph
         if let source {
@@ -287,7 +299,7 @@ struct JobRun: Sendable {
             try await dispatcher.media.commit(received, database: database)
             stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
         }
-        return stored
+        return (stored, watch.due(interval: Self.updateInterval, final: true))
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
@@ -381,13 +393,12 @@ struct JobRun: Sendable {
                 }
                 lastCheck = clock.now
             }
-            if let watch, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) { lastHeartbeat = clock.now }
+            // Once the socket says the prompt is over, its result is about to be stored: the
+            // last progress goes in with it (one transaction fewer), the last preview nowhere.
+            if let watch, !watch.ended, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) { lastHeartbeat = clock.now }
             if watch?.shouldLook(lastLook: lastLook, poll: poll, safety: poll * 10) ?? true {
                 lastLook = clock.now
-                if let result = try await look() {
-                    if let watch { _ = try await record(watch.due(interval: Self.updateInterval, final: true), cancel: cancel) }
-                    return result
-                }
+                if let result = try await look() { return result }
             }
             let quiet = clock.now - (watch?.lastSign ?? started)
             if quiet > .milliseconds(Int64(settings.stallTimeout * 1000)) {

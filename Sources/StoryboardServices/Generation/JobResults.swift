@@ -25,11 +25,30 @@ enum CompletionOutcome: Sendable, Equatable {
 struct JobResults: Sendable {
     let database: Database
 
-    func complete(_ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?) async throws -> CompletionOutcome {
+    /// `progress`: the last step (value, max, when it came) not yet written while it ran; it is
+    /// kept on the job and its event precedes `succeeded`.
+    func complete(
+        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?,
+        progress: (value: Int, max: Int, at: Timestamp)? = nil
+    ) async throws -> CompletionOutcome {
         try await database.transaction { tx in
-            let outcome = try await attach(job, owner: owner, outputs: outputs, server: server, model: model, in: tx)
+            var changes = Changes()
+            if let progress {
+                changes.set("progress_value", .integer(progress.value))
+                changes.set("progress_max", .integer(progress.max))
+                changes.set("progress_at", DatabaseValue(progress.at))
+            }
+            let outcome = try await attach(job, owner: owner, outputs: outputs, server: server, model: model, changes: changes, in: tx)
             switch outcome {
-            case .succeeded(let ended): try await tx.jobEvents.append([JobEvent.of(ended, .succeeded, mediaIDs: outputs.map(\.file.id))])
+            case .succeeded(let ended):
+                var events = [JobEvent.of(ended, .succeeded, mediaIDs: outputs.map(\.file.id))]
+                if progress != nil {
+                    // As it would have been written while running.
+                    var running = ended
+                    running.status = .running
+                    events.insert(JobEvent.of(running, .progress), at: 0)
+                }
+                try await tx.jobEvents.append(events)
             case .targetGone(let ended): try await tx.jobEvents.append([JobEvent.of(ended, .cancelled)])
             case .lost: return outcome
             }
@@ -38,7 +57,9 @@ struct JobResults: Sendable {
         }
     }
 
-    private func attach(_ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, in tx: Transaction) async throws -> CompletionOutcome {
+    private func attach(
+        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, changes: Changes, in tx: Transaction
+    ) async throws -> CompletionOutcome {
         // The project lock first: the gallery is part of the project's tree (its ETag).
         do {
             try await tx.lockProject(job.projectID)
@@ -49,7 +70,9 @@ struct JobResults: Sendable {
         let character = try await job.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
         guard clip != nil || character != nil else { return try await end(job, owner: owner, in: tx) }
         let ids = JSONValue.array(outputs.map { .string($0.file.id) })
-        guard let ended = try await tx.jobs.move(id: job.meta.id, to: .succeeded, owner: owner, Changes(["result_media_ids": .text(ids.text)])) else {
+        var changes = changes
+        changes.set("result_media_ids", .text(ids.text))
+        guard let ended = try await tx.jobs.move(id: job.meta.id, to: .succeeded, owner: owner, changes) else {
             return .lost
         }
         let seed = job.storedParams.seed

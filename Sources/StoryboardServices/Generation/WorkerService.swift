@@ -146,10 +146,12 @@ public struct WorkerService: Sendable {
 /// What happens when a job starts running, wherever it runs: its batch is running and the
 /// `started` event is out.
 enum JobStart {
-    static func record(_ job: GenerationJob, on server: GenerationServer, in database: Database) async throws {
+    /// `batchStarted`: this process already saw the job's batch leave `queued` (it never goes
+    /// back), so the batch row is not touched again for each of its jobs.
+    static func record(_ job: GenerationJob, on server: GenerationServer, in database: Database, batchStarted: Bool = false) async throws {
         var started = job
         started.serverID = server.meta.id
-        if let batch = job.batchID { try await database.batches.markStarted(batch) }
+        if let batch = job.batchID, !batchStarted { try await database.batches.markStarted(batch) }
         try await database.jobEvents.append([JobEvent.of(started, .started)])
     }
 }
