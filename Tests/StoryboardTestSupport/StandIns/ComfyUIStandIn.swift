@@ -643,12 +643,40 @@ func withStandInServers<T: Sendable>(_ servers: sending [StandInServer], _ body:
         services.append(WorkerService(work: server.worker))
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-    return try await withRunningGroup(group) {
+    // Not a child task: now and then (about one run in six of the batch stream test) the
+    // websocket server stays in Hummingbird's "shuttingDown" with no connection left open,
+    // deaf to cancellation too; not root-caused. A stand-in that has not stopped 10 s after
+    // its test is left behind rather than hanging the suite.
+    let running = Task { try await group.run() }
+    do {
         var iterator = ports.makeAsyncIterator()
         for _ in servers {
             guard let port = await iterator.next(), port > 0 else { throw TestServerError(description: "a stand-in did not start") }
         }
-        return try await body()
+        let result = try await body()
+        await stopStandIns(group, running)
+        return result
+    } catch {
+        await stopStandIns(group, running)
+        throw error
+    }
+}
+
+private func stopStandIns(_ group: ServiceGroup, _ running: Task<Void, any Error>) async {
+    await group.triggerGracefulShutdown()
+    let (ended, continuation) = AsyncStream<Void>.makeStream()
+    Task {
+        _ = try? await running.value
+        continuation.yield()
+        continuation.finish()
+    }
+    Task {
+        try? await Task.sleep(for: .seconds(10))
+        continuation.finish()
+    }
+    var iterator = ended.makeAsyncIterator()
+    if await iterator.next() == nil {
+        FileHandle.standardError.write(Data("stand-in servers did not stop within 10 s of their test; left running\n".utf8))
     }
 }
 
