@@ -39,7 +39,7 @@ public struct TestServer: APIClient {
         /// The body's bytes, for binary responses.
         public var data: Data = Data()
 
-        public var json: JSONValue? { JSONValue(bytes: data.isEmpty ? Data(body.utf8) : data) }
+        public var json: JSONValue? { JSONValue(bytes: data) }
         /// `error.code` of the envelope.
         public var errorCode: String? { json?["error"]?["code"]?.stringValue }
         public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }

@@ -231,13 +231,12 @@ struct JobRun: Sendable {
             ])
         )
         let outputs: [StoredOutput]
-        var progress: JobWatch.Updates?
+        var lastStep: JobResults.LastStep?
         switch server.serverType {
-        case .comfyui: (outputs, progress) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
+        case .comfyui: (outputs, lastStep) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
         case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
-        let lastStep = progress.flatMap { updates in updates.progress.map { (value: $0.value, max: $0.max, at: updates.signAt) } }
         switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep) {
         case .succeeded:
             // Judged on the status this job was dispatched with: a healthy server that already
@@ -262,7 +261,7 @@ struct JobRun: Sendable {
 
     /// The outputs, stored, and the progress not yet written (the last steps of a prompt that
     /// ended between two writes): it goes into the completing transaction.
-    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> ([StoredOutput], JobWatch.Updates) {
+    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> ([StoredOutput], JobResults.LastStep?) {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         var graph = graph
         if let source {
@@ -299,7 +298,8 @@ struct JobRun: Sendable {
             try await dispatcher.media.commit(received, database: database)
             stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
         }
-        return (stored, watch.due(interval: Self.updateInterval, final: true))
+        let last = watch.due(interval: Self.updateInterval, final: true)
+        return (stored, last.progress.map { ($0.value, $0.max, last.signAt) })
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.

@@ -25,11 +25,12 @@ enum CompletionOutcome: Sendable, Equatable {
 struct JobResults: Sendable {
     let database: Database
 
-    /// `progress`: the last step (value, max, when it came) not yet written while it ran; it is
-    /// kept on the job and its event precedes `succeeded`.
+    /// A prompt's last progress, not yet written while it ran.
+    typealias LastStep = (value: Int, max: Int, at: Timestamp)
+
+    /// `progress` is kept on the job and its event precedes `succeeded`.
     func complete(
-        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?,
-        progress: (value: Int, max: Int, at: Timestamp)? = nil
+        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, progress: LastStep? = nil
     ) async throws -> CompletionOutcome {
         try await database.transaction { tx in
             var changes = Changes()

@@ -670,7 +670,7 @@ private func stopStandIns(_ group: ServiceGroup, _ running: Task<Void, any Error
         continuation.yield()
         continuation.finish()
     }
-    Task {
+    let timer = Task {
         try? await Task.sleep(for: .seconds(10))
         continuation.finish()
     }
@@ -678,6 +678,7 @@ private func stopStandIns(_ group: ServiceGroup, _ running: Task<Void, any Error
     if await iterator.next() == nil {
         FileHandle.standardError.write(Data("stand-in servers did not stop within 10 s of their test; left running\n".utf8))
     }
+    timer.cancel()
 }
 
 /// A stand-in's background loop as a service, cancelled on shutdown.
