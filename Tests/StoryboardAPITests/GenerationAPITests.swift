@@ -329,7 +329,8 @@ struct GenerationAPITests {
                 }
                 #expect(status["online"] == false)
                 #expect((status["consecutive_failures"]?.doubleValue ?? 0) >= 2)
-                #expect(try await server.json("/api/jobs/\(job)")["status"] == "queued")
+                // The circuit opens before the failed attempt is written back: the job is queued a moment later.
+                try await server.waitForStatus(job, "queued", timeout: 10)
                 // The box comes back: the scheduled check after the pause finds it, the job runs.
                 standIns[0].setFault(.none)
                 let finished = try await server.finishedJob(job)
