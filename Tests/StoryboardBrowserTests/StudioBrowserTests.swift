@@ -163,14 +163,14 @@ struct StudioBrowserTests {
                 }
                 try await browser.open(server.origin + "/projects/\(project)")
                 try await browser.element(".event-state", containing: "Live")
-                try await browser.element("button", containing: "Generate all images").click()
+                try await browser.click("button", containing: "Generate all images")
                 try await browser.element(".batch-text", containing: "3/3 done", timeout: 60)
                 try await browser.waitFor("every clip block marked done", timeout: 30, "return document.querySelectorAll('.clip-block.job-succeeded').length === 3;")
-                try await browser.element(".clip-row a", containing: "Shot 1").click()
+                try await browser.click(".clip-row a", containing: "Shot 1")
                 try await browser.waitFor("the generated image in the gallery", timeout: 30, "const img = document.querySelector('.gallery-item img'); return !!img && img.complete && img.naturalWidth > 0;")
                 try await browser.screenshot("generated")
                 // With an image selected, the clip's video starts from it.
-                try await browser.element("button", containing: "Generate video").click()
+                try await browser.click("button", containing: "Generate video")
                 try await browser.waitFor("the clip's video in the gallery", timeout: 60, "return document.querySelectorAll('.gallery-item video').length === 1;")
                 #expect(try await server.body("/api/clips/\(clips[1])/gallery")["generated_videos"]?.arrayValue?.count == 1)
                 try await expectNoPageErrors(browser)
