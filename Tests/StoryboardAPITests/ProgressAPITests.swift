@@ -133,6 +133,30 @@ struct ProgressAPITests {
         }
     }
 
+    @Test("the jobs on one server share one websocket, and each job gets its own prompt's progress", arguments: TestEngine.available)
+    func sharedSocket(engine: TestEngine) async throws {
+        try await withComfyUIStandIns { standIns in
+            try await withTestServer(engine, configure: generationSettings) { server in
+                _ = try await server.register(standIns[0], maxConcurrent: 3)
+                standIns[0].setDelay(0.3)
+                var jobs: [(id: String, steps: Int)] = []
+                for steps in [3, 5, 7, 9] {
+                    let (_, clip) = try await server.promptedClip()
+                    let id = try #require(try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"params": {"steps": \#(steps)}}"#).json?.jobIDs.first)
+                    jobs.append((id, steps))
+                }
+                for job in jobs {
+                    let finished = try await server.finishedJob(job.id)
+                    #expect(finished["status"] == "succeeded", "\(finished)")
+                    // A message routed to the wrong job would show another prompt's step count.
+                    #expect(finished["progress"]?["max"]?.doubleValue == Double(job.steps), "\(finished)")
+                    #expect(finished["progress"]?["value"]?.doubleValue == Double(job.steps), "\(finished)")
+                }
+                #expect(standIns[0].webSocketsOpened == 1, "one socket for the four jobs")
+            }
+        }
+    }
+
     @Test("a websocket that drops mid-job, or never opens, does not fail the job: /history polling finishes it", arguments: TestEngine.available)
     func droppedSocket(engine: TestEngine) async throws {
         try await withComfyUIStandIns { standIns in

@@ -93,15 +93,14 @@ enum ComfyUIMessage: Sendable, Equatable {
     }
 }
 
-/// ComfyUI's `/ws?clientId=` for one attempt of one job: the server sends a prompt's
-/// execution messages only to the client id that queued it, so each attempt has its own id
-/// and its own connection, and every message on it is about that attempt.
+/// ComfyUI's `/ws?clientId=`: one connection of a `ComfyUISocketHub`. The server sends a
+/// prompt's execution messages only to the client id that queued it.
 struct ComfyUISocket: Sendable {
     let url: String
     let apiKey: Secret?
     let logger: Logger
 
-    /// A preview larger than this closes the socket (the job then goes on by polling).
+    /// A preview larger than this closes the socket (its jobs then go on by polling).
     static let maxMessageBytes = 8 << 20
 
     /// nil when `base` is not an http(s) URL (servers are validated on registration).
@@ -123,46 +122,37 @@ struct ComfyUISocket: Sendable {
         self.logger = logger
     }
 
-    /// Connects and hands every message to `watch` until the server closes the socket or the
-    /// job stops the watch. Never throws: a socket that cannot be opened or that drops only
-    /// means the job is followed by polling `/history` from then on.
-    ///
-    /// The job ends the socket with `watch.stop()`, which sends a close frame and reads on
-    /// until the server's answer, rather than by cancelling this task: a cancelled client
-    /// shuts its read side at once and then waits for a close answer it can no longer read.
-    func follow(into watch: JobWatch) async {
+    /// Connects, calls `opened`, and hands every message to `deliver` until the server closes
+    /// the socket, the connection fails (thrown), or `stop` returns. Then it sends a close
+    /// frame and reads on until the server's answer, for a second at most, rather than being
+    /// cancelled: a cancelled client shuts its read side at once and then waits for a close
+    /// answer it can no longer read (docs/decisions.md).
+    func run(opened: @escaping @Sendable () -> Void, deliver: @escaping @Sendable (ComfyUIMessage) -> Void, until stop: @escaping @Sendable () async -> Void) async throws {
         var configuration = WebSocketClientConfiguration(maxFrameSize: Self.maxMessageBytes, closeTimeout: .seconds(1))
         if let apiKey, let name = HTTPField.Name("Authorization") { configuration.additionalHeaders[name] = "Bearer \(apiKey.value)" }
-        do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-                watch.opened()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
-                            let parsed: ComfyUIMessage? =
-                                switch message {
-                                case .text(let text): ComfyUIMessage.parse(text: text)
-                                case .binary(let buffer): ComfyUIMessage.parse(binary: buffer)
-                                }
-                            if let parsed { watch.receive(parsed) }
-                        }
+        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            opened()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
+                        let parsed: ComfyUIMessage? =
+                            switch message {
+                            case .text(let text): ComfyUIMessage.parse(text: text)
+                            case .binary(let buffer): ComfyUIMessage.parse(binary: buffer)
+                            }
+                        if let parsed { deliver(parsed) }
                     }
-                    group.addTask {
-                        await watch.waitUntilStopped()
-                        try? await outbound.close(.normalClosure, reason: nil)
-                        // A server that never answers the close is not waited for long.
-                        try await Task.sleep(for: .seconds(1))
-                    }
-                    // Whichever ends first: the server closed, or the close was answered or timed out.
-                    _ = try await group.next()
-                    group.cancelAll()
                 }
-            }
-        } catch {
-            if !Task.isCancelled, !watch.isStopped {
-                logger.info("ComfyUI websocket ended; following the job by polling", metadata: ["url": "\(UpstreamHTTP.redacted(url))", "error": "\(error)"])
+                group.addTask {
+                    await stop()
+                    try? await outbound.close(.normalClosure, reason: nil)
+                    // A server that never answers the close is not waited for long.
+                    try await Task.sleep(for: .seconds(1))
+                }
+                // Whichever ends first: the server closed, or the close was answered or timed out.
+                _ = try await group.next()
+                group.cancelAll()
             }
         }
-        watch.closed()
     }
 }

@@ -18,6 +18,8 @@ public final class GenerationDispatcher: Service, Sendable {
     let settings: GenerationSettings
     let wakeup: JobWakeup
     let results: JobResults
+    /// One websocket per ComfyUI server, shared by the jobs running there.
+    let sockets: ComfyUISocketHubs
     let logger: Logger
     /// Who holds a lease: unique per process start, so a restarted process never mistakes a
     /// dead one's jobs for its own.
@@ -39,6 +41,7 @@ public final class GenerationDispatcher: Service, Sendable {
         self.logger = logger
         self.monitor = ServerMonitor(database: database, http: http, settings: settings, logger: logger)
         self.results = JobResults(database: database)
+        self.sockets = ComfyUISocketHubs(logger: logger)
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
@@ -100,6 +103,10 @@ public final class GenerationDispatcher: Service, Sendable {
             }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
+            if chosen.server.serverType == .comfyui {
+                let hub = sockets.hub(for: chosen.server)
+                if hub.claimStart() { group.addTask { await hub.run() } }
+            }
             group.addTask {
                 await self.announceStart(job, on: chosen.server)
                 await self.execute(job, on: chosen.server, status: chosen.status)
@@ -269,27 +276,15 @@ struct JobRun: Sendable {
             let stored = try await client.uploadImage(source.data, name: source.name)
             if stored != source.name { graph = job.workflow(checkpoint: checkpoint, image: stored) }
         }
-        // ComfyUI sends a prompt's messages only to the client id that queued it: one per attempt.
-        let clientID = "storyboard-\(job.meta.id.lowercasedString)-\(job.attempts + 1)"
+        // ComfyUI sends a prompt's messages only to the client id that queued it: the prompt
+        // goes under the id of the server's shared socket, which hands them to this watch.
+        let hub = dispatcher.sockets.hub(for: server)
         let watch = JobWatch()
-        let files = try await withThrowingTaskGroup(of: Void.self) { group in
-            if let socket = ComfyUISocket(base: server.url, clientID: clientID, apiKey: server.apiKey, logger: dispatcher.logger) {
-                group.addTask { await socket.follow(into: watch) }
-                await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-            } else {
-                watch.closed()
-            }
-            // Success or failure, the socket is then closed by a handshake (see ComfyUISocket):
-            // the body does not throw, so the group does not cancel it.
-            let result: Result<[UpstreamOutput], any Error>
-            do {
-                result = .success(try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch))
-            } catch {
-                result = .failure(error)
-            }
-            watch.stop()
-            return result
-        }.get()
+        let clientID = hub.register(watch)
+        defer { hub.unregister(watch) }
+        // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
+        await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
+        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
         var stored: [StoredOutput] = []
         for file in files {
             let response = try await client.download(file, timeout: settings.downloadTimeout)
@@ -303,9 +298,9 @@ struct JobRun: Sendable {
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
-    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch) async throws -> [UpstreamOutput] {
+    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
-        watch.expect(promptID: promptID)
+        hub.bind(promptID, to: watch)
         do {
             try await hold(Changes(["upstream_id": .text(promptID)]))
         } catch {

@@ -345,22 +345,13 @@ extension Optional {
     }
 }
 
-/// Wakes a dispatcher in this process when jobs are queued or cancelled (other processes see
-/// them at their next regular look).
-public final class JobWakeup: Sendable {
-    private let counter = Mutex(0)
+/// Wakes a dispatcher (or the render worker) in this process when jobs are queued or
+/// cancelled; other processes see them at their next regular look.
+public typealias JobWakeup = WakeSignal
 
-    public init() {}
-
-    public func notify() { counter.withLock { $0 &+= 1 } }
-
-    var current: Int { counter.withLock { $0 } }
-
+extension WakeSignal {
     /// Returns when notified after `seen`, or after `timeout` seconds.
     func wait(after seen: Int, timeout: Double) async {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        while current == seen, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        await wait(after: seen, timeout: .milliseconds(Int64(timeout * 1000)))
     }
 }

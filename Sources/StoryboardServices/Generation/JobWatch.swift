@@ -45,8 +45,8 @@ final class JobWatch: Sendable {
         var preview: Preview?
         var previewChanged = false
         var lastPreviewWrite: ContinuousClock.Instant?
-        /// The job is done with the socket.
-        var stopped = false
+        /// Wake-ups the job's loop has seen.
+        var wakesSeen = 0
     }
 
     /// Previews above this are not kept (ComfyUI's are at most 512 px, tens of kilobytes).
@@ -54,56 +54,31 @@ final class JobWatch: Sendable {
 
     private let state: Mutex<State>
     /// Wakes the job's loop when something it waits for happened: the socket opened or
-    /// closed, or the prompt ended. At most one wake-up is kept; a spare one costs one round.
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    /// Finished by `stop`, which ends every wait on it at once.
-    private let stops: AsyncStream<Void>
-    private let stopped: AsyncStream<Void>.Continuation
+    /// closed, or the prompt ended. Wake-ups between two naps end the next one at once.
+    private let wakeups = WakeSignal()
 
     init(now: ContinuousClock.Instant = .now) {
         state = Mutex(State(lastSign: now))
-        (wakeups, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
-        (stops, stopped) = AsyncStream.makeStream()
     }
-
-    /// Tells the socket to close (with a close handshake, not by cancelling its task).
-    func stop() {
-        state.withLock { $0.stopped = true }
-        stopped.finish()
-    }
-
-    /// Returns once `stop` was called, or the task is cancelled.
-    func waitUntilStopped() async {
-        if isStopped { return }
-        var iterator = stops.makeAsyncIterator()
-        _ = await iterator.next()
-    }
-
-    var isStopped: Bool { state.withLock { $0.stopped } }
 
     func opened() {
         state.withLock { $0.socket = .open }
-        wake.yield()
+        wakeups.notify()
     }
 
     func closed() {
         state.withLock { $0.socket = .closed }
-        wake.yield()
+        wakeups.notify()
     }
 
     /// Sleeps for `duration`, or less when the socket opens or closes or the prompt ends.
     /// Throws `CancellationError` when the task is cancelled, like `Task.sleep`.
     func nap(_ duration: Duration) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await Task.sleep(for: duration) }
-            group.addTask { [wakeups] in
-                var iterator = wakeups.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            defer { group.cancelAll() }
-            try await group.next()
-        }
+        let seen = state.withLock { $0.wakesSeen }
+        await wakeups.wait(after: seen, timeout: duration)
+        let now = wakeups.current
+        state.withLock { $0.wakesSeen = now }
+        try Task.checkCancellation()
     }
     var socket: Socket { state.withLock { $0.socket } }
     var lastSign: ContinuousClock.Instant { state.withLock { $0.lastSign } }
@@ -160,7 +135,7 @@ final class JobWatch: Sendable {
             return state.ended && !wasEnded
         }
         // The job's loop asks `/history` at once rather than at its next round.
-        if justEnded { wake.yield() }
+        if justEnded { wakeups.notify() }
     }
 
     /// The progress and preview to write now: each at most once per `interval`, and with

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import StoryboardCore
+@testable import StoryboardServices
+import Testing
+
+@Suite("ComfyUI socket hub and wake-ups")
+struct SocketHubTests {
+    /// A hub whose connection is open, without a network: the routing on its own.
+    func openHub() -> ComfyUISocketHub {
+        let hub = ComfyUISocketHub(base: "http://127.0.0.1:1", apiKey: nil, logger: Logger(label: "test"))
+        #expect(hub.claimStart())
+        hub.opened()
+        return hub
+    }
+
+    @Test("messages that come before the prompt id is known are handed over when the job binds it; another prompt's never reach it")
+    func earlyMessages() {
+        let hub = openHub()
+        let first = JobWatch()
+        let second = JobWatch()
+        let client = hub.register(first)
+        #expect(hub.register(second) == client, "one client id per connection")
+        #expect(first.socket == .open)
+        hub.route(.started(promptID: "p1"))
+        hub.route(.progress(value: 2, max: 4, node: "6", promptID: "p1"))
+        hub.route(.executing(node: nil, promptID: "p1"))
+        hub.route(.progress(value: 1, max: 9, node: "6", promptID: "p2"))
+        #expect(!first.ended && first.due(interval: .zero).progress == nil, "nothing before the bind")
+        hub.bind("p1", to: first)
+        #expect(first.ended)
+        #expect(first.due(interval: .zero).progress == JobWatch.Progress(value: 2, max: 4))
+        hub.bind("p2", to: second)
+        #expect(!second.ended)
+        #expect(second.due(interval: .zero).progress == JobWatch.Progress(value: 1, max: 9))
+        hub.route(.progress(value: 3, max: 4, node: "6", promptID: "p1"))
+        #expect(second.due(interval: .zero).progress == nil, "p1's step is not p2's")
+    }
+
+    @Test("a preview without a prompt id belongs to the prompt that runs; none runs, it is dropped")
+    func previews() {
+        let hub = openHub()
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        hub.bind("p1", to: watch)
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0])
+        hub.route(.preview(contentType: "image/png", bytes: png, promptID: nil))
+        #expect(watch.due(interval: .zero).preview == nil, "nothing runs yet")
+        hub.route(.executing(node: "6", promptID: "p1"))
+        hub.route(.preview(contentType: "image/png", bytes: png, promptID: nil))
+        #expect(watch.due(interval: .zero).preview?.bytes == png)
+        hub.route(.executing(node: nil, promptID: "p1"))
+        hub.route(.preview(contentType: "image/png", bytes: png + [1], promptID: nil))
+        #expect(watch.due(interval: .zero).preview == nil, "p1 is over")
+    }
+
+    @Test("early messages are bounded: old prompts are forgotten, a prompt keeps its latest preview only")
+    func bounded() {
+        let hub = openHub()
+        for index in 0...ComfyUISocketHub.pendingPrompts {
+            hub.route(.progress(value: 1, max: 2, node: nil, promptID: "p\(index)"))
+        }
+        let forgotten = JobWatch()
+        _ = hub.register(forgotten)
+        hub.bind("p0", to: forgotten)
+        #expect(forgotten.due(interval: .zero).progress == nil)
+        let kept = JobWatch()
+        _ = hub.register(kept)
+        hub.bind("p1", to: kept)
+        #expect(kept.due(interval: .zero).progress == JobWatch.Progress(value: 1, max: 2))
+    }
+
+    @Test("a stopped hub: a job is told at once there is no socket, and its id is not the hub's")
+    func stopped() {
+        let hub = ComfyUISocketHub(base: "http://127.0.0.1:1", apiKey: nil, logger: Logger(label: "test"))
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        #expect(watch.socket == .closed)
+    }
+
+    @Test("a connection that cannot be made closes its jobs' watches and is not tried again at once")
+    func refused() async {
+        let hub = ComfyUISocketHub(base: "http://127.0.0.1:1", apiKey: nil, logger: Logger(label: "test"), retryAfter: .seconds(60))
+        #expect(hub.claimStart())
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        #expect(watch.socket == .connecting)
+        await hub.run()
+        #expect(watch.socket == .closed)
+        #expect(hub.connection == .stopped)
+        #expect(!hub.claimStart(), "within retryAfter of the failure")
+    }
+
+    @Test("a wake signal: a notification ends the wait at once, and a wait that timed out leaves later waits working")
+    func wakeSignal() async {
+        let signal = WakeSignal()
+        let clock = ContinuousClock()
+        for _ in 0..<3 {
+            let start = clock.now
+            await signal.wait(after: signal.current, timeout: .milliseconds(50))
+            #expect(clock.now - start >= .milliseconds(45), "the timeout is waited for every time")
+        }
+        let seen = signal.current
+        signal.notify()
+        let start = clock.now
+        await signal.wait(after: seen, timeout: .seconds(10))
+        #expect(clock.now - start < .seconds(1), "a notification since `seen` returns at once")
+        let waiting = Task { await signal.wait(after: signal.current, timeout: .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        signal.notify()
+        let woken = clock.now
+        await waiting.value
+        #expect(clock.now - woken < .seconds(5))
+        let cancelled = Task { await signal.wait(after: signal.current, timeout: .seconds(30)) }
+        cancelled.cancel()
+        let before = clock.now
+        await cancelled.value
+        #expect(clock.now - before < .seconds(5), "cancellation ends a wait")
+    }
+
+    @Test("a job's nap: the full duration after a nap that timed out, cut short by the socket's news")
+    func nap() async throws {
+        let watch = JobWatch()
+        let clock = ContinuousClock()
+        for _ in 0..<3 {
+            let start = clock.now
+            try await watch.nap(.milliseconds(40))
+            #expect(clock.now - start >= .milliseconds(35), "no busy loop after a timed-out nap")
+        }
+        watch.closed()
+        let start = clock.now
+        try await watch.nap(.seconds(10))
+        #expect(clock.now - start < .seconds(1))
+    }
+}
