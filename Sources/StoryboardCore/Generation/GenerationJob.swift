@@ -168,11 +168,4 @@ public struct GenerationBatch: Sendable, Equatable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
     }
-
-    /// The status the counts say, given how many are still queued or running and whether any started.
-    public static func status(unfinished: Int, started: Bool, failed: Int, cancelled current: BatchStatus) -> BatchStatus {
-        if current == .cancelled { return .cancelled }
-        if unfinished > 0 { return started ? .running : .queued }
-        return failed > 0 ? .completedWithErrors : .completed
-    }
 }

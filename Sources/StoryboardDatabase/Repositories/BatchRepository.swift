@@ -43,32 +43,49 @@ extension SQLExecutor {
 }
 
 extension BaseRepository where R == GenerationBatch {
-    /// Recounts a batch from its jobs (the latest of each retry chain) and sets its status.
-    /// The batch row is locked first, so concurrent finishes of its jobs count one after the
-    /// other and the last one sees them all. Call inside the transaction that changed a job.
+    /// Recounts a batch from its jobs (the latest of each retry chain) and sets its status:
+    /// cancelled stays cancelled, then queued or running while jobs are unfinished, then
+    /// completed (with errors when one failed). One statement. On PostgreSQL the batch row
+    /// is locked first, so concurrent finishes of its jobs count one after the other and the
+    /// last one sees them all: a count taken in the same statement as the update would use
+    /// the snapshot from before the lock wait. Call inside the transaction that changed a job.
     @discardableResult
     public func refresh(_ id: UUID, now: Timestamp = .now()) async throws -> GenerationBatch? {
-        guard let batch = try await find(id: id, includeDeleted: true, forUpdate: true) else { return nil }
         let key = id.uuidString.lowercased()
-        let counts = try await executor.write { sql in
-            var counts: [JobStatus: Int] = [:]
-            for row in try await sql.raw(
-                "SELECT status, COUNT(*) AS n FROM generation_jobs WHERE batch_id = \(bind: key) AND retried_by IS NULL GROUP BY status"
-            ).all() {
-                if let status = JobStatus(rawValue: try row.decode(column: "status", as: String.self)) { counts[status] = try row.decode(column: "n", as: Int.self) }
+        let stamp = now.description
+        return try await executor.write { sql in
+            if executor.engine == .postgresql {
+                guard try await sql.raw("SELECT id FROM generation_batches WHERE id = \(bind: key) FOR UPDATE").first() != nil else { return nil }
             }
-            return counts
+            let row = try await sql.raw(
+                """
+                UPDATE generation_batches SET
+                    total = c.n_total, completed = c.n_succeeded, failed = c.n_failed, cancelled = c.n_cancelled,
+                    status = CASE
+                        WHEN generation_batches.status = 'cancelled' THEN 'cancelled'
+                        WHEN c.n_unfinished > 0 THEN
+                            CASE WHEN generation_batches.started_at IS NOT NULL OR c.n_started > 0 THEN 'running' ELSE 'queued' END
+                        WHEN c.n_failed > 0 THEN 'completed_with_errors'
+                        ELSE 'completed' END,
+                    started_at = CASE WHEN generation_batches.started_at IS NULL AND c.n_started > 0 THEN \(bind: stamp) ELSE generation_batches.started_at END,
+                    finished_at = CASE WHEN generation_batches.status = 'cancelled' OR c.n_unfinished = 0
+                        THEN COALESCE(generation_batches.finished_at, \(bind: stamp)) ELSE NULL END,
+                    version = generation_batches.version + 1, updated_at = \(bind: stamp)
+                FROM (
+                    SELECT COUNT(*) AS n_total,
+                        COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) AS n_succeeded,
+                        COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS n_failed,
+                        COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS n_cancelled,
+                        COALESCE(SUM(CASE WHEN status IN ('queued', 'running') THEN 1 ELSE 0 END), 0) AS n_unfinished,
+                        COALESCE(SUM(CASE WHEN status IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END), 0) AS n_started
+                    FROM generation_jobs WHERE batch_id = \(bind: key) AND retried_by IS NULL
+                ) AS c
+                WHERE generation_batches.id = \(bind: key)
+                RETURNING \(unsafeRaw: ColumnLists.quoted(GenerationBatch.self))
+                """
+            ).first()
+            return try row.map { try GenerationBatch(row: $0) }
         }
-        let unfinished = (counts[.queued] ?? 0) + (counts[.running] ?? 0)
-        let started = batch.startedAt != nil || (counts[.running] ?? 0) + (counts[.succeeded] ?? 0) + (counts[.failed] ?? 0) > 0
-        let status = GenerationBatch.status(unfinished: unfinished, started: started, failed: counts[.failed] ?? 0, cancelled: batch.status)
-        var changes = Changes([
-            "total": .integer(counts.values.reduce(0, +)), "completed": .integer(counts[.succeeded] ?? 0), "failed": .integer(counts[.failed] ?? 0),
-            "cancelled": .integer(counts[.cancelled] ?? 0), "status": .text(status.rawValue),
-        ])
-        if started && batch.startedAt == nil { changes.set("started_at", DatabaseValue(now)) }
-        changes.set("finished_at", status.isFinished ? DatabaseValue(batch.finishedAt ?? now) : .null)
-        return try await updateOne(.equals("id", DatabaseValue(id)), changes, includeDeleted: true)
     }
 
     public func refreshAll(_ ids: Set<UUID>) async throws {
