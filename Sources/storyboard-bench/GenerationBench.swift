@@ -35,7 +35,8 @@ struct GenerationBench: AsyncParsableCommand {
         print("")
         printTable(
             [
-                "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)", "prompts sent", "duplicates", "lost",
+                "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)",
+                "lone job minus stand-in time ms (mean)", "prompts sent", "duplicates", "lost",
                 "gallery items", "batch CPU ms/job: servers / bench process",
             ],
             rows
@@ -89,6 +90,7 @@ struct GenerationBench: AsyncParsableCommand {
             }
             // A lone job at a time: queue → gallery, through one process, 4 idle servers.
             var lonely: [Double] = []
+            let upstreamBefore = standIns.reduce(0) { $0 + $1.promptSeconds }
             for _ in 0..<30 {
                 let reply = try await api.request(.post, "/api/clips/\(lone)/generate", body: "{}")
                 guard let job = reply.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue else { throw ValidationError("generate: \(reply.body)") }
@@ -103,6 +105,8 @@ struct GenerationBench: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(2))
                 }
             }
+            // The stand-ins' own share of a lone job (from `/prompt` to its history): the rest is the dispatcher's.
+            let upstreamPerJob = (standIns.reduce(0) { $0 + $1.promptSeconds } - upstreamBefore) * 1000 / Double(lonely.count)
             let sentBefore = standIns.reduce(0) { $0 + $1.promptsReceived }
             // CPU time is less at the mercy of whatever else runs on the machine than wall time.
             let serverCPUBefore = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +)
@@ -128,7 +132,7 @@ struct GenerationBench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: data)
             return [
                 engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
-                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
+                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
                 "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
             ]
         }

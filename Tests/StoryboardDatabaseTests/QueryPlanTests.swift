@@ -58,6 +58,7 @@ struct QueryPlanTests {
             _ = try await explain.jobs.claim(owner: "bench", leaseSeconds: 30)
             _ = try await explain.jobs.recoverExpiredLeases()
             _ = try await explain.jobs.runningCountByServer()
+            _ = try await explain.servers.dispatchable()
             let newest = Sort("created_at", descending: true)
             _ = try await explain.jobs.findMany(.equals("clip_id", DatabaseValue(clip)), sort: newest, limit: 50)
             _ = try await explain.jobs.findMany(.equals("status", .text("failed")), sort: newest, limit: 50)
@@ -73,7 +74,7 @@ struct QueryPlanTests {
             _ = try await explain.characterImages.all(Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
 
             let plans = explain.plans
-            #expect(plans.count == 45, "every call was explained (\(plans.count))")
+            #expect(plans.count == 46, "every call was explained (\(plans.count))")
             let content: Set<String> = [
                 "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
                 "generation_jobs", "renders",

@@ -37,3 +37,51 @@ public typealias ServerRepository = BaseRepository<GenerationServer>
 extension SQLExecutor {
     public var servers: ServerRepository { ServerRepository(self) }
 }
+
+/// A server the dispatcher may call, with its status row and the jobs running on it.
+public struct DispatchableServer: Sendable {
+    public var server: GenerationServer
+    public var status: BackendStatus
+    /// Running jobs recorded on it, by every process.
+    public var running: Int
+}
+
+extension BaseRepository where R == GenerationServer {
+    /// Active servers that are called (not pull-mode ones, which call in), each with its
+    /// status and running jobs: one statement for the dispatcher's round, which runs after
+    /// every finished job. A server not checked yet (no status row) is left out.
+    public func dispatchable() async throws -> [DispatchableServer] {
+        let servers = GenerationServer.allColumns.map { "s.\"\($0)\"" }.joined(separator: ", ")
+        let statuses = BackendRepository.columns.map { "b.\"\($0)\" AS \"\(Self.statusPrefix)\($0)\"" }.joined(separator: ", ")
+        return try await executor.read { sql in
+            try await sql.raw(
+                """
+                SELECT \(unsafeRaw: servers), \(unsafeRaw: statuses),
+                    (SELECT COUNT(*) FROM generation_jobs j WHERE j.status = 'running' AND j.server_id = s.id) AS running_jobs
+                FROM comfyui_servers s JOIN backends b ON b.id = s.id
+                WHERE s.deleted_at IS NULL AND s.is_active = \(bind: true) AND s.pull_mode = \(bind: false)
+                ORDER BY s.created_at, s.id
+                """
+            ).all().map { row in
+                DispatchableServer(
+                    server: try GenerationServer(row: row), status: try BackendRepository.decode(PrefixedRow(row: row, prefix: Self.statusPrefix)),
+                    running: try row.decode(column: "running_jobs", as: Int.self)
+                )
+            }
+        }
+    }
+
+    static var statusPrefix: String { "status_" }
+}
+
+/// The columns of a row whose names start with `prefix`, under their names without it: a
+/// joined table's columns, aliased apart from the main table's.
+struct PrefixedRow: SQLRow {
+    let row: any SQLRow
+    let prefix: String
+
+    var allColumns: [String] { row.allColumns.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
+    func contains(column: String) -> Bool { row.contains(column: prefix + column) }
+    func decodeNil(column: String) throws -> Bool { try row.decodeNil(column: prefix + column) }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D { try row.decode(column: prefix + column, as: D.self) }
+}

@@ -119,16 +119,13 @@ public final class GenerationDispatcher: Service, Sendable {
     /// Active servers with their status and how many jobs run on each (all processes).
     private func loadCandidates() async throws -> [ServerCandidate] {
         // Pull-mode servers call in for their work; they are never called.
-        let servers = try await database.servers.all(Filter.equals("is_active", .bool(true)).and(.equals("pull_mode", .bool(false))))
+        let servers = try await database.servers.dispatchable()
         guard !servers.isEmpty else { return [] }
-        let statuses = Dictionary(try await database.backends.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let busy = try await database.jobs.runningCountByServer()
         let local = running.withLock { Array($0.values) }
-        return servers.compactMap { server in
-            guard let status = statuses[server.meta.id] else { return nil }
+        return servers.map { entry in
             // Claimed here but not yet recorded on the job row.
-            let inFlight = max(busy[server.meta.id] ?? 0, local.filter { $0 == server.meta.id }.count)
-            return ServerCandidate(server: server, status: status, running: inFlight)
+            let inFlight = max(entry.running, local.filter { $0 == entry.server.meta.id }.count)
+            return ServerCandidate(server: entry.server, status: entry.status, running: inFlight)
         }
     }
 
@@ -291,7 +288,7 @@ struct JobRun: Sendable {
             let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
             let received = try await dispatcher.media.receive(response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
             try await dispatcher.media.commit(received, database: database)
-            stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/")))
+            stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true))
         }
         let last = watch.due(interval: Self.updateInterval, final: true)
         return (stored, last.progress.map { ($0.value, $0.max, last.signAt) })
@@ -347,7 +344,7 @@ struct JobRun: Sendable {
             try await dispatcher.media.commit(received, database: database)
             // worker-comfyui lists an animated WebP among its images: what the job asked for decides.
             let isVideo = job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"
-            stored.append(StoredOutput(file: received.file, isVideo: isVideo))
+            stored.append(StoredOutput(file: received.file, isVideo: isVideo, justCommitted: true))
         }
         return stored
     }

@@ -6,6 +6,10 @@ import StoryboardDatabase
 struct StoredOutput: Sendable {
     var file: MediaFile
     var isVideo: Bool
+    /// Its row was registered by `MediaStore.commit` an instant before the attaching
+    /// transaction, well inside the orphan grace; an output uploaded earlier (a pull worker's)
+    /// is registered again with the attach, so a clean-up in between cannot take it.
+    var justCommitted = false
 }
 
 /// How a finished run ended in the database.
@@ -78,7 +82,7 @@ struct JobResults: Sendable {
         }
         let seed = job.storedParams.seed
         for (index, output) in outputs.enumerated() {
-            try await tx.mediaFiles.register(output.file)
+            if !output.justCommitted { try await tx.mediaFiles.register(output.file) }
             if let clip, job.destination == .pool {
                 try await tx.poolItems.create(
                     PoolItem(

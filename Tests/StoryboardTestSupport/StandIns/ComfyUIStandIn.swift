@@ -67,6 +67,7 @@ public final class ComfyUIStandIn: Sendable {
         var number: Int
         var graph: JSONValue
         var clientID: String
+        var received = ContinuousClock.now
     }
 
     struct State: Sendable {
@@ -91,6 +92,8 @@ public final class ComfyUIStandIn: Sendable {
         var socketsDropped = 0
         var progressSent = 0
         var previewsSent = 0
+        /// Time prompts spent here, from `/prompt` until their history was stored.
+        var promptTime = Duration.zero
         /// `/object_info` for the models and inputs it was built from: every `/prompt` is
         /// validated against it, and building it each time was most of a submit's cost.
         var objectInfo: (key: [[String]], value: [String: JSONValue])?
@@ -128,6 +131,9 @@ public final class ComfyUIStandIn: Sendable {
     /// Prompts accepted by `POST /prompt`.
     public var promptsReceived: Int { state.withLock { $0.received } }
     public var promptsCompleted: Int { state.withLock { $0.completed } }
+    /// Seconds prompts spent in the stand-in, from `POST /prompt` until their history was
+    /// stored (queue wait and run): what is not the client's own time.
+    public var promptSeconds: Double { state.withLock { Double($0.promptTime.components.attoseconds) / 1e18 + Double($0.promptTime.components.seconds) } }
     public var interrupts: Int { state.withLock { $0.interrupts } }
     public var removedFromQueue: Int { state.withLock { $0.removedFromQueue } }
     public var queueLength: Int { state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) } }
@@ -437,6 +443,7 @@ public final class ComfyUIStandIn: Sendable {
             defer {
                 state.running = nil
                 state.completed += 1
+                state.promptTime += ContinuousClock.now - prompt.received
                 // After the history is stored, as ComfyUI does: a client may ask for it now.
                 Self.post(.text(Self.message("executing", ["node": .null, "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
                 Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]]])), to: prompt.clientID, in: &state)
