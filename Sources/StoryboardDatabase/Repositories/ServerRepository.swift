@@ -56,9 +56,12 @@ extension BaseRepository where R == GenerationServer {
         return try await executor.read { sql in
             try await sql.raw(
                 """
-                SELECT \(unsafeRaw: servers), \(unsafeRaw: statuses),
-                    (SELECT COUNT(*) FROM generation_jobs j WHERE j.status = 'running' AND j.server_id = s.id) AS running_jobs
+                SELECT \(unsafeRaw: servers), \(unsafeRaw: statuses), COALESCE(r.n, 0) AS running_jobs
                 FROM comfyui_servers s JOIN backends b ON b.id = s.id
+                -- One pass over the running jobs (a partial index), not one per server.
+                LEFT JOIN (
+                    SELECT server_id, COUNT(*) AS n FROM generation_jobs WHERE status = 'running' AND server_id IS NOT NULL GROUP BY server_id
+                ) r ON r.server_id = s.id
                 WHERE s.deleted_at IS NULL AND s.is_active = \(bind: true) AND s.pull_mode = \(bind: false)
                 ORDER BY s.created_at, s.id
                 """
