@@ -157,22 +157,20 @@ public final class GenerationDispatcher: Service, Sendable {
             logger.info("job stopped", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "reason": "\(error.reason)"])
         } catch let error as UpstreamError {
             if error.kind == .transient { await monitor.recordFailure(serverID: server.meta.id, error: error.message) }
-            await fail(job, on: server, attempts: job.attempts + 1, message: error.message, retryable: error.kind == .transient)
+            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.kind == .transient)
         } catch let error as AppError {
             // The output could not be kept (too large, not an image or video, disk full).
-            await fail(job, on: server, attempts: job.attempts + 1, message: error.message, retryable: error.code == .insufficientStorage || error.code == .databaseUnavailable)
+            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.code == .insufficientStorage || error.code == .databaseUnavailable)
         } catch {
-            await fail(job, on: server, attempts: job.attempts + 1, message: "\(error)", retryable: true)
+            await fail(job, attempts: job.attempts + 1, message: "\(error)", retryable: true)
         }
     }
 
-    /// Back in the queue after back-off, or failed when no attempts are left. The server is
-    /// recorded (the attempt may have failed before the job row named it), so that a retry
-    /// goes elsewhere.
-    private func fail(_ job: GenerationJob, on server: GenerationServer, attempts: Int, message: String, retryable: Bool) async {
+    /// Back in the queue after back-off, or failed when no attempts are left.
+    private func fail(_ job: GenerationJob, attempts: Int, message: String, retryable: Bool) async {
         let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
         await persist { [self] in
-            switch try await failure.record(job, owner: owner, attempts: attempts, message: message, retryable: retryable, serverID: server.meta.id) {
+            switch try await failure.record(job, owner: owner, attempts: attempts, message: message, retryable: retryable) {
             case .retrying:
                 logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(message.prefix(2000))"])
             case .failed:
@@ -229,18 +227,18 @@ struct JobRun: Sendable {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
-        // Written with the upstream's id, once the prompt is sent: one write fewer per job. A
-        // process that dies before then sent nothing, and the attempt is not counted.
-        let attempt = Changes([
-            "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
-            // A new attempt starts from step 0.
-            "progress_value": .null, "progress_max": .null, "progress_at": .null,
-        ])
+        try await hold(
+            Changes([
+                "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
+                // A new attempt starts from step 0.
+                "progress_value": .null, "progress_max": .null, "progress_at": .null,
+            ])
+        )
         let outputs: [StoredOutput]
         var lastStep: JobResults.LastStep?
         switch server.serverType {
-        case .comfyui: (outputs, lastStep) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint, attempt: attempt)
-        case .runpod: outputs = try await runOnRunPod(graph, source: source, attempt: attempt)
+        case .comfyui: (outputs, lastStep) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
+        case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep) {
@@ -267,7 +265,7 @@ struct JobRun: Sendable {
 
     /// The outputs, stored, and the progress not yet written (the last steps of a prompt that
     /// ended between two writes): it goes into the completing transaction.
-    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String, attempt: Changes) async throws -> ([StoredOutput], JobResults.LastStep?) {
+    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> ([StoredOutput], JobResults.LastStep?) {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         var graph = graph
         if let source {
@@ -283,7 +281,7 @@ struct JobRun: Sendable {
         defer { hub.unregister(watch) }
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub, attempt: attempt)
+        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
         var stored: [StoredOutput] = []
         for file in files {
             let response = try await client.download(file, timeout: settings.downloadTimeout)
@@ -297,15 +295,11 @@ struct JobRun: Sendable {
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
-    private func follow(
-        promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub, attempt: Changes
-    ) async throws -> [UpstreamOutput] {
+    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
         hub.bind(promptID, to: watch)
         do {
-            var sent = attempt
-            sent.set("upstream_id", .text(promptID))
-            try await hold(sent)
+            try await hold(Changes(["upstream_id": .text(promptID)]))
         } catch {
             // Cancelled while it was being sent: take it back off the server.
             try? await client.cancel(promptID)
@@ -321,13 +315,11 @@ struct JobRun: Sendable {
         }
     }
 
-    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?, attempt: Changes) async throws -> [StoredOutput] {
+    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let runID = try await client.run(graph, images: source.map { [($0.name, $0.data)] } ?? [])
         do {
-            var sent = attempt
-            sent.set("upstream_id", .text(runID))
-            try await hold(sent)
+            try await hold(Changes(["upstream_id": .text(runID)]))
         } catch {
             try? await client.cancel(runID)
             throw error

@@ -160,26 +160,22 @@ struct JobFailure: Sendable {
         case lost
     }
 
-    /// `attempts` (this one counted) and `serverID` are written: the dispatcher records an
-    /// attempt on the job row only once its prompt is sent, and a retry avoids the server.
-    func record(_ job: GenerationJob, owner: String, attempts: Int, message: String, retryable: Bool, serverID: UUID? = nil) async throws -> Outcome {
+    func record(_ job: GenerationJob, owner: String, attempts: Int, message: String, retryable: Bool) async throws -> Outcome {
         let text = String(message.prefix(2000))
-        var attempt = Changes(["attempts": .integer(attempts), "error": .text(text)])
-        if let serverID { attempt.set("server_id", DatabaseValue(serverID)) }
         if retryable, attempts <= job.maxRetries {
             var generator = SystemRandomNumberGenerator()
             let delay = retry.delay(afterAttempt: attempts, using: &generator)
             return try await database.transaction { tx in
-                var changes = attempt
-                changes.set("available_at", DatabaseValue(Timestamp.now().adding(seconds: delay)))
-                changes.set("upstream_id", .null)
-                guard let queued = try await tx.jobs.move(id: job.meta.id, to: .queued, owner: owner, changes) else { return .lost }
+                guard let queued = try await tx.jobs.move(
+                    id: job.meta.id, to: .queued, owner: owner,
+                    Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
+                ) else { return .lost }
                 try await tx.jobEvents.append([JobEvent.of(queued, .retrying)])
                 return .retrying(queued)
             }
         }
         return try await database.transaction { tx in
-            guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, attempt) else { return .lost }
+            guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)])) else { return .lost }
             try await tx.jobEvents.append([JobEvent.of(failed, .failed)])
             if let batch = failed.batchID { try await tx.batches.refresh(batch) }
             return .failed(failed)
