@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StoryboardCore
 @testable import StoryboardServices
+import StoryboardTestSupport
 import Testing
 
 @Suite("ComfyUI socket hub and wake-ups")
@@ -89,6 +90,70 @@ struct SocketHubTests {
         #expect(watch.socket == .closed)
         #expect(hub.connection == .stopped)
         #expect(!hub.claimStart(), "within retryAfter of the failure")
+    }
+
+    @Test("a socket the server drops while a job uses it: the hub ends at once, the job goes on by polling, and a later job connects again", .timeLimit(.minutes(1)))
+    func dropped() async throws {
+        try await withComfyUIStandIns { standIns in
+            let hub = ComfyUISocketHub(base: standIns[0].url, apiKey: nil, logger: Logger(label: "test"), retryAfter: .milliseconds(100))
+            #expect(hub.claimStart())
+            let connection = Task { await hub.run() }
+            let watch = JobWatch()
+            _ = hub.register(watch)
+            await watch.settle(timeout: .seconds(10))
+            #expect(watch.socket == .open)
+            // The client may see the upgrade before the stand-in has filed the socket.
+            try await Self.waitFor { standIns[0].webSocketsOpened == 1 }
+            standIns[0].dropWebSockets()
+            // Before, the idle wait spun (cancelled) and kept the hub "open" while jobs used it.
+            await connection.value
+            #expect(watch.socket == .closed)
+            #expect(hub.connection == .stopped)
+            hub.unregister(watch)
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(hub.claimStart(), "tried again once retryAfter has passed")
+            let again = Task { await hub.run() }
+            let later = JobWatch()
+            _ = hub.register(later)
+            await later.settle(timeout: .seconds(10))
+            #expect(later.socket == .open)
+            try await Self.waitFor { standIns[0].webSocketsOpened == 2 }
+            hub.unregister(later)
+            again.cancel()
+            await again.value
+            #expect(hub.connection == .stopped, "a cancelled hub closes its socket")
+        }
+    }
+
+    /// Polls `condition` for up to 10 s.
+    static func waitFor(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test("a closing connection takes no new job: it is told there is no socket")
+    func closing() {
+        let hub = openHub()
+        hub.requestStopForTesting()
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        #expect(watch.socket == .closed)
+    }
+
+    @Test("late messages about a prompt whose job is done are dropped, not kept")
+    func retired() {
+        let hub = openHub()
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        hub.bind("p1", to: watch)
+        hub.unregister(watch)
+        hub.route(.executing(node: nil, promptID: "p1"))
+        #expect(hub.pendingCount == 0)
+        hub.route(.executing(node: nil, promptID: "p2"))
+        #expect(hub.pendingCount == 1, "a prompt not bound yet is kept")
     }
 
     @Test("a wake signal: a notification ends the wait at once, and a wait that timed out leaves later waits working")

@@ -33,6 +33,9 @@ final class ComfyUISocketHub: Sendable {
         var lastUse = ContinuousClock.now
         var lastFailure: ContinuousClock.Instant?
         var stopRequested = false
+        /// Prompts whose jobs are done with the socket: late messages about them are dropped.
+        var retired: Set<String> = []
+        var retiredOrder: [String] = []
     }
 
     /// Prompts whose early messages are kept, and messages kept for each (previews: the latest only).
@@ -60,6 +63,14 @@ final class ComfyUISocketHub: Sendable {
     static func newClientID() -> String { "storyboard-\(UUID().uuidString.lowercased())" }
 
     var connection: Connection { state.withLock { $0.connection } }
+    /// Prompts with early messages kept (tests).
+    var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    /// As an idle timeout or a shutdown does (tests).
+    func requestStopForTesting() {
+        state.withLock { $0.stopRequested = true }
+        stopSignal.notify()
+    }
 
     /// True when the caller is to run `run()` now: there is no connection and the last one did
     /// not fail just now. Called before a job on this server starts.
@@ -80,7 +91,9 @@ final class ComfyUISocketHub: Sendable {
     func register(_ watch: JobWatch) -> String {
         state.withLock { state in
             state.lastUse = .now
-            switch state.connection {
+            // A connection that is closing serves no new job: it goes on by polling.
+            let connection = state.stopRequested ? .stopped : state.connection
+            switch connection {
             case .stopped:
                 watch.closed()
                 // Nothing listens under this id: the prompt's messages are dropped upstream.
@@ -112,7 +125,12 @@ final class ComfyUISocketHub: Sendable {
         state.withLock { state in
             state.lastUse = .now
             guard state.watches.removeValue(forKey: ObjectIdentifier(watch)) != nil else { return }
-            state.byPrompt = state.byPrompt.filter { $0.value !== watch }
+            for (promptID, bound) in state.byPrompt where bound === watch {
+                state.byPrompt[promptID] = nil
+                state.retired.insert(promptID)
+                state.retiredOrder.append(promptID)
+                if state.retiredOrder.count > Self.pendingPrompts { state.retired.remove(state.retiredOrder.removeFirst()) }
+            }
         }
     }
 
@@ -152,8 +170,9 @@ final class ComfyUISocketHub: Sendable {
     }
 
     /// Returns once nobody has used the connection for `idleTimeout`, or a stop was asked for.
+    /// Also returns when cancelled: the socket's reader ended first (the server closed it).
     private func waitUntilIdle() async {
-        while true {
+        while !Task.isCancelled {
             let seen = stopSignal.current
             let wait = state.withLock { state -> Duration? in
                 if state.stopRequested { return nil }
@@ -212,6 +231,8 @@ final class ComfyUISocketHub: Sendable {
     }
 
     private static func keep(_ message: ComfyUIMessage, for promptID: String, in state: inout State) {
+        if state.retired.contains(promptID) { return }
+        if case .preview(_, let bytes, _) = message, bytes.count > JobWatch.maxPreviewBytes { return }
         if state.pending[promptID] == nil {
             if state.pendingOrder.count >= pendingPrompts {
                 state.pending.removeValue(forKey: state.pendingOrder.removeFirst())

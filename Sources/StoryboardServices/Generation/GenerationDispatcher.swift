@@ -103,13 +103,12 @@ public final class GenerationDispatcher: Service, Sendable {
             }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
-            if chosen.server.serverType == .comfyui {
-                let hub = sockets.hub(for: chosen.server)
-                if hub.claimStart() { group.addTask { await hub.run() } }
-            }
+            // The hub of the server as this job saw it (an edited server gets a new one).
+            let hub = chosen.server.serverType == .comfyui ? sockets.hub(for: chosen.server) : nil
+            if let hub, hub.claimStart() { group.addTask { await hub.run() } }
             group.addTask {
                 await self.announceStart(job, on: chosen.server)
-                await self.execute(job, on: chosen.server, status: chosen.status)
+                await self.execute(job, on: chosen.server, status: chosen.status, hub: hub)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
                 self.wakeup.notify()
             }
@@ -147,8 +146,8 @@ public final class GenerationDispatcher: Service, Sendable {
         }
     }
 
-    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus) async {
-        let run = JobRun(job: job, server: server, status: status, dispatcher: self)
+    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?) async {
+        let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self)
         do {
             try await run.perform()
         } catch is CancellationError {
@@ -211,6 +210,8 @@ struct JobRun: Sendable {
     let job: GenerationJob
     let server: GenerationServer
     let status: BackendStatus
+    /// The server's shared websocket (ComfyUI only).
+    let hub: ComfyUISocketHub?
     let dispatcher: GenerationDispatcher
 
     var settings: GenerationSettings { dispatcher.settings }
@@ -275,7 +276,7 @@ struct JobRun: Sendable {
         }
         // ComfyUI sends a prompt's messages only to the client id that queued it: the prompt
         // goes under the id of the server's shared socket, which hands them to this watch.
-        let hub = dispatcher.sockets.hub(for: server)
+        let hub = self.hub ?? dispatcher.sockets.hub(for: server)
         let watch = JobWatch()
         let clientID = hub.register(watch)
         defer { hub.unregister(watch) }

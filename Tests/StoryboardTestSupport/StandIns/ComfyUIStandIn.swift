@@ -122,6 +122,12 @@ public final class ComfyUIStandIn: Sendable {
     public func setFault(_ fault: UpstreamFault) { state.withLock { $0.options.fault = fault } }
     public func setDelay(_ seconds: Double) { state.withLock { $0.options.delay = seconds } }
     public func setWebSocket(_ behavior: WebSocketBehavior) { state.withLock { $0.options.webSocket = behavior } }
+    /// Closes every open `/ws` connection at once, as a server that restarts does.
+    public func dropWebSockets() {
+        state.withLock { state in
+            for clientID in Array(state.sockets.keys) { Self.post(.drop, to: clientID, in: &state) }
+        }
+    }
     /// `/ws` connections accepted, and closed by the stand-in mid-prompt.
     public var webSocketsOpened: Int { state.withLock { $0.socketsOpened } }
     public var webSocketsDropped: Int { state.withLock { $0.socketsDropped } }
