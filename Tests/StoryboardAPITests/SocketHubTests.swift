@@ -96,14 +96,7 @@ struct SocketHubTests {
     func dropped() async throws {
         try await withComfyUIStandIns { standIns in
             let hub = ComfyUISocketHub(base: standIns[0].url, apiKey: nil, logger: Logger(label: "test"), retryAfter: .milliseconds(100))
-            #expect(hub.claimStart())
-            let connection = Task { await hub.run() }
-            let watch = JobWatch()
-            _ = hub.register(watch)
-            await watch.settle(timeout: .seconds(10))
-            #expect(watch.socket == .open)
-            // The client may see the upgrade before the stand-in has filed the socket.
-            try await Self.waitFor { standIns[0].webSocketsOpened == 1 }
+            let (watch, connection) = try await Self.connect(hub, to: standIns[0], sockets: 1)
             standIns[0].dropWebSockets()
             // Before, the idle wait spun (cancelled) and kept the hub "open" while jobs used it.
             await connection.value
@@ -111,13 +104,8 @@ struct SocketHubTests {
             #expect(hub.connection == .stopped)
             hub.unregister(watch)
             try await Task.sleep(for: .milliseconds(150))
-            #expect(hub.claimStart(), "tried again once retryAfter has passed")
-            let again = Task { await hub.run() }
-            let later = JobWatch()
-            _ = hub.register(later)
-            await later.settle(timeout: .seconds(10))
-            #expect(later.socket == .open)
-            try await Self.waitFor { standIns[0].webSocketsOpened == 2 }
+            // `connect` expects the start to be claimed: once retryAfter has passed, it is.
+            let (later, again) = try await Self.connect(hub, to: standIns[0], sockets: 2)
             hub.unregister(later)
             again.cancel()
             await again.value
@@ -125,19 +113,29 @@ struct SocketHubTests {
         }
     }
 
-    /// Polls `condition` for up to 10 s.
-    static func waitFor(_ condition: () -> Bool) async throws {
+    /// Starts the hub's connection with a job on it; returns once the socket is open on both
+    /// ends (the client may see the upgrade before the stand-in has filed the socket, its
+    /// `sockets`th).
+    static func connect(_ hub: ComfyUISocketHub, to standIn: ComfyUIStandIn, sockets: Int) async throws -> (JobWatch, Task<Void, Never>) {
+        #expect(hub.claimStart())
+        let connection = Task { await hub.run() }
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        await watch.settle(timeout: .seconds(10))
+        #expect(watch.socket == .open)
         let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
+        while standIn.webSocketsOpened < sockets {
+            guard ContinuousClock.now < deadline else { throw UnexpectedReply(description: "the stand-in has \(standIn.webSocketsOpened) sockets, not \(sockets)") }
             try await Task.sleep(for: .milliseconds(10))
         }
+        #expect(standIn.webSocketsOpened == sockets)
+        return (watch, connection)
     }
 
     @Test("a closing connection takes no new job: it is told there is no socket")
     func closing() {
         let hub = openHub()
-        hub.requestStopForTesting()
+        hub.requestStop()
         let watch = JobWatch()
         _ = hub.register(watch)
         #expect(watch.socket == .closed)

@@ -66,8 +66,8 @@ final class ComfyUISocketHub: Sendable {
     /// Prompts with early messages kept (tests).
     var pendingCount: Int { state.withLock { $0.pending.count } }
 
-    /// As an idle timeout or a shutdown does (tests).
-    func requestStopForTesting() {
+    /// Closes the connection with a handshake, as a shutdown does; new jobs poll meanwhile.
+    func requestStop() {
         state.withLock { $0.stopRequested = true }
         stopSignal.notify()
     }
@@ -150,15 +150,14 @@ final class ComfyUISocketHub: Sendable {
         let result = await withTaskCancellationHandler {
             await connection.result
         } onCancel: {
-            self.state.withLock { $0.stopRequested = true }
-            self.stopSignal.notify()
-        }
-        let wasOpen = state.withLock { $0.connection == .open }
-        if case .failure(let error) = result, !Task.isCancelled {
-            logger.info("ComfyUI websocket ended; jobs there are followed by polling", metadata: ["url": "\(UpstreamHTTP.redacted(socket.url))", "error": "\(error)"])
+            self.requestStop()
         }
         // A socket that never opened, or that the server dropped, is not tried again at once.
-        let failed = !wasOpen || (result.isFailure && !Task.isCancelled) || state.withLock { !$0.stopRequested && !$0.watches.isEmpty }
+        var failed = state.withLock { $0.connection != .open || (!$0.stopRequested && !$0.watches.isEmpty) }
+        if case .failure(let error) = result, !Task.isCancelled {
+            failed = true
+            logger.info("ComfyUI websocket ended; jobs there are followed by polling", metadata: ["url": "\(UpstreamHTTP.redacted(socket.url))", "error": "\(error)"])
+        }
         ended(failed: failed)
     }
 
@@ -198,6 +197,8 @@ final class ComfyUISocketHub: Sendable {
             state.byPrompt = [:]
             state.pending = [:]
             state.pendingOrder = []
+            state.retired = []
+            state.retiredOrder = []
             state.executing = nil
             return watches
         }
@@ -265,11 +266,5 @@ final class ComfyUISocketHubs: Sendable {
             hubs[server.meta.id] = hub
             return hub
         }
-    }
-}
-
-extension Result {
-    fileprivate var isFailure: Bool {
-        if case .failure = self { true } else { false }
     }
 }

@@ -139,7 +139,7 @@ public final class ComfyUIStandIn: Sendable {
     public var promptsCompleted: Int { state.withLock { $0.completed } }
     /// Seconds prompts spent in the stand-in, from `POST /prompt` until their history was
     /// stored (queue wait and run): what is not the client's own time.
-    public var promptSeconds: Double { state.withLock { Double($0.promptTime.components.attoseconds) / 1e18 + Double($0.promptTime.components.seconds) } }
+    public var promptSeconds: Double { state.withLock { $0.promptTime.milliseconds / 1000 } }
     public var interrupts: Int { state.withLock { $0.interrupts } }
     public var removedFromQueue: Int { state.withLock { $0.removedFromQueue } }
     public var queueLength: Int { state.withLock { $0.pending.count + ($0.running == nil ? 0 : 1) } }
