@@ -143,14 +143,17 @@ public struct TrashPurgeService: Service {
 /// STORYBOARD_DISPATCHER=off), the scheduled server checks and the animatic renderer (unless
 /// STORYBOARD_RENDERER=off). `wakeup` is the one the
 /// router was built with, so queued jobs start at once.
-public func generationServices(configuration: StoryboardConfiguration, database: Database, wakeup: JobWakeup, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+public func generationServices(
+    configuration: StoryboardConfiguration, database: Database, wakeup: JobWakeup, metrics: AppMetrics, logger: Logger
+) -> [ServiceGroupConfiguration.ServiceConfiguration] {
     let settings = configuration.generation
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
         .init(service: ServerCheckService(monitor: ServerMonitor(database: database, http: .shared, settings: settings, logger: logger), interval: settings.checkInterval), serviceName: "server-checks")
     ]
     if settings.dispatcherEnabled {
         let dispatcher = GenerationDispatcher(
-            database: database, media: MediaStore(configuration: configuration), http: .shared, settings: settings, wakeup: wakeup, logger: logger
+            database: database, media: MediaStore(configuration: configuration), http: .shared, settings: settings, wakeup: wakeup,
+            metrics: metrics.factory, logger: logger
         )
         services.append(.init(service: dispatcher, serviceName: "dispatcher"))
     }

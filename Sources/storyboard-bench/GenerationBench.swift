@@ -36,7 +36,7 @@ struct GenerationBench: AsyncParsableCommand {
         printTable(
             [
                 "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)",
-                "lone job minus stand-in time ms (mean)", "prompts sent", "duplicates", "lost",
+                "lone job minus stand-in time ms (mean)", "lone job phases ms (mean): \(Self.phases.joined(separator: " / "))", "prompts sent", "duplicates", "lost",
                 "gallery items", "batch CPU ms/job: servers / bench process",
             ],
             rows
@@ -90,6 +90,7 @@ struct GenerationBench: AsyncParsableCommand {
             }
             // A lone job at a time: queue → gallery, through one process, 4 idle servers.
             var lonely: [Double] = []
+            let phasesBefore = PrometheusText(try await api.request(.get, "/metrics").body)
             let upstreamBefore = standIns.reduce(0) { $0 + $1.promptSeconds }
             for _ in 0..<30 {
                 let reply = try await api.request(.post, "/api/clips/\(lone)/generate", body: "{}")
@@ -107,6 +108,12 @@ struct GenerationBench: AsyncParsableCommand {
             }
             // The stand-ins' own share of a lone job (from `/prompt` to its history): the rest is the dispatcher's.
             let upstreamPerJob = (standIns.reduce(0) { $0 + $1.promptSeconds } - upstreamBefore) * 1000 / Double(lonely.count)
+            // Where the rest goes, as the serving process itself measures it.
+            let phasesAfter = PrometheusText(try await api.request(.get, "/metrics").body)
+            let phaseMeans = Self.phases.map { phase in
+                let (before, after) = (phasesBefore.jobPhase(phase), phasesAfter.jobPhase(phase))
+                return after.count > before.count ? format((after.seconds - before.seconds) * 1000 / (after.count - before.count)) : "—"
+            }
             let sentBefore = standIns.reduce(0) { $0 + $1.promptsReceived }
             // CPU time is less at the mercy of whatever else runs on the machine than wall time.
             let serverCPUBefore = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +)
@@ -132,13 +139,15 @@ struct GenerationBench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: data)
             return [
                 engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
-                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
+                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob), phaseMeans.joined(separator: " / "), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
                 "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
             ]
         }
         await database.close()
         return result
     }
+
+    static let phases = ["queued", "prepare", "upstream", "collect", "attach"]
 
     /// User + system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`).
     static func cpuSeconds(of pid: pid_t) -> Double {

@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: DatabaseService(database: database), serviceName: "database"),
                 .init(service: TreeChangeService(database: database), serviceName: "tree-changes"),
                 .init(service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"),
-            ] + generationServices(configuration: configuration, database: database, wakeup: wakeup, logger: logger) + [
+            ] + generationServices(configuration: configuration, database: database, wakeup: wakeup, metrics: metrics, logger: logger) + [
                 .init(service: app, serviceName: "http"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -141,6 +141,13 @@ struct GenerationAPITests {
                 #expect(standIns[0].promptsReceived == 2)
                 let listed = try await server.json("/api/jobs?clip_id=\(clip)&status=succeeded")
                 #expect(listed["items"]?.arrayValue?.count == 2)
+                // Each job's time is split into its phases, once per job.
+                let metrics = PrometheusText(try await server.request(.get, "/metrics").body)
+                for phase in ["queued", "prepare", "upstream", "collect", "attach"] {
+                    let recorded = metrics.jobPhase(phase)
+                    #expect(recorded.count == 2, "\(phase): \(recorded)")
+                    #expect(recorded.seconds > 0 && recorded.seconds < 60, "\(phase): \(recorded)")
+                }
             }
         }
     }

@@ -129,7 +129,7 @@ public func withTestServer<T: Sendable>(
         portContinuation.yield(channel.localAddress?.port ?? 0)
         portContinuation.finish()
     }
-    let services = generationServices(configuration: configuration, database: testDatabase.database, wakeup: wakeup, logger: logs.logger)
+    let services = generationServices(configuration: configuration, database: testDatabase.database, wakeup: wakeup, metrics: metrics, logger: logs.logger)
     let group = ServiceGroup(configuration: .init(services: services + [.init(service: TreeChangeService(database: testDatabase.database)), .init(service: app)], logger: logs.logger))
     return try await withRunningGroup(group) {
         var iterator = portStream.makeAsyncIterator()

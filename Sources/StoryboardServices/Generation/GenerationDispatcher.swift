@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import StoryboardCore
 import StoryboardDatabase
@@ -20,6 +21,7 @@ public final class GenerationDispatcher: Service, Sendable {
     let results: JobResults
     /// One websocket per ComfyUI server, shared by the jobs running there.
     let sockets: ComfyUISocketHubs
+    let phases: JobPhaseMetrics
     let logger: Logger
     /// Who holds a lease: unique per process start, so a restarted process never mistakes a
     /// dead one's jobs for its own.
@@ -31,7 +33,7 @@ public final class GenerationDispatcher: Service, Sendable {
 
     public init(
         database: Database, media: MediaStore, http: UpstreamHTTP, settings: GenerationSettings, wakeup: JobWakeup,
-        logger: Logger = Logger(label: "storyboard.dispatcher")
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger = Logger(label: "storyboard.dispatcher")
     ) {
         self.database = database
         self.media = media
@@ -42,6 +44,7 @@ public final class GenerationDispatcher: Service, Sendable {
         self.monitor = ServerMonitor(database: database, http: http, settings: settings, logger: logger)
         self.results = JobResults(database: database)
         self.sockets = ComfyUISocketHubs(logger: logger)
+        self.phases = JobPhaseMetrics(factory: metrics)
         self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
@@ -91,6 +94,7 @@ public final class GenerationDispatcher: Service, Sendable {
         var misses = 0
         while misses < 3, candidates.contains(where: { $0.hasRoom && $0.status.isOnline && $0.server.isActive }) {
             guard let job = try await database.jobs.claim(owner: owner, leaseSeconds: settings.leaseSeconds) else { return }
+            let claimedAt = ContinuousClock.now
             let loras = (job.storedParams.loras ?? []).map(\.name)
             guard let chosen = ServerPicker.pick(candidates, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
             else {
@@ -103,12 +107,14 @@ public final class GenerationDispatcher: Service, Sendable {
             }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
+            let due = max(job.meta.createdAt, job.availableAt)
+            phases.record(.queued, .microseconds(max(0, Timestamp.now().microseconds - due.microseconds)))
             // The hub of the server as this job saw it (an edited server gets a new one).
             let hub = chosen.server.serverType == .comfyui ? sockets.hub(for: chosen.server) : nil
             if let hub, hub.claimStart() { group.addTask { await hub.run() } }
             group.addTask {
                 await self.announceStart(job, on: chosen.server)
-                await self.execute(job, on: chosen.server, status: chosen.status, hub: hub)
+                await self.execute(job, on: chosen.server, status: chosen.status, hub: hub, claimedAt: claimedAt)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
                 self.wakeup.notify()
             }
@@ -146,8 +152,8 @@ public final class GenerationDispatcher: Service, Sendable {
         }
     }
 
-    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?) async {
-        let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self)
+    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant) async {
+        let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
         do {
             try await run.perform()
         } catch is CancellationError {
@@ -213,6 +219,7 @@ struct JobRun: Sendable {
     /// The server's shared websocket (ComfyUI only).
     let hub: ComfyUISocketHub?
     let dispatcher: GenerationDispatcher
+    let claimedAt: ContinuousClock.Instant
 
     var settings: GenerationSettings { dispatcher.settings }
     var database: Database { dispatcher.database }
@@ -242,7 +249,10 @@ struct JobRun: Sendable {
         case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
-        switch try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep) {
+        let attaching = ContinuousClock.now
+        let completion = try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep)
+        _ = dispatcher.phases.record(.attach, since: attaching)
+        switch completion {
         case .succeeded:
             // Judged on the status this job was dispatched with: a healthy server that already
             // ran this model is not touched (the success would change nothing), so the
@@ -283,6 +293,7 @@ struct JobRun: Sendable {
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
         let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
+        let collecting = ContinuousClock.now
         var stored: [StoredOutput] = []
         for file in files {
             let response = try await client.download(file, timeout: settings.downloadTimeout)
@@ -291,6 +302,7 @@ struct JobRun: Sendable {
             try await dispatcher.media.commit(received, database: database)
             stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true))
         }
+        _ = dispatcher.phases.record(.collect, since: collecting)
         let last = watch.due(interval: Self.updateInterval, final: true)
         return (stored, last.progress.map { ($0.value, $0.max, last.signAt) })
     }
@@ -298,6 +310,7 @@ struct JobRun: Sendable {
     /// Sends the prompt and follows it until `/history` has its outputs.
     private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
+        let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         hub.bind(promptID, to: watch)
         do {
             try await hold(Changes(["upstream_id": .text(promptID)]))
@@ -306,7 +319,7 @@ struct JobRun: Sendable {
             try? await client.cancel(promptID)
             throw error
         }
-        return try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
+        let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
             // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
             switch try await client.state(of: promptID) {
             case .pending: return nil
@@ -314,11 +327,14 @@ struct JobRun: Sendable {
             case .succeeded(let outputs): return outputs
             }
         }
+        _ = dispatcher.phases.record(.upstream, since: sent)
+        return outputs
     }
 
     private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let runID = try await client.run(graph, images: source.map { [($0.name, $0.data)] } ?? [])
+        let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         do {
             try await hold(Changes(["upstream_id": .text(runID)]))
         } catch {
@@ -332,6 +348,7 @@ struct JobRun: Sendable {
             case .succeeded(let outputs): return outputs
             }
         }
+        let collecting = dispatcher.phases.record(.upstream, since: sent)
         var stored: [StoredOutput] = []
         for output in outputs {
             let received: ReceivedMedia
@@ -347,6 +364,7 @@ struct JobRun: Sendable {
             let isVideo = job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"
             stored.append(StoredOutput(file: received.file, isVideo: isVideo, justCommitted: true))
         }
+        _ = dispatcher.phases.record(.collect, since: collecting)
         return stored
     }
 
