@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SQLiteNIO
+import VaporCSQLite
 import StoryboardCore
 
 /// Turns whatever a driver throws into the contract's errors, in one place, so no SQL text,
@@ -21,7 +22,7 @@ enum DatabaseErrorTranslator {
                 logger.warning("database pool exhausted", metadata: ["waited_seconds": "\(seconds)"] + requestMetadata)
                 return AppError(.databaseUnavailable, "The database is busy; try again shortly", retryAfter: 2)
             }
-        case let error as SQLiteError:
+        case let error as SQLiteFailure:
             return translate(sqlite: error, logger: logger)
         case let error as PSQLError:
             return translate(postgres: error, logger: logger)
@@ -38,32 +39,32 @@ enum DatabaseErrorTranslator {
         }
     }
 
-    private static func translate(sqlite error: SQLiteError, logger: Logger) -> any Error {
+    private static func translate(sqlite error: SQLiteFailure, logger: Logger) -> any Error {
         let message = error.message
-        switch error.reason {
-        case .constraintUniqueFailed, .constraintPrimaryKeyFailed:
+        switch (error.primary, error.code) {
+        case (_, SQLiteFailure.constraintUnique), (_, SQLiteFailure.constraintPrimaryKey):
             return duplicate(fields: sqliteColumns(message))
-        case .constraintForeignKeyFailed:
+        case (_, SQLiteFailure.constraintForeignKey):
             return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
-        case .constraint where message.contains("UNIQUE constraint failed"):
+        case (_, SQLiteFailure.constraintCheck), (_, SQLiteFailure.constraintNotNull):
+            return invalidValue(logger: logger, detail: message)
+        case (SQLITE_CONSTRAINT, _) where message.contains("UNIQUE constraint failed"):
             return duplicate(fields: sqliteColumns(message))
-        case .constraint where message.contains("FOREIGN KEY constraint failed"):
+        case (SQLITE_CONSTRAINT, _) where message.contains("FOREIGN KEY constraint failed"):
             return AppError(.conflict, "The change refers to a row that does not exist, or is still referred to")
-        case .constraintCheckFailed, .constraintNotNullFailed:
+        case (SQLITE_CONSTRAINT, _) where message.contains("CHECK constraint failed") || message.contains("NOT NULL constraint failed"):
             return invalidValue(logger: logger, detail: message)
-        case .constraint where message.contains("CHECK constraint failed") || message.contains("NOT NULL constraint failed"):
-            return invalidValue(logger: logger, detail: message)
-        case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache:
+        case (SQLITE_BUSY, _), (SQLITE_LOCKED, _):
             logger.warning("sqlite busy", metadata: ["error": "\(message)"] + requestMetadata)
             return AppError(.databaseUnavailable, "The database is busy; try again shortly", retryAfter: 1)
-        case .full:
+        case (SQLITE_FULL, _):
             logger.error("sqlite disk full", metadata: requestMetadata)
             return AppError(.insufficientStorage, "The disk holding the database is full")
-        case .cantOpen, .ioError, .notADatabase, .corrupt:
-            logger.error("sqlite unavailable", metadata: ["error": "\(message)", "reason": "\(error.reason)"] + requestMetadata)
+        case (SQLITE_CANTOPEN, _), (SQLITE_IOERR, _), (SQLITE_NOTADB, _), (SQLITE_CORRUPT, _):
+            logger.error("sqlite unavailable", metadata: ["error": "\(message)", "code": "\(error.code)"] + requestMetadata)
             return AppError.databaseUnavailable()
         default:
-            logger.error("sqlite error", metadata: ["error": "\(message)", "reason": "\(error.reason)"] + requestMetadata)
+            logger.error("sqlite error", metadata: ["error": "\(message)", "code": "\(error.code)"] + requestMetadata)
             return AppError(.databaseError, "A database error occurred")
         }
     }
@@ -115,7 +116,7 @@ enum DatabaseErrorTranslator {
             if let message = error.serverInfo?[.message] { return message }
             if let underlying = error.underlying { return "\(underlying)" }
             return "\(error.code)"
-        case let error as SQLiteError:
+        case let error as SQLiteFailure:
             return error.message
         case let error as AppError:
             return error.message

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresKit
 import PostgresNIO
@@ -17,7 +18,7 @@ enum Connectors {
 
     static func sqlite(path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger, counter: StatementCounter) -> ConnectionPool.Connector {
         { id in
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let handle = try SQLiteHandle.open(path: path)
             do {
                 // WAL lets readers run beside the one writer; the busy timeout bounds how long a
                 // statement waits on a lock held by another process (e.g. `storyboard migrate`).
@@ -33,30 +34,15 @@ enum Connectors {
                     "PRAGMA temp_store = MEMORY",
                 ] + (role == .reader ? ["PRAGMA query_only = ON"] : [])
                 for pragma in pragmas {
-                    _ = try await connection.query(pragma, [])
+                    try handle.query(pragma, []) { _, _ in }
                 }
             } catch {
-                await closeIgnoringCancellation(connection)
+                handle.close()
                 throw error
             }
-            let closed = ClosedFlag()
-            return PooledConnection(
-                id: id,
-                sql: DirectSQLiteDatabase(connection: connection, counter: counter),
-                isClosed: { closed.value },
-                close: {
-                    closed.set()
-                    await closeIgnoringCancellation(connection)
-                }
-            )
+            let database = DirectSQLiteDatabase(handle: handle, logger: logger, counter: counter, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
+            return PooledConnection(id: id, sql: database, isClosed: { handle.isClosed }, close: { handle.close() })
         }
-    }
-
-    /// SQLiteNIO's async `close()` gives up with `CancellationError` when the calling task is
-    /// cancelled (a shutdown, a request that went away), leaving the handle open; the future
-    /// form always runs. An unclosed handle leaks the file and trips SQLiteNIO's deinit assertion.
-    private static func closeIgnoringCancellation(_ connection: SQLiteConnection) async {
-        try? await connection.close().get()
     }
 
     static func postgres(
@@ -101,11 +87,4 @@ enum Connectors {
         configuration.options.additionalStartupParameters = parameters
         return configuration
     }
-}
-
-/// A flag set once from any thread.
-final class ClosedFlag: Sendable {
-    private let storage = Atomic<Bool>(false)
-    var value: Bool { storage.load(ordering: .acquiring) }
-    func set() { storage.store(true, ordering: .releasing) }
 }

@@ -26,15 +26,17 @@ private func same<T, D>(_ value: T, as type: D.Type) -> D {
 }
 
 struct SQLiteFastRow: SQLRow {
-    let row: SQLiteRow
+    let columns: SQLiteColumnNames
+    let values: [SQLiteData]
     let decoder: SQLiteDataDecoder
 
-    var allColumns: [String] { row.columns.map(\.name) }
-    func contains(column: String) -> Bool { row.column(column) != nil }
-    func decodeNil(column: String) throws -> Bool { (row.column(column) ?? .null) == .null }
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.offset(of: column) != nil }
+    func decodeNil(column: String) throws -> Bool { columns.offset(of: column).map { values[$0] == .null } ?? true }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard let data = row.column(column) else { throw MissingColumn(column: column) }
+        guard let offset = columns.offset(of: column) else { throw MissingColumn(column: column) }
+        let data = values[offset]
         switch data {
         case .text(let value) where D.self == String.self:
             return same(value, as: D.self)
@@ -98,30 +100,37 @@ public final class StatementCounter: Sendable {
     func increment() { value.add(1, ordering: .relaxed) }
 }
 
-/// SQLKit over one SQLite connection, calling the connection's own async `query`.
-///
-/// sqlite-kit's wrapper is generic over `SQLiteDatabase` and so reaches the protocol
-/// extension that bridges through an `EventLoopFuture`: two extra thread hops per statement,
-/// about half the time of a primary-key read (BENCHMARKS.md).
-struct DirectSQLiteDatabase: DirectSQLDatabase {
-    let connection: SQLiteConnection
-    let base: any SQLDatabase
+/// SQLKit over one SQLite connection, running each statement on the calling task through
+/// `SQLiteHandle` (no thread hop, statements kept prepared).
+struct DirectSQLiteDatabase: SQLDatabase {
+    let handle: SQLiteHandle
+    let logger: Logger
     let counter: StatementCounter
+    let eventLoop: any EventLoop
     private let encoder = SQLiteDataEncoder()
     private let decoder = SQLiteDataDecoder()
 
-    init(connection: SQLiteConnection, counter: StatementCounter) {
-        self.connection = connection
-        self.base = connection.sql(queryLogLevel: nil)
+    init(handle: SQLiteHandle, logger: Logger, counter: StatementCounter, eventLoop: any EventLoop) {
+        self.handle = handle
+        self.logger = logger
         self.counter = counter
+        self.eventLoop = eventLoop
     }
+
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         counter.increment()
         let (sql, rawBinds) = serialize(query)
         let binds = try rawBinds.map { try encoder.encode($0) }
         let decoder = self.decoder
-        try await connection.query(sql, binds) { row in onRow(SQLiteFastRow(row: row, decoder: decoder)) }
+        try handle.query(sql, binds) { columns, values in onRow(SQLiteFastRow(columns: columns, values: values, decoder: decoder)) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
     }
 }
 
