@@ -83,6 +83,17 @@ struct QueryPlanTests {
                 let scans = plan.fullScans.filter { content.contains($0) || content.contains(String($0.split(separator: ".").last ?? "")) }
                 #expect(scans.isEmpty, "full scan of \(scans) in:\n\(plan)")
             }
+            // The claim reads the next job off the claim index: no sort of the whole queue.
+            let claim = try #require(plans.first { $0.statement.contains("SET status = 'running', lease_until") })
+            #expect(!claim.sortsRows && claim.lines.contains { $0.contains("generation_jobs_claim") }, "\(claim)")
+            // A batch's counts, taken at every finish of one of its jobs, come from an index
+            // alone (on SQLite, where the plan says so; PostgreSQL explains it through its lock).
+            if engine == .sqlite {
+                explain.reset()
+                _ = try await explain.batches.refresh(UUID())
+                let counts = try #require(explain.plans.first)
+                #expect(counts.lines.contains { $0.contains("COVERING INDEX generation_jobs_batch_counts") }, "\(counts)")
+            }
             // The detector itself: a filter on a column without an index is caught.
             explain.reset()
             _ = try await explain.clips.findOne(.equals("lyrics", .text("la")))

