@@ -56,6 +56,7 @@ struct QueryPlanTests {
             try await explain.clips.applyOrder(in: scene, ids: [UUID(), UUID()])
             // The queue: the claim, lease recovery, load per server, listings, cascades.
             _ = try await explain.jobs.claim(owner: "bench", leaseSeconds: 30)
+            _ = try await explain.jobs.claim(forServer: UUID(), checkpoints: ["a.safetensors", "b.safetensors"], owner: "bench", leaseSeconds: 30)
             _ = try await explain.jobs.recoverExpiredLeases()
             _ = try await explain.jobs.runningCountByServer()
             _ = try await explain.servers.dispatchable()
@@ -74,7 +75,7 @@ struct QueryPlanTests {
             _ = try await explain.characterImages.all(Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
 
             let plans = explain.plans
-            #expect(plans.count == 46, "every call was explained (\(plans.count))")
+            #expect(plans.count == 47, "every call was explained (\(plans.count))")
             let content: Set<String> = [
                 "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
                 "generation_jobs", "renders",
@@ -83,9 +84,13 @@ struct QueryPlanTests {
                 let scans = plan.fullScans.filter { content.contains($0) || content.contains(String($0.split(separator: ".").last ?? "")) }
                 #expect(scans.isEmpty, "full scan of \(scans) in:\n\(plan)")
             }
-            // The claim reads the next job off the claim index: no sort of the whole queue.
-            let claim = try #require(plans.first { $0.statement.contains("SET status = 'running', lease_until") })
-            #expect(!claim.sortsRows && claim.lines.contains { $0.contains("generation_jobs_claim") }, "\(claim)")
+            // Both claims (the dispatcher's and a pull worker's) read the next job off the claim
+            // index: no sort of the whole queue.
+            let claims = plans.filter { $0.statement.contains("SET status = 'running', lease_until") }
+            #expect(claims.count == 2)
+            for claim in claims {
+                #expect(!claim.sortsRows && claim.lines.contains { $0.contains("generation_jobs_claim") }, "\(claim)")
+            }
             // A batch's counts, taken at every finish of one of its jobs, come from an index
             // alone (on SQLite, where the plan says so; PostgreSQL explains it through its lock).
             if engine == .sqlite {
