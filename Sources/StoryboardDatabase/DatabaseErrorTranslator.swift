@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import PostgresNIO
-import SQLiteNIO
 import VaporCSQLite
 import StoryboardCore
 

@@ -73,24 +73,6 @@ struct PostgresFastRow: SQLRow {
     }
 }
 
-/// A `SQLDatabase` that runs statements itself but takes everything else (dialect, version,
-/// logger, the future-based API) from the driver's own SQLKit database.
-protocol DirectSQLDatabase: SQLDatabase {
-    var base: any SQLDatabase { get }
-}
-
-extension DirectSQLDatabase {
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
-    var queryLogLevel: Logger.Level? { nil }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
-    }
-}
-
 /// Counts the statements a database runs: a test checks that a route's query count does not
 /// grow with the data (no query per row).
 public final class StatementCounter: Sendable {
@@ -135,8 +117,9 @@ struct DirectSQLiteDatabase: SQLDatabase {
 }
 
 /// SQLKit over one PostgreSQL connection, producing `PostgresFastRow`s. Statements whose binds
-/// are not plain PostgreSQL types go through postgres-kit unchanged.
-struct DirectPostgresDatabase: DirectSQLDatabase {
+/// are not plain PostgreSQL types go through postgres-kit unchanged, and everything but running
+/// statements (dialect, version, logger, the future-based API) comes from its database.
+struct DirectPostgresDatabase: SQLDatabase {
     let connection: PostgresConnection
     let base: any SQLDatabase
     let counter: StatementCounter
@@ -145,6 +128,16 @@ struct DirectPostgresDatabase: DirectSQLDatabase {
         self.connection = connection
         self.base = connection.sql(queryLogLevel: nil)
         self.counter = counter
+    }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
