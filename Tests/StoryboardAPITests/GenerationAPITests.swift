@@ -202,7 +202,7 @@ struct GenerationAPITests {
                 let broken = try await server.register(standIns[0])
                 let healthy = try await server.register(standIns[1])
                 standIns[0].setFault(.serverError)
-                let (_, clip) = try await server.promptedClip()
+                let (project, clip) = try await server.promptedClip()
                 // Asked for the broken one: it is tried first, then the other.
                 let queued = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"server_id": "\#(broken)"}"#)
                 let job = try await server.finishedJob(try #require(queued.json?.jobIDs.first))
@@ -218,6 +218,15 @@ struct GenerationAPITests {
                 #expect(failed["status"] == "failed")
                 #expect(failed["attempts"] == 1, "a refused workflow is not retried")
                 #expect(failed["error"]?.stringValue?.contains("Value not in list") == true, "\(failed)")
+
+                // Neither prompt was taken, so neither attempt's start was written with it: each
+                // failure says the attempt started, so the stream reads the same as for any other.
+                let events = try await server.projectEvents(project)
+                let kinds = { (job: String?) in events.filter { $0.data?["job_id"]?.stringValue == job && $0.event != "progress" }.map(\.event) }
+                #expect(kinds(job["id"]?.stringValue) == ["queued", "started", "retrying", "started", "succeeded"])
+                #expect(kinds(failed["id"]?.stringValue) == ["queued", "started", "failed"])
+                let firstStart = events.first { $0.event == "started" && $0.data?["job_id"] == job["id"] }
+                #expect(firstStart?.data?["server_id"]?.stringValue == broken, "the failed attempt's start names the server it was tried on")
             }
         }
     }

@@ -113,7 +113,6 @@ public final class GenerationDispatcher: Service, Sendable {
             let hub = chosen.server.serverType == .comfyui ? sockets.hub(for: chosen.server) : nil
             if let hub, hub.claimStart() { group.addTask { await hub.run() } }
             group.addTask {
-                await self.announceStart(job, on: chosen.server)
                 await self.execute(job, on: chosen.server, status: chosen.status, hub: hub, claimedAt: claimedAt)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
                 self.wakeup.notify()
@@ -136,24 +135,27 @@ public final class GenerationDispatcher: Service, Sendable {
 
     // MARK: - One job
 
-    /// The batch is running and the job's `started` event is out. Failing to say so must not
-    /// keep the job from running.
-    private func announceStart(_ job: GenerationJob, on server: GenerationServer) async {
-        let batchStarted = job.batchID.map { batch in
-            startedBatches.withLock { seen in
-                if seen.count > 10_000 { seen.removeAll() }
-                return !seen.insert(batch).inserted
-            }
-        } ?? false
-        do {
-            try await JobStart.record(job, on: server, in: database, batchStarted: batchStarted)
-        } catch {
-            logger.warning("job start could not be recorded", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
+    /// Whether this process has yet to see `job`'s batch leave `queued` (it never goes back),
+    /// so that the batch row is not touched again for each of its jobs.
+    func batchNeedsStart(_ job: GenerationJob) -> Bool {
+        guard let batch = job.batchID else { return false }
+        return startedBatches.withLock { !$0.contains(batch) }
+    }
+
+    func batchStarted(_ job: GenerationJob) {
+        guard let batch = job.batchID else { return }
+        startedBatches.withLock { seen in
+            if seen.count > 10_000 { seen.removeAll() }
+            seen.insert(batch)
         }
     }
 
     private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
+        // An attempt that ends before its start was written is counted, on this server, by its failure.
+        let attempt = { (message: String, retryable: Bool) in
+            FailedAttempt(attempts: job.attempts + 1, serverID: server.meta.id, unannounced: !run.start.isRecorded, message: message, retryable: retryable)
+        }
         do {
             try await run.perform()
         } catch is CancellationError {
@@ -162,20 +164,21 @@ public final class GenerationDispatcher: Service, Sendable {
             logger.info("job stopped", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "reason": "\(error.reason)"])
         } catch let error as UpstreamError {
             if error.kind == .transient { await monitor.recordFailure(serverID: server.meta.id, error: error.message) }
-            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.kind == .transient)
+            await fail(job, attempt(error.message, error.kind == .transient))
         } catch let error as AppError {
             // The output could not be kept (too large, not an image or video, disk full).
-            await fail(job, attempts: job.attempts + 1, message: error.message, retryable: error.code == .insufficientStorage || error.code == .databaseUnavailable)
+            await fail(job, attempt(error.message, error.code == .insufficientStorage || error.code == .databaseUnavailable))
         } catch {
-            await fail(job, attempts: job.attempts + 1, message: "\(error)", retryable: true)
+            await fail(job, attempt("\(error)", true))
         }
     }
 
     /// Back in the queue after back-off, or failed when no attempts are left.
-    private func fail(_ job: GenerationJob, attempts: Int, message: String, retryable: Bool) async {
+    private func fail(_ job: GenerationJob, _ attempt: FailedAttempt) async {
         let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
+        let (attempts, message) = (attempt.attempts, attempt.message)
         await persist { [self] in
-            switch try await failure.record(job, owner: owner, attempts: attempts, message: message, retryable: retryable) {
+            switch try await failure.record(job, owner: owner, attempt) {
             case .retrying:
                 logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(message.prefix(2000))"])
             case .failed:
@@ -220,6 +223,8 @@ struct JobRun: Sendable {
     let hub: ComfyUISocketHub?
     let dispatcher: GenerationDispatcher
     let claimedAt: ContinuousClock.Instant
+    /// Whether the attempt's start is written yet.
+    let start = RunStart()
 
     var settings: GenerationSettings { dispatcher.settings }
     var database: Database { dispatcher.database }
@@ -235,18 +240,11 @@ struct JobRun: Sendable {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
-        try await hold(
-            Changes([
-                "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
-                // A new attempt starts from step 0.
-                "progress_value": .null, "progress_max": .null, "progress_at": .null,
-            ])
-        )
         let outputs: [StoredOutput]
         var lastStep: JobResults.LastStep?
         switch server.serverType {
         case .comfyui: (outputs, lastStep) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
-        case .runpod: outputs = try await runOnRunPod(graph, source: source)
+        case .runpod: outputs = try await runOnRunPod(graph, source: source, checkpoint: checkpoint)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         let attaching = ContinuousClock.now
@@ -263,6 +261,37 @@ struct JobRun: Sendable {
         case .targetGone: throw Stop(reason: "its \(job.target.rawValue) was deleted")
         case .lost: throw Stop(reason: "cancelled while it ran")
         }
+    }
+
+    /// Once the prompt is on the server, the attempt is written in one transaction with its
+    /// `started` event: server, count, model, the upstream id and a new lease. A job cancelled
+    /// (or taken over) meanwhile has its prompt taken back off the server.
+    private func recordStart(upstreamID: String, checkpoint: String, cancel: @Sendable () async -> Void) async throws {
+        let changes = Changes([
+            "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
+            "upstream_id": .text(upstreamID), "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
+            // A new attempt starts from step 0.
+            "progress_value": .null, "progress_max": .null, "progress_at": .null,
+        ])
+        let markBatch = dispatcher.batchNeedsStart(job)
+        let (jobID, owner) = (job.meta.id, dispatcher.owner)
+        let held: Bool
+        do {
+            held = try await database.transaction { tx in
+                guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
+                try await JobStart.record(held, in: tx, markBatch: markBatch)
+                return true
+            }
+        } catch {
+            await cancel()
+            throw error
+        }
+        guard held else {
+            await cancel()
+            throw Stop(reason: "no longer held (cancelled or taken over)")
+        }
+        start.recorded()
+        if markBatch { dispatcher.batchStarted(job) }
     }
 
     /// Changes the job while this process still holds it; stops the run when it does not.
@@ -292,7 +321,7 @@ struct JobRun: Sendable {
         defer { hub.unregister(watch) }
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
+        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, checkpoint: checkpoint, watch: watch, hub: hub)
         let collecting = ContinuousClock.now
         var stored: [StoredOutput] = []
         for file in files {
@@ -308,17 +337,13 @@ struct JobRun: Sendable {
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
-    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
+    private func follow(
+        promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, checkpoint: String, watch: JobWatch, hub: ComfyUISocketHub
+    ) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         hub.bind(promptID, to: watch)
-        do {
-            try await hold(Changes(["upstream_id": .text(promptID)]))
-        } catch {
-            // Cancelled while it was being sent: take it back off the server.
-            try? await client.cancel(promptID)
-            throw error
-        }
+        try await recordStart(upstreamID: promptID, checkpoint: checkpoint) { try? await client.cancel(promptID) }
         let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
             // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
             switch try await client.state(of: promptID) {
@@ -331,16 +356,11 @@ struct JobRun: Sendable {
         return outputs
     }
 
-    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
+    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let runID = try await client.run(graph, images: source.map { [($0.name, $0.data)] } ?? [])
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
-        do {
-            try await hold(Changes(["upstream_id": .text(runID)]))
-        } catch {
-            try? await client.cancel(runID)
-            throw error
-        }
+        try await recordStart(upstreamID: runID, checkpoint: checkpoint) { try? await client.cancel(runID) }
         let outputs = try await follow(cancel: { try? await client.cancel(runID) }) { () async throws -> [RunPodOutput]? in
             switch try await client.state(of: runID) {
             case .pending: return nil
@@ -477,4 +497,13 @@ struct OneChunk: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
+}
+
+/// Whether an attempt's start has been written (then its failure need not say it started).
+final class RunStart: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    var isRecorded: Bool { done.load(ordering: .acquiring) }
+
+    func recorded() { done.store(true, ordering: .releasing) }
 }

@@ -146,6 +146,19 @@ extension GenerationJob {
     }
 }
 
+/// How an attempt ended in failure, as `JobFailure` writes it.
+struct FailedAttempt: Sendable {
+    /// Attempts made, this one included.
+    var attempts: Int
+    /// Where it ran (a retry then avoids that server); nil leaves the job's as it is.
+    var serverID: UUID?
+    /// It failed before its start was written (the prompt never reached the server): its
+    /// `started` event goes out with the failure, so every failure follows a start.
+    var unannounced = false
+    var message: String
+    var retryable: Bool
+}
+
 /// A failed attempt, wherever it ran (the dispatcher's own run or a pull worker's report):
 /// back in the queue after a jittered back-off while attempts are left and the failure is
 /// transient, `failed` with the upstream's words otherwise.
@@ -160,22 +173,28 @@ struct JobFailure: Sendable {
         case lost
     }
 
-    func record(_ job: GenerationJob, owner: String, attempts: Int, message: String, retryable: Bool) async throws -> Outcome {
-        let text = String(message.prefix(2000))
-        if retryable, attempts <= job.maxRetries {
+    func record(_ job: GenerationJob, owner: String, _ attempt: FailedAttempt) async throws -> Outcome {
+        let text = String(attempt.message.prefix(2000))
+        var changes = Changes(["attempts": .integer(attempt.attempts), "error": .text(text)])
+        if let serverID = attempt.serverID { changes.set("server_id", DatabaseValue(serverID)) }
+        var started = job
+        started.serverID = attempt.serverID ?? job.serverID
+        started.attempts = attempt.attempts
+        if attempt.retryable, attempt.attempts <= job.maxRetries {
             var generator = SystemRandomNumberGenerator()
-            let delay = retry.delay(afterAttempt: attempts, using: &generator)
+            let delay = retry.delay(afterAttempt: attempt.attempts, using: &generator)
+            changes.set("available_at", DatabaseValue(Timestamp.now().adding(seconds: delay)))
+            changes.set("upstream_id", .null)
             return try await database.transaction { tx in
-                guard let queued = try await tx.jobs.move(
-                    id: job.meta.id, to: .queued, owner: owner,
-                    Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: delay)), "error": .text(text), "upstream_id": .null])
-                ) else { return .lost }
+                guard let queued = try await tx.jobs.move(id: job.meta.id, to: .queued, owner: owner, changes) else { return .lost }
+                if attempt.unannounced { try await JobStart.record(started, in: tx) }
                 try await tx.jobEvents.append([JobEvent.of(queued, .retrying)])
                 return .retrying(queued)
             }
         }
         return try await database.transaction { tx in
-            guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, Changes(["error": .text(text)])) else { return .lost }
+            guard let failed = try await tx.jobs.move(id: job.meta.id, to: .failed, owner: owner, changes) else { return .lost }
+            if attempt.unannounced { try await JobStart.record(started, in: tx) }
             try await tx.jobEvents.append([JobEvent.of(failed, .failed)])
             if let batch = failed.batchID { try await tx.batches.refresh(batch) }
             return .failed(failed)

@@ -61,7 +61,7 @@ public struct WorkerService: Sendable {
             _ = try await fail(jobID: job.meta.id, message: error.message, retryable: false)
             return nil
         }
-        try await JobStart.record(job, on: server, in: database)
+        try await database.transaction { tx in try await JobStart.record(job, in: tx) }
         return WorkerAssignment(
             job: job, workflow: job.workflow(checkpoint: checkpoint, image: source?.name), checkpoint: checkpoint,
             images: source.map { [($0.name, $0.data)] } ?? []
@@ -128,7 +128,7 @@ public struct WorkerService: Sendable {
         let job = try await held(jobID)
         guard let serverID = job.serverID else { throw Self.notHeld(job) }
         let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
-        switch try await failure.record(job, owner: Self.owner(of: serverID), attempts: job.attempts, message: message, retryable: retryable) {
+        switch try await failure.record(job, owner: Self.owner(of: serverID), FailedAttempt(attempts: job.attempts, message: message, retryable: retryable)) {
         case .retrying(let queued): return queued
         case .failed(let failed): return failed
         case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))
@@ -146,12 +146,10 @@ public struct WorkerService: Sendable {
 /// What happens when a job starts running, wherever it runs: its batch is running and the
 /// `started` event is out.
 enum JobStart {
-    /// `batchStarted`: this process already saw the job's batch leave `queued` (it never goes
+    /// `markBatch` false: the caller already saw the job's batch leave `queued` (it never goes
     /// back), so the batch row is not touched again for each of its jobs.
-    static func record(_ job: GenerationJob, on server: GenerationServer, in database: Database, batchStarted: Bool = false) async throws {
-        var started = job
-        started.serverID = server.meta.id
-        if let batch = job.batchID, !batchStarted { try await database.batches.markStarted(batch) }
-        try await database.jobEvents.append([JobEvent.of(started, .started)])
+    static func record(_ job: GenerationJob, in tx: Transaction, markBatch: Bool = true) async throws {
+        if markBatch, let batch = job.batchID { try await tx.batches.markStarted(batch) }
+        try await tx.jobEvents.append([JobEvent.of(job, .started)])
     }
 }
