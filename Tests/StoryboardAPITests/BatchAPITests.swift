@@ -54,6 +54,7 @@ struct BatchAPITests {
                 #expect(standIns[0].promptsReceived > 0 && standIns[1].promptsReceived > 0, "work spread over both servers")
                 #expect(try await server.json("/api/projects/\(made.project)/batches?status=completed")["items"]?.arrayValue?.count == 1)
                 #expect(try await server.json("/api/jobs?batch_id=\(batch)")["items"]?.arrayValue?.count == 7)
+                try await Self.expectRecountAgrees(done, in: server)
 
                 // Everything fails: completed_with_errors; retry-failed runs the failed ones again.
                 standIns[0].setFault(.refuseWorkflow)
@@ -72,9 +73,21 @@ struct BatchAPITests {
                 #expect(recovered["status"] == "completed", "\(recovered)")
                 #expect(recovered["completed"] == 2)
                 #expect(recovered["failed"] == 0, "only the latest job of each clip counts")
+                try await Self.expectRecountAgrees(recovered, in: server)
                 #expect(try await server.request(.post, "/api/batches/\(second)/retry-failed").status == 409)
             }
         }
+    }
+
+    /// Counts kept one finish at a time are the ones a recount from the jobs finds.
+    static func expectRecountAgrees(_ report: JSONValue, in server: TestServer) async throws {
+        let id = try #require(report["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let recounted = try #require(try await server.database.batches.refresh(id))
+        #expect(report["total"] == .number(Double(recounted.total)), "\(report)")
+        #expect(report["completed"] == .number(Double(recounted.completed)), "\(report)")
+        #expect(report["failed"] == .number(Double(recounted.failed)))
+        #expect(report["cancelled"] == .number(Double(recounted.cancelled)))
+        #expect(report["status"]?.stringValue == recounted.status.rawValue)
     }
 
     @Test("cancel a running batch: its unfinished jobs are cancelled at once, the batch is cancelled", arguments: TestEngine.available)

@@ -91,6 +91,34 @@ extension BaseRepository where R == GenerationBatch {
         }
     }
 
+    /// One of the batch's running jobs succeeded: its counts move by one and its status
+    /// follows, in O(1) where `refresh` reads every job of the batch (0.3 ms per finish at
+    /// 1,000 jobs, growing with the batch). Exact only inside the transaction that moved a
+    /// running job (the latest of its retry chain) to `succeeded`, with counts that were
+    /// right before it; every other change of a batch's jobs recounts with `refresh`. On the
+    /// right of `SET` the columns are the row's old values, and on PostgreSQL the UPDATE
+    /// waits for a concurrent finish's lock and then applies its change to that one's row.
+    public func countSucceeded(_ id: UUID, now: Timestamp = .now()) async throws {
+        let stamp = now.description
+        try await executor.write { sql in
+            try await sql.raw(
+                """
+                UPDATE generation_batches SET
+                    completed = completed + 1,
+                    status = CASE
+                        WHEN status = 'cancelled' THEN 'cancelled'
+                        WHEN total - completed - 1 - failed - cancelled > 0 THEN 'running'
+                        WHEN failed > 0 THEN 'completed_with_errors'
+                        ELSE 'completed' END,
+                    started_at = COALESCE(started_at, \(bind: stamp)),
+                    finished_at = CASE WHEN status = 'cancelled' OR total - completed - 1 - failed - cancelled <= 0 THEN COALESCE(finished_at, \(bind: stamp)) ELSE NULL END,
+                    version = version + 1, updated_at = \(bind: stamp)
+                WHERE id = \(bind: id.uuidString.lowercased())
+                """
+            ).run()
+        }
+    }
+
     public func refreshAll(_ ids: Set<UUID>) async throws {
         for id in ids.sorted(by: { $0.uuidString < $1.uuidString }) { try await refresh(id) }
     }

@@ -54,10 +54,12 @@ struct JobResults: Sendable {
                     events.insert(JobEvent.of(running, .progress), at: 0)
                 }
                 try await tx.jobEvents.append(events)
-            case .targetGone(let ended): try await tx.jobEvents.append([JobEvent.of(ended, .cancelled)])
+                if let batch = job.batchID { try await tx.batches.countSucceeded(batch) }
+            case .targetGone(let ended):
+                try await tx.jobEvents.append([JobEvent.of(ended, .cancelled)])
+                if let batch = job.batchID { try await tx.batches.refresh(batch) }
             case .lost: return outcome
             }
-            if let batch = job.batchID { try await tx.batches.refresh(batch) }
             return outcome
         }
     }

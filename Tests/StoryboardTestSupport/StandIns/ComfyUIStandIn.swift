@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import StoryboardCore
+import StoryboardServices
 import Synchronization
 
 /// How a stand-in misbehaves.
@@ -54,8 +55,9 @@ public final class ComfyUIStandIn: Sendable {
         /// Seconds each prompt takes.
         public var delay: Double = 0
         public var fault: UpstreamFault = .none
-        /// How often the worker looks for queued prompts (the benchmark wants it short).
-        public var workerTick: Double = 0.01
+        /// How often the idle worker looks for queued prompts besides being woken by one
+        /// (ComfyUI's worker waits on its queue's condition; this is only a safety net).
+        public var workerTick: Double = 0.05
         public var webSocket: WebSocketBehavior = .normal
         public var previewFormat: PreviewFormat = .png
 
@@ -108,6 +110,8 @@ public final class ComfyUIStandIn: Sendable {
     }
 
     let state: Mutex<State>
+    /// Rung when a prompt is queued, so the idle worker starts it at once.
+    let queued = WakeSignal()
     let boundPort = Mutex(0)
     public let name: String
 
@@ -242,6 +246,7 @@ public final class ComfyUIStandIn: Sendable {
             state.pending.append(Prompt(id: id, number: state.nextNumber, graph: graph, clientID: body["client_id"]?.stringValue ?? ""))
             return state.nextNumber
         }
+        queued.notify()
         return Self.json(["prompt_id": .string(id), "number": .number(Double(number)), "node_errors": [:]])
     }
 
@@ -360,6 +365,7 @@ public final class ComfyUIStandIn: Sendable {
     /// output node, execution_success, then — once the history has it — executing null.
     func work() async {
         while !Task.isCancelled {
+            let seen = queued.current
             let next = state.withLock { state -> Prompt? in
                 guard state.running == nil, !state.pending.isEmpty else { return nil }
                 state.running = state.pending.removeFirst()
@@ -367,7 +373,7 @@ public final class ComfyUIStandIn: Sendable {
                 return state.running
             }
             guard let prompt = next else {
-                try? await Task.sleep(for: .microseconds(Int64(state.withLock { $0.options.workerTick } * 1_000_000)))
+                await queued.wait(after: seen, timeout: .microseconds(Int64(state.withLock { $0.options.workerTick } * 1_000_000)))
                 continue
             }
             let id = JSONValue.string(prompt.id)
