@@ -58,7 +58,7 @@ public final class MediaStore: Sendable {
         try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
         try ensureSpace(for: declaredLength ?? 0)
         let temporaryPath = "\(root)/tmp/\(UUID().uuidString.lowercased()).upload"
-        guard let handle = FileHandle(forWritingAtPath: temporaryPath) ?? createAndOpen(temporaryPath) else {
+        guard let handle = createNew(temporaryPath) else {
             throw AppError(.internalServerError, "The media store cannot write files")
         }
         var hasher = SHA256()
@@ -214,9 +214,17 @@ public final class MediaStore: Sendable {
         if free - bytes < minimumFreeBytes { throw Self.diskFull() }
     }
 
-    private func createAndOpen(_ path: String) -> FileHandle? {
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else { return nil }
-        return FileHandle(forWritingAtPath: path)
+    /// A new file, readable by this user only, open for writing: one `open` call. (Foundation's
+    /// `createFile` writes an empty file atomically, through a second temporary file and a
+    /// rename, before it can be opened: three times the file-system work, per output.)
+    private func createNew(_ path: String) -> FileHandle? {
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #else
+        let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #endif
+        guard descriptor >= 0 else { return nil }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     private func write(_ chunk: [UInt8], to handle: FileHandle) throws {
