@@ -128,6 +128,9 @@ struct WorkflowGenerationTests {
                 #expect(failed["status"] == "failed")
                 #expect(failed["error"]?.stringValue?.contains("UltimateSDUpscale") == true, "\(failed)")
                 #expect(failed["attempts"] == 0, "refused before sending: never sent, not retried")
+                // Nothing was sent, so no start was written: the failure says the job started.
+                let kinds = try await server.projectEvents(project).filter { $0.data?["job_id"]?.stringValue == refusedJob }.map(\.event)
+                #expect(kinds == ["queued", "started", "failed"])
             }
         }
     }

@@ -152,9 +152,13 @@ public final class GenerationDispatcher: Service, Sendable {
 
     private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
-        // An attempt that ends before its start was written is counted, on this server, by its failure.
+        // An attempt that ended before its start was written never reached the server: it is
+        // not counted, but its failure still says it started.
         let attempt = { (message: String, retryable: Bool) in
-            FailedAttempt(attempts: job.attempts + 1, serverID: server.meta.id, unannounced: !run.start.isRecorded, message: message, retryable: retryable)
+            let started = run.start.isRecorded
+            return FailedAttempt(
+                attempts: job.attempts + (started ? 1 : 0), serverID: server.meta.id, unannounced: !started, message: message, retryable: retryable
+            )
         }
         do {
             try await run.perform()
@@ -240,11 +244,12 @@ struct JobRun: Sendable {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
+        try await recordStart(checkpoint: checkpoint)
         let outputs: [StoredOutput]
         var lastStep: JobResults.LastStep?
         switch server.serverType {
         case .comfyui: (outputs, lastStep) = try await runOnComfyUI(graph, source: source, checkpoint: checkpoint)
-        case .runpod: outputs = try await runOnRunPod(graph, source: source, checkpoint: checkpoint)
+        case .runpod: outputs = try await runOnRunPod(graph, source: source)
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         let attaching = ContinuousClock.now
@@ -263,35 +268,37 @@ struct JobRun: Sendable {
         }
     }
 
-    /// Once the prompt is on the server, the attempt is written in one transaction with its
-    /// `started` event: server, count, model, the upstream id and a new lease. A job cancelled
-    /// (or taken over) meanwhile has its prompt taken back off the server.
-    private func recordStart(upstreamID: String, checkpoint: String, cancel: @Sendable () async -> Void) async throws {
+    /// The attempt is written before anything is sent, in one transaction with its `started`
+    /// event: server, count, model and a new lease. Counted first, so a job that kills the
+    /// process before it reaches the server still uses up its attempts, and other processes
+    /// count it on this server at once (docs/decisions.md).
+    private func recordStart(checkpoint: String) async throws {
         let changes = Changes([
             "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
-            "upstream_id": .text(upstreamID), "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
+            "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
             // A new attempt starts from step 0.
             "progress_value": .null, "progress_max": .null, "progress_at": .null,
         ])
         let markBatch = dispatcher.batchNeedsStart(job)
         let (jobID, owner) = (job.meta.id, dispatcher.owner)
-        let held: Bool
+        let held = try await database.transaction { tx in
+            guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
+            try await JobStart.record(held, in: tx, markBatch: markBatch)
+            return true
+        }
+        guard held else { throw Stop(reason: "no longer held (cancelled or taken over)") }
+        start.recorded()
+        if markBatch { dispatcher.batchStarted(job) }
+    }
+
+    /// The upstream's id, once it took the work; a job cancelled meanwhile has it taken back.
+    private func recordUpstream(_ id: String, cancel: @Sendable () async -> Void) async throws {
         do {
-            held = try await database.transaction { tx in
-                guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
-                try await JobStart.record(held, in: tx, markBatch: markBatch)
-                return true
-            }
+            try await hold(Changes(["upstream_id": .text(id)]))
         } catch {
             await cancel()
             throw error
         }
-        guard held else {
-            await cancel()
-            throw Stop(reason: "no longer held (cancelled or taken over)")
-        }
-        start.recorded()
-        if markBatch { dispatcher.batchStarted(job) }
     }
 
     /// Changes the job while this process still holds it; stops the run when it does not.
@@ -321,7 +328,7 @@ struct JobRun: Sendable {
         defer { hub.unregister(watch) }
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, checkpoint: checkpoint, watch: watch, hub: hub)
+        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
         let collecting = ContinuousClock.now
         var stored: [StoredOutput] = []
         for file in files {
@@ -337,13 +344,11 @@ struct JobRun: Sendable {
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
-    private func follow(
-        promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, checkpoint: String, watch: JobWatch, hub: ComfyUISocketHub
-    ) async throws -> [UpstreamOutput] {
+    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         hub.bind(promptID, to: watch)
-        try await recordStart(upstreamID: promptID, checkpoint: checkpoint) { try? await client.cancel(promptID) }
+        try await recordUpstream(promptID) { try? await client.cancel(promptID) }
         let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
             // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
             switch try await client.state(of: promptID) {
@@ -356,11 +361,11 @@ struct JobRun: Sendable {
         return outputs
     }
 
-    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> [StoredOutput] {
+    private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
         let client = RunPodClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         let runID = try await client.run(graph, images: source.map { [($0.name, $0.data)] } ?? [])
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
-        try await recordStart(upstreamID: runID, checkpoint: checkpoint) { try? await client.cancel(runID) }
+        try await recordUpstream(runID) { try? await client.cancel(runID) }
         let outputs = try await follow(cancel: { try? await client.cancel(runID) }) { () async throws -> [RunPodOutput]? in
             switch try await client.state(of: runID) {
             case .pending: return nil

@@ -154,8 +154,9 @@ struct FailedAttempt: Sendable {
     var attempts: Int
     /// Where it ran (a retry then avoids that server); nil leaves the job's as it is.
     var serverID: UUID?
-    /// It failed before its start was written (the prompt never reached the server): its
-    /// `started` event goes out with the failure, so every failure follows a start.
+    /// It failed before its start was written (nothing was sent: no model, a graph refused
+    /// before sending): its `started` event goes out with the failure, so every failure
+    /// follows a start.
     var unannounced = false
     var message: String
     var retryable: Bool
