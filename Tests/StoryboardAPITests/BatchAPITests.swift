@@ -55,6 +55,13 @@ struct BatchAPITests {
                 #expect(try await server.json("/api/projects/\(made.project)/batches?status=completed")["items"]?.arrayValue?.count == 1)
                 #expect(try await server.json("/api/jobs?batch_id=\(batch)")["items"]?.arrayValue?.count == 7)
                 try await Self.expectRecountAgrees(done, in: server)
+                // A clip purged for good takes its job out of the batch's counts.
+                #expect(try await server.request(.delete, "/api/clips/\(clips[2])").status == 204)
+                #expect(try await server.request(.delete, "/api/trash/clip/\(clips[2])").status == 204)
+                let purged = try await server.json("/api/batches/\(batch)")
+                #expect(purged["total"] == 6, "\(purged)")
+                #expect(purged["completed"] == 6)
+                try await Self.expectRecountAgrees(purged, in: server)
 
                 // Everything fails: completed_with_errors; retry-failed runs the failed ones again.
                 standIns[0].setFault(.refuseWorkflow)

@@ -410,7 +410,7 @@ public struct TrashService: Sendable {
         case .character:
             owner = try await trashed(tx.characters).projectID
             try await tx.clips.updateAll(.equals("character_id", key), Changes(["character_id": .null]), includeDeleted: true)
-            try await tx.jobs.purgeAll(.equals("character_id", key))
+            try await purgeJobs(.equals("character_id", key), in: tx)
             try await tx.characterImages.purgeAll(.equals("character_id", key))
             try await tx.characters.purgeAll(.equals("id", key))
         case .styleTemplate:
@@ -447,6 +447,14 @@ public struct TrashService: Sendable {
         try await tx.deletions.removeEmpty()
     }
 
+    /// Purges trashed jobs and recounts the batches they were part of: a batch's counts are
+    /// kept one success at a time, and a job gone for good no longer counts.
+    private static func purgeJobs(_ filter: Filter, in tx: Transaction) async throws {
+        let batches = Set(try await tx.jobs.all(filter.and(.isNotNull("deleted_at")), includeDeleted: true).compactMap(\.batchID))
+        try await tx.jobs.purgeAll(filter)
+        try await tx.batches.refreshAll(batches)
+    }
+
     /// Purges the clips matching `filter` (and, for one clip, its alternates) with their gallery and versions.
     private static func purgeClips(_ filter: Filter, in tx: Transaction, alternatesOf clipID: UUID? = nil) async throws {
         var clips = try await tx.clips.all(filter, includeDeleted: true).map(\.meta.id)
@@ -459,7 +467,7 @@ public struct TrashService: Sendable {
             let part = Filter([.oneOf("clip_id", Array(ids[chunk..<min(chunk + 500, ids.count)]))])
             try await tx.galleryItems.purgeAll(part)
             try await tx.clipVersions.purgeAll(part)
-            try await tx.jobs.purgeAll(part)
+            try await purgeJobs(part, in: tx)
         }
         // Alternates before their parents.
         for chunk in stride(from: 0, to: ids.count, by: 500) {

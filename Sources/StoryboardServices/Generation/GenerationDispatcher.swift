@@ -152,12 +152,13 @@ public final class GenerationDispatcher: Service, Sendable {
 
     private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
-        // An attempt that ended before its start was written never reached the server: it is
-        // not counted, but its failure still says it started.
+        // An attempt that ended before its start was written never reached the server: a
+        // refusal is not counted (it fails at once), but one that will be retried is, or it
+        // could come back for ever. Its failure says it started.
         let attempt = { (message: String, retryable: Bool) in
             let started = run.start.isRecorded
             return FailedAttempt(
-                attempts: job.attempts + (started ? 1 : 0), serverID: server.meta.id, unannounced: !started, message: message, retryable: retryable
+                attempts: job.attempts + (started || retryable ? 1 : 0), serverID: server.meta.id, unannounced: !started, message: message, retryable: retryable
             )
         }
         do {

@@ -58,7 +58,7 @@ public struct WorkerService: Sendable {
         do {
             source = try await SourceImage.load(for: job, database: database, media: media)
         } catch let error as UpstreamError {
-            _ = try await fail(jobID: job.meta.id, message: error.message, retryable: false)
+            _ = try await fail(jobID: job.meta.id, message: error.message, retryable: false, unannounced: true)
             return nil
         }
         try await database.transaction { tx in try await JobStart.record(job, in: tx) }
@@ -124,11 +124,12 @@ public struct WorkerService: Sendable {
 
     /// The worker could not run it: retried (elsewhere too) while attempts are left and the
     /// worker says the failure is transient; failed with its message otherwise.
-    public func fail(jobID: UUID, message: String, retryable: Bool) async throws -> GenerationJob {
+    /// `unannounced`: the job fails before its start was recorded; its `started` event goes out with the failure.
+    public func fail(jobID: UUID, message: String, retryable: Bool, unannounced: Bool = false) async throws -> GenerationJob {
         let job = try await held(jobID)
         guard let serverID = job.serverID else { throw Self.notHeld(job) }
         let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
-        switch try await failure.record(job, owner: Self.owner(of: serverID), FailedAttempt(attempts: job.attempts, message: message, retryable: retryable)) {
+        switch try await failure.record(job, owner: Self.owner(of: serverID), FailedAttempt(attempts: job.attempts, unannounced: unannounced, message: message, retryable: retryable)) {
         case .retrying(let queued): return queued
         case .failed(let failed): return failed
         case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))

@@ -6,6 +6,8 @@ import StoryboardDatabase
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -59,6 +61,7 @@ public final class MediaStore: Sendable {
         try ensureSpace(for: declaredLength ?? 0)
         let temporaryPath = "\(root)/tmp/\(UUID().uuidString.lowercased()).upload"
         guard let handle = createNew(temporaryPath) else {
+            if errno == ENOSPC || errno == EDQUOT { throw Self.diskFull() }
             throw AppError(.internalServerError, "The media store cannot write files")
         }
         var hasher = SHA256()
@@ -220,6 +223,8 @@ public final class MediaStore: Sendable {
     private func createNew(_ path: String) -> FileHandle? {
         #if canImport(Glibc)
         let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #elseif canImport(Musl)
+        let descriptor = Musl.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #else
         let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #endif
