@@ -469,12 +469,14 @@ struct JobRun: Sendable {
             // First the job row: on PostgreSQL this locks it, so a cancel waits for this
             // transaction and its status change then removes the preview written here.
             guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
+            // The preview before the step it shows: a stream's last word before the end is
+            // then always the step, however the prompt's messages fell between two writes.
             var events: [JobEvent] = []
-            if updates.progress != nil { events.append(JobEvent.of(held, .progress)) }
             if let preview = updates.preview {
                 let sequence = try await tx.jobPreviews.put(jobID: jobID, contentType: preview.contentType, bytes: preview.bytes)
                 events.append(JobEvent.preview(of: held, sequence: sequence, contentType: preview.contentType))
             }
+            if updates.progress != nil { events.append(JobEvent.of(held, .progress)) }
             try await tx.jobEvents.append(events)
             return true
         }
