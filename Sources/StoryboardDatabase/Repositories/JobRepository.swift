@@ -127,6 +127,16 @@ extension BaseRepository where R == GenerationJob {
         }
     }
 
+    /// Purges the trashed jobs matching `filter` in one statement; returns the batches they
+    /// belonged to, whose counts then change.
+    public func purgeAll(returningBatchesOf filter: Filter) async throws -> Set<UUID> {
+        let predicate = try predicate(filter.and(.isNotNull("deleted_at")), includeDeleted: true)
+        return try await executor.write { sql in
+            let rows = try await sql.delete(from: GenerationJob.table).where(predicate).returning(SQLIdentifier("batch_id")).all()
+            return Set(try rows.compactMap { try $0.optionalUUID("batch_id") })
+        }
+    }
+
     /// Cancels every unfinished job matching `filter` (a deleted clip's or project's, a
     /// cancelled batch's); returns the batches they belonged to, whose counts then change.
     @discardableResult

@@ -450,9 +450,7 @@ public struct TrashService: Sendable {
     /// Purges trashed jobs and recounts the batches they were part of: a batch's counts are
     /// kept one success at a time, and a job gone for good no longer counts.
     private static func purgeJobs(_ filter: Filter, in tx: Transaction) async throws {
-        let batches = Set(try await tx.jobs.all(filter.and(.isNotNull("deleted_at")), includeDeleted: true).compactMap(\.batchID))
-        try await tx.jobs.purgeAll(filter)
-        try await tx.batches.refreshAll(batches)
+        try await tx.batches.refreshAll(try await tx.jobs.purgeAll(returningBatchesOf: filter))
     }
 
     /// Purges the clips matching `filter` (and, for one clip, its alternates) with their gallery and versions.

@@ -218,8 +218,8 @@ public final class MediaStore: Sendable {
     }
 
     /// A new file, readable by this user only, open for writing: one `open` call. (Foundation's
-    /// `createFile` writes an empty file atomically, through a second temporary file and a
-    /// rename, before it can be opened: three times the file-system work, per output.)
+    /// `createFile` writes an empty file atomically, through a second temporary file, a rename
+    /// and a `chmod`, before it can be opened: five calls per output where one will do.)
     private func createNew(_ path: String) -> FileHandle? {
         #if canImport(Glibc)
         let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
