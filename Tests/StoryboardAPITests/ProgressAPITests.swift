@@ -313,6 +313,8 @@ struct ComfyUIMessageTests {
             ComfyUIMessage.parse(text: #"{"type": "execution_error", "data": {"prompt_id": "p", "node_type": "KSampler", "exception_message": "out of memory\n"}}"#)
                 == .failed(message: "KSampler: out of memory", promptID: "p")
         )
+        let executed = ComfyUIMessage.parse(text: #"{"type": "executed", "data": {"node": "9", "output": {"images": [{"filename": "a.png", "subfolder": "", "type": "output"}]}, "prompt_id": "p"}}"#)
+        #expect(executed == .executed(node: "9", output: ["images": [["filename": "a.png", "subfolder": "", "type": "output"]]], promptID: "p"))
         #expect(ComfyUIMessage.parse(text: #"{"type": "crystools.monitor", "data": {}}"#) == .other)
         #expect(ComfyUIMessage.parse(text: "not json") == nil)
     }

@@ -38,6 +38,42 @@ struct SocketHubTests {
         #expect(second.due(interval: .zero).progress == nil, "p1's step is not p2's")
     }
 
+    @Test("announced outputs: in the history's order, only once the prompt succeeded; each is fetched early once and taken once")
+    func announcedOutputs() throws {
+        let hub = openHub()
+        let watch = JobWatch()
+        _ = hub.register(watch)
+        hub.bind("p1", to: watch)
+        let file = { (name: String) -> JSONValue in ["images": [["filename": .string(name), "subfolder": "", "type": "output"]]] }
+        hub.route(.executed(node: "12", output: file("b.png"), promptID: "p1"))
+        hub.route(.executed(node: "9", output: ["images": [["filename": "a.png", "subfolder": "", "type": "temp"], ["filename": "c.png", "type": "output"]]], promptID: "p1"))
+        #expect(watch.announcedOutputs.isEmpty, "not before the prompt is over")
+        hub.route(.succeeded(promptID: "p1"))
+        let announced = watch.announcedOutputs
+        #expect(announced == [UpstreamOutput(filename: "c.png"), UpstreamOutput(filename: "b.png")], "node 9 before node 12, the temporary preview left out")
+
+        let failing = JobWatch()
+        _ = hub.register(failing)
+        hub.bind("p2", to: failing)
+        hub.route(.executed(node: "9", output: file("d.png"), promptID: "p2"))
+        hub.route(.failed(message: "out of memory", promptID: "p2"))
+        hub.route(.executing(node: nil, promptID: "p2"))
+        #expect(failing.ended && failing.announcedOutputs.isEmpty, "a failed prompt's files are nothing to fetch")
+
+        let early = EarlyOutputs()
+        #expect(early.claim(announced) == announced)
+        #expect(early.claim(announced).isEmpty, "each file is fetched early at most once")
+        let media = MediaFile(id: "f", contentType: "image/png", fileExtension: "png", sizeBytes: 1)
+        let start = ContinuousClock.now
+        early.keep(StoredOutput(file: media, isVideo: false, justCommitted: true), for: announced[0], now: start)
+        #expect(early.take(announced[1]) == nil, "never fetched")
+        let taken = try #require(early.take(announced[0], now: start + .seconds(1)))
+        #expect(taken.file.id == "f" && taken.justCommitted)
+        #expect(early.take(announced[0]) == nil, "taken once")
+        early.keep(StoredOutput(file: media, isVideo: false, justCommitted: true), for: announced[1], now: start)
+        #expect(early.take(announced[1], now: start + EarlyOutputs.fresh)?.justCommitted == false, "registered long ago: the attach registers it again")
+    }
+
     @Test("a preview without a prompt id belongs to the prompt that runs; none runs, it is dropped")
     func previews() {
         let hub = openHub()

@@ -5,7 +5,7 @@ import NIOHTTP1
 import StoryboardCore
 
 /// One file a finished prompt produced, as `/history` lists it.
-public struct UpstreamOutput: Sendable, Equatable {
+public struct UpstreamOutput: Sendable, Hashable {
     public var filename: String
     public var subfolder: String
     public var type: String

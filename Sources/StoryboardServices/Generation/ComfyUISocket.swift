@@ -14,7 +14,8 @@ enum ComfyUIMessage: Sendable, Equatable {
     /// A node begins; `node` nil means the prompt is done.
     case executing(node: String?, promptID: String?)
     case progress(value: Int, max: Int, node: String?, promptID: String?)
-    case executed(node: String?, promptID: String?)
+    /// An output node is done; `output` lists its files as `/history` will.
+    case executed(node: String?, output: JSONValue?, promptID: String?)
     case succeeded(promptID: String?)
     case failed(message: String, promptID: String?)
     case interrupted(promptID: String?)
@@ -25,7 +26,7 @@ enum ComfyUIMessage: Sendable, Equatable {
 
     var promptID: String? {
         switch self {
-        case .started(let id), .cached(let id), .executing(_, let id), .progress(_, _, _, let id), .executed(_, let id), .succeeded(let id),
+        case .started(let id), .cached(let id), .executing(_, let id), .progress(_, _, _, let id), .executed(_, _, let id), .succeeded(let id),
             .failed(_, let id), .interrupted(let id), .preview(_, _, let id):
             id
         case .status, .other: nil
@@ -48,7 +49,7 @@ enum ComfyUIMessage: Sendable, Equatable {
                 current <= 1e9, total <= 1e9
             else { return .other }
             return .progress(value: Int(current), max: Int(total), node: node, promptID: promptID)
-        case "executed": return .executed(node: node, promptID: promptID)
+        case "executed": return .executed(node: node, output: data?["output"], promptID: promptID)
         case "execution_success": return .succeeded(promptID: promptID)
         case "execution_error": return .failed(message: ComfyUIClient.describeExecutionError(data), promptID: promptID)
         case "execution_interrupted": return .interrupted(promptID: promptID)

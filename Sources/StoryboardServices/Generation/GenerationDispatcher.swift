@@ -296,6 +296,9 @@ struct JobRun: Sendable {
     private func recordUpstream(_ id: String, cancel: @Sendable () async -> Void) async throws {
         do {
             try await hold(Changes(["upstream_id": .text(id)]))
+        } catch is CancellationError {
+            // The run ended first (it failed or was stopped): whoever ended it saw to the prompt.
+            throw CancellationError()
         } catch {
             await cancel()
             throw error
@@ -329,15 +332,16 @@ struct JobRun: Sendable {
         defer { hub.unregister(watch) }
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub)
+        let early = EarlyOutputs()
+        let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub, early: early)
         let collecting = ContinuousClock.now
         var stored: [StoredOutput] = []
         for file in files {
-            let response = try await client.download(file, timeout: settings.downloadTimeout)
-            let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
-            let received = try await dispatcher.media.receive(response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
-            try await dispatcher.media.commit(received, database: database)
-            stored.append(StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true))
+            if let ready = early.take(file) {
+                stored.append(ready)
+            } else {
+                stored.append(try await store(file, from: client))
+            }
         }
         _ = dispatcher.phases.record(.collect, since: collecting)
         let last = watch.due(interval: Self.updateInterval, final: true)
@@ -345,21 +349,52 @@ struct JobRun: Sendable {
     }
 
     /// Sends the prompt and follows it until `/history` has its outputs.
-    private func follow(promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub) async throws -> [UpstreamOutput] {
+    private func follow(
+        promptOn client: ComfyUIClient, clientID: String, graph: JSONValue, watch: JobWatch, hub: ComfyUISocketHub, early: EarlyOutputs
+    ) async throws -> [UpstreamOutput] {
         let promptID = try await client.submit(graph, clientID: clientID)
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         hub.bind(promptID, to: watch)
-        try await recordUpstream(promptID) { try? await client.cancel(promptID) }
+        // Written while the prompt runs (nothing reads it to decide anything), and done before
+        // the run ends either way: a job cancelled meanwhile stops here or in the loop below.
+        async let upstreamRecorded: Void = recordUpstream(promptID) { try? await client.cancel(promptID) }
         let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
-            // Completion is confirmed here whatever the socket said: the outputs are listed only in the history.
-            switch try await client.state(of: promptID) {
+            // Completion is confirmed by `/history` whatever the socket said; the files the socket
+            // announced are downloaded meanwhile, and kept only if the history lists them.
+            async let fetched: Void = fetchEarly(early.claim(watch.announcedOutputs), from: client, into: early)
+            let state = try await client.state(of: promptID)
+            await fetched
+            switch state {
             case .pending: return nil
             case .failed(let message): throw UpstreamError(.transient, message)
             case .succeeded(let outputs): return outputs
             }
         }
+        try await upstreamRecorded
         _ = dispatcher.phases.record(.upstream, since: sent)
         return outputs
+    }
+
+    /// Downloads one output into the media store and registers it there.
+    private func store(_ file: UpstreamOutput, from client: ComfyUIClient) async throws -> StoredOutput {
+        let response = try await client.download(file, timeout: settings.downloadTimeout)
+        let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
+        let received = try await dispatcher.media.receive(response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
+        try await dispatcher.media.commit(received, database: database)
+        return StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true)
+    }
+
+    /// Best effort: a file that fails here is downloaded again once `/history` lists it, and
+    /// that download's error is the one the job reports. One the history does not list stays
+    /// unreferenced and is removed with the store's orphans.
+    private func fetchEarly(_ files: [UpstreamOutput], from client: ComfyUIClient, into early: EarlyOutputs) async {
+        for file in files {
+            do {
+                early.keep(try await store(file, from: client), for: file)
+            } catch {
+                dispatcher.logger.debug("an announced output could not be fetched early", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
+            }
+        }
     }
 
     private func runOnRunPod(_ graph: JSONValue, source: SourceImage?) async throws -> [StoredOutput] {
@@ -411,6 +446,8 @@ struct JobRun: Sendable {
         let started = clock.now
         var lastHeartbeat = started
         var lastCheck = started
+        // `/history` is asked once at once: a prompt that is quick (or already done) is then
+        // not waited for through the socket, whose messages take longer to come through.
         var lastLook: ContinuousClock.Instant?
         while true {
             // While the socket is open and the prompt runs, its messages drive this loop: a
@@ -505,6 +542,40 @@ struct OneChunk: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
+}
+
+/// Outputs of a ComfyUI prompt fetched as soon as its socket announced them, while `/history`
+/// was asked whether they are its result.
+final class EarlyOutputs: Sendable {
+    private struct State {
+        var tried: Set<UpstreamOutput> = []
+        var stored: [UpstreamOutput: (output: StoredOutput, at: ContinuousClock.Instant)] = [:]
+    }
+
+    /// An output registered longer ago than this is registered again by the attaching
+    /// transaction, well inside the store's orphan grace.
+    static let fresh = Duration.seconds(60)
+
+    private let state = Mutex(State())
+
+    /// Those of `files` not tried yet, now marked as tried: each is fetched early at most once.
+    func claim(_ files: [UpstreamOutput]) -> [UpstreamOutput] {
+        state.withLock { state in files.filter { state.tried.insert($0).inserted } }
+    }
+
+    func keep(_ output: StoredOutput, for file: UpstreamOutput, now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.stored[file] = (output, now) }
+    }
+
+    /// The stored output of `file`, if it was fetched early.
+    func take(_ file: UpstreamOutput, now: ContinuousClock.Instant = .now) -> StoredOutput? {
+        state.withLock { state in
+            guard let entry = state.stored.removeValue(forKey: file) else { return nil }
+            var output = entry.output
+            output.justCommitted = now - entry.at < Self.fresh
+            return output
+        }
+    }
 }
 
 /// Whether an attempt's start has been written (then its failure need not say it started).

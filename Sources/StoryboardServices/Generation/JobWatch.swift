@@ -39,6 +39,10 @@ final class JobWatch: Sendable {
         var signAt = Timestamp.now()
         /// The socket said the prompt is over: `/history` is worth asking at once.
         var ended = false
+        /// It said so with an error or an interruption.
+        var failed = false
+        /// Output nodes' files as `executed` announced them, by node.
+        var announced: [String: JSONValue] = [:]
         var progress: Progress?
         var progressChanged = false
         var lastProgressWrite: ContinuousClock.Instant?
@@ -84,6 +88,13 @@ final class JobWatch: Sendable {
     var lastSign: ContinuousClock.Instant { state.withLock { $0.lastSign } }
     var ended: Bool { state.withLock { $0.ended } }
 
+    /// The files the socket announced, in `/history`'s order, once it said the prompt
+    /// succeeded; empty before that. Their downloads may start while `/history` confirms them.
+    var announcedOutputs: [UpstreamOutput] {
+        let announced = state.withLock { $0.ended && !$0.failed ? $0.announced : [:] }
+        return announced.isEmpty ? [] : ComfyUIClient.outputs(in: .object(announced))
+    }
+
     /// From now on, messages naming another prompt are not ours. Submitting is itself a sign.
     func expect(promptID: String, now: ContinuousClock.Instant = .now) {
         state.withLock {
@@ -102,7 +113,7 @@ final class JobWatch: Sendable {
     }
 
     func receive(_ message: ComfyUIMessage, now: ContinuousClock.Instant = .now) {
-        let justEnded = state.withLock { state -> Bool in
+        let wake = state.withLock { state -> Bool in
             if let id = message.promptID, let expected = state.promptID, id != expected { return false }
             let wasEnded = state.ended
             switch message {
@@ -121,10 +132,14 @@ final class JobWatch: Sendable {
                 state.started = true
                 state.progress = Progress(value: value, max: max)
                 state.progressChanged = true
-            case .executed:
+            case .executed(let node, let output, _):
                 state.started = true
-            case .succeeded, .failed, .interrupted:
+                if let node, let output { state.announced[node] = output }
+            case .succeeded:
                 state.ended = true
+            case .failed, .interrupted:
+                state.ended = true
+                state.failed = true
             case .preview(let contentType, let bytes, _):
                 guard bytes.count <= Self.maxPreviewBytes else { return false }
                 state.preview = Preview(contentType: contentType, bytes: bytes)
@@ -132,10 +147,13 @@ final class JobWatch: Sendable {
             }
             state.lastSign = now
             state.signAt = .now()
+            // `execution_success` comes before ComfyUI writes the history, `executing` with no
+            // node after it: the loop may have found the history not written yet, and asks again.
+            if case .executing(nil, _) = message { return true }
             return state.ended && !wasEnded
         }
         // The job's loop asks `/history` at once rather than at its next round.
-        if justEnded { wakeups.notify() }
+        if wake { wakeups.notify() }
     }
 
     /// The progress and preview to write now: each at most once per `interval`, and with
