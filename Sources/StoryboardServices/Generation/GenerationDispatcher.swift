@@ -93,18 +93,32 @@ public final class GenerationDispatcher: Service, Sendable {
         var candidates = try await loadCandidates()
         var misses = 0
         while misses < 3, candidates.contains(where: { $0.hasRoom && $0.status.isOnline && $0.server.isActive }) {
-            guard let job = try await database.jobs.claim(owner: owner, leaseSeconds: settings.leaseSeconds) else { return }
-            let claimedAt = ContinuousClock.now
-            let loras = (job.storedParams.loras ?? []).map(\.name)
-            guard let chosen = ServerPicker.pick(candidates, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
-            else {
-                // Nothing with room has what it needs right now: back in the queue for a moment.
+            let (owner, leaseSeconds, current) = (owner, settings.leaseSeconds, candidates)
+            let claim = try await database.transaction { tx -> Claim? in
+                guard let job = try await tx.jobs.claim(owner: owner, leaseSeconds: leaseSeconds) else { return nil }
+                let loras = (job.storedParams.loras ?? []).map(\.name)
+                guard let chosen = ServerPicker.pick(current, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
+                else {
+                    // Nothing with room has what it needs right now: back in the queue for a moment.
+                    _ = try await tx.jobs.move(id: job.meta.id, to: .queued, owner: owner, Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: 2))]))
+                    return .missed
+                }
+                // A job that will go out as it is starts its attempt in its claim's transaction:
+                // one commit where there were two. Others (a first frame to read, no model, a
+                // graph the server cannot run) start, or fail, in their run.
+                guard let checkpoint = JobRun.sendable(job, on: chosen) else { return .claimed(job, chosen, started: false) }
+                let markBatch = self.batchNeedsStart(job)
+                guard try await JobRun.writeStart(of: job, on: chosen.server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch, in: tx)
+                else { return .claimed(job, chosen, started: false) }
+                return .claimed(job, chosen, started: true, markedBatch: markBatch)
+            }
+            guard let claim else { return }
+            guard case .claimed(let job, let chosen, let started, let markedBatch) = claim else {
                 misses += 1
-                _ = try await database.jobs.move(
-                    id: job.meta.id, to: .queued, owner: owner, Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: 2))])
-                )
                 continue
             }
+            let claimedAt = ContinuousClock.now
+            if markedBatch { batchStarted(job) }
             if let index = candidates.firstIndex(where: { $0.server.meta.id == chosen.server.meta.id }) { candidates[index].running += 1 }
             running.withLock { $0[job.meta.id] = chosen.server.meta.id }
             let due = max(job.meta.createdAt, job.availableAt)
@@ -113,7 +127,7 @@ public final class GenerationDispatcher: Service, Sendable {
             let hub = chosen.server.serverType == .comfyui ? sockets.hub(for: chosen.server) : nil
             if let hub, hub.claimStart() { group.addTask { await hub.run() } }
             group.addTask {
-                await self.execute(job, on: chosen.server, status: chosen.status, hub: hub, claimedAt: claimedAt)
+                await self.execute(job, on: chosen.server, status: chosen.status, hub: hub, claimedAt: claimedAt, started: started)
                 _ = self.running.withLock { $0.removeValue(forKey: job.meta.id) }
                 self.wakeup.notify()
             }
@@ -150,8 +164,11 @@ public final class GenerationDispatcher: Service, Sendable {
         }
     }
 
-    private func execute(_ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant) async {
+    private func execute(
+        _ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant, started: Bool
+    ) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
+        if started { run.start.recorded() }
         // An attempt that ended before its start was written never reached the server: a
         // refusal is not counted (it fails at once), but one that will be retried is, or it
         // could come back for ever. Its failure says it started.
@@ -214,6 +231,15 @@ public final class GenerationDispatcher: Service, Sendable {
     }
 }
 
+/// What one claim in a dispatch round came to.
+enum Claim: Sendable {
+    /// Claimed for `server`; `started` when its attempt's start was written with the claim,
+    /// `markedBatch` when that write also moved its batch to `running`.
+    case claimed(GenerationJob, ServerCandidate, started: Bool, markedBatch: Bool = false)
+    /// No server with room can run it now: back in the queue for a moment.
+    case missed
+}
+
 /// The steps of one attempt of one job on one server.
 struct JobRun: Sendable {
     /// The job is no longer ours to run (cancelled, its target deleted, or taken over).
@@ -245,7 +271,7 @@ struct JobRun: Sendable {
             let problems = Workflow.problems(of: graph, on: status.capabilities)
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
-        try await recordStart(checkpoint: checkpoint)
+        if !start.isRecorded { try await recordStart(checkpoint: checkpoint) }
         let outputs: [StoredOutput]
         var lastStep: JobResults.LastStep?
         switch server.serverType {
@@ -274,22 +300,42 @@ struct JobRun: Sendable {
     /// process before it reaches the server still uses up its attempts, and other processes
     /// count it on this server at once (docs/decisions.md).
     private func recordStart(checkpoint: String) async throws {
-        let changes = Changes([
-            "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
-            "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
-            // A new attempt starts from step 0.
-            "progress_value": .null, "progress_max": .null, "progress_at": .null,
-        ])
         let markBatch = dispatcher.batchNeedsStart(job)
-        let (jobID, owner) = (job.meta.id, dispatcher.owner)
+        let (job, server, owner, leaseSeconds) = (job, server, dispatcher.owner, settings.leaseSeconds)
         let held = try await database.transaction { tx in
-            guard let held = try await tx.jobs.updateHeld(id: jobID, owner: owner, changes) else { return false }
-            try await JobStart.record(held, in: tx, markBatch: markBatch)
-            return true
+            try await Self.writeStart(of: job, on: server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch, in: tx)
         }
         guard held else { throw Stop(reason: "no longer held (cancelled or taken over)") }
         start.recorded()
         if markBatch { dispatcher.batchStarted(job) }
+    }
+
+    /// Writes an attempt's start in `tx`; false when `owner` no longer holds the job.
+    static func writeStart(
+        of job: GenerationJob, on server: GenerationServer, checkpoint: String, owner: String, leaseSeconds: Double, markBatch: Bool, in tx: Transaction
+    ) async throws -> Bool {
+        let changes = Changes([
+            "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
+            "lease_until": DatabaseValue(Timestamp.now().adding(seconds: leaseSeconds)),
+            // A new attempt starts from step 0.
+            "progress_value": .null, "progress_max": .null, "progress_at": .null,
+        ])
+        guard let held = try await tx.jobs.updateHeld(id: job.meta.id, owner: owner, changes) else { return false }
+        try await JobStart.record(held, in: tx, markBatch: markBatch)
+        return true
+    }
+
+    /// The checkpoint `job` will be sent with to `candidate` when nothing stands between its
+    /// claim and its sending: no first frame to read, a model known, a graph the server can
+    /// run. `perform` decides the same from the same values.
+    static func sendable(_ job: GenerationJob, on candidate: ServerCandidate) -> String? {
+        guard job.generationType != .video, let checkpoint = job.model ?? candidate.status.capabilities.checkpoints.first else { return nil }
+        if candidate.server.serverType == .comfyui, !candidate.status.capabilities.nodeTypes.isEmpty,
+            !Workflow.problems(of: job.workflow(checkpoint: checkpoint, image: nil), on: candidate.status.capabilities).isEmpty
+        {
+            return nil
+        }
+        return checkpoint
     }
 
     /// The upstream's id, once it took the work; a job cancelled meanwhile has it taken back.
