@@ -37,7 +37,7 @@ struct GenerationBench: AsyncParsableCommand {
             [
                 "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)",
                 "lone job minus stand-in time ms (mean)", "lone job phases ms (mean): \(Self.phases.joined(separator: " / "))", "prompts sent", "duplicates", "lost",
-                "gallery items", "batch CPU ms/job: servers / bench process",
+                "gallery items", "batch CPU ms/job: servers / PostgreSQL / bench process", "machine CPU during batch %: busy / stolen",
             ],
             rows
         )
@@ -118,6 +118,8 @@ struct GenerationBench: AsyncParsableCommand {
             // CPU time is less at the mercy of whatever else runs on the machine than wall time.
             let serverCPUBefore = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +)
             let ownCPUBefore = Self.ownCPUSeconds()
+            let databaseCPUBefore = Self.postgresCPUSeconds()
+            let machineBefore = MachineCPU.now()
             let clock = ContinuousClock()
             let start = clock.now
             let created = try await api.request(.post, "/api/projects/\(project)/batches", body: "{}")
@@ -132,6 +134,8 @@ struct GenerationBench: AsyncParsableCommand {
             let seconds = (clock.now - start).milliseconds / 1000
             let serverCPU = servers.map { Self.cpuSeconds(of: $0.pid) }.reduce(0, +) - serverCPUBefore
             let ownCPU = Self.ownCPUSeconds() - ownCPUBefore
+            let databaseCPU = Self.postgresCPUSeconds() - databaseCPUBefore
+            let machine = MachineCPU.now().percentages(since: machineBefore)
             let sent = standIns.reduce(0) { $0 + $1.promptsReceived } - sentBefore
             let completed = Int(report?["completed"]?.doubleValue ?? 0)
             let items = try await database.galleryItems.count(.equals("project_id", DatabaseValue(project)))
@@ -140,7 +144,8 @@ struct GenerationBench: AsyncParsableCommand {
             return [
                 engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
                 "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob), phaseMeans.joined(separator: " / "), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
-                "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
+                "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(engine == .sqlite ? "—" : format(databaseCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
+                machine,
             ]
         }
         await database.close()
@@ -158,6 +163,15 @@ struct GenerationBench: AsyncParsableCommand {
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// CPU seconds of every PostgreSQL process on the machine (the throwaway cluster's server
+    /// and its backends; the pool keeps its connections, so none ends during a batch).
+    static func postgresCPUSeconds() -> Double {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { pid_t($0) } ?? []
+        return pids.filter { pid in
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "postgres"
+        }.map(cpuSeconds(of:)).reduce(0, +)
     }
 
     /// This process's CPU seconds: the stand-ins and the client that watches the batch.

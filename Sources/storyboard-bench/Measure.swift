@@ -57,3 +57,30 @@ func peakMemoryMiB() -> Double {
     }
     return 0
 }
+
+/// The machine's CPU time by kind since boot (Linux `/proc/stat`), in clock ticks summed over
+/// all cores. Two readings tell how busy the machine was between them, and how much of its
+/// time the hypervisor gave to someone else ("steal"), which is what makes this VM's speed vary.
+struct MachineCPU {
+    var busy: Double
+    var idle: Double
+    var stolen: Double
+
+    static func now() -> MachineCPU {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return MachineCPU(busy: 0, idle: 0, stolen: 0) }
+        // user nice system idle iowait irq softirq steal (guest time is already in user).
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 8 else { return MachineCPU(busy: 0, idle: 0, stolen: 0) }
+        return MachineCPU(busy: ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], idle: ticks[3] + ticks[4], stolen: ticks[7])
+    }
+
+    /// "busy / stolen" as percentages of all cores' time between `before` and this reading.
+    func percentages(since before: MachineCPU) -> String {
+        let (busy, idle, stolen) = (self.busy - before.busy, self.idle - before.idle, self.stolen - before.stolen)
+        let total = busy + idle + stolen
+        guard total > 0 else { return "—" }
+        return "\(format(busy * 100 / total, digits: 0)) / \(format(stolen * 100 / total, digits: 0))"
+    }
+}

@@ -60,7 +60,7 @@ struct SocketHubTests {
         hub.route(.executing(node: nil, promptID: "p2"))
         #expect(failing.ended && failing.announcedOutputs.isEmpty, "a failed prompt's files are nothing to fetch")
 
-        let early = EarlyOutputs()
+        let early = EarlyOutputs(fresh: .seconds(60))
         #expect(early.claim(announced) == announced)
         #expect(early.claim(announced).isEmpty, "each file is fetched early at most once")
         let media = MediaFile(id: "f", contentType: "image/png", fileExtension: "png", sizeBytes: 1)
@@ -71,7 +71,7 @@ struct SocketHubTests {
         #expect(taken.file.id == "f" && taken.justCommitted)
         #expect(early.take(announced[0]) == nil, "taken once")
         early.keep(StoredOutput(file: media, isVideo: false, justCommitted: true), for: announced[1], now: start)
-        #expect(early.take(announced[1], now: start + EarlyOutputs.fresh)?.justCommitted == false, "registered long ago: the attach registers it again")
+        #expect(early.take(announced[1], now: start + early.fresh)?.justCommitted == false, "registered long ago: the attach registers it again")
     }
 
     @Test("a preview without a prompt id belongs to the prompt that runs; none runs, it is dropped")

@@ -338,16 +338,33 @@ struct JobRun: Sendable {
         return checkpoint
     }
 
-    /// The upstream's id, once it took the work; a job cancelled meanwhile has it taken back.
+    /// The upstream's id, once it took the work and before it is followed (RunPod); a job
+    /// cancelled meanwhile has it taken back.
     private func recordUpstream(_ id: String, cancel: @Sendable () async -> Void) async throws {
         do {
             try await hold(Changes(["upstream_id": .text(id)]))
         } catch is CancellationError {
-            // The run ended first (it failed or was stopped): whoever ended it saw to the prompt.
+            // The process is stopping: the job goes back to the queue, its run with it.
             throw CancellationError()
         } catch {
             await cancel()
             throw error
+        }
+    }
+
+    /// The upstream's id, written beside a running prompt: best effort. Nothing reads it to
+    /// decide anything, and a job cancelled meanwhile is seen by the follow loop's look at its
+    /// row, which interrupts the prompt. Interrupting it from here would make ComfyUI report
+    /// an error that the server's breaker is then charged with, for a database's hiccup.
+    private func noteUpstream(_ id: String) async {
+        do {
+            try await hold(Changes(["upstream_id": .text(id)]))
+        } catch is CancellationError {
+        } catch is Stop {
+        } catch {
+            dispatcher.logger.warning(
+                "the upstream id of a running job could not be written", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"]
+            )
         }
     }
 
@@ -378,7 +395,7 @@ struct JobRun: Sendable {
         defer { hub.unregister(watch) }
         // The prompt is sent once the socket is open (or gone), so its first messages are not missed.
         await watch.settle(timeout: .seconds(min(2, settings.requestTimeout)))
-        let early = EarlyOutputs()
+        let early = EarlyOutputs(fresh: .seconds(min(60, dispatcher.media.orphanGraceSeconds / 2)))
         let files = try await follow(promptOn: client, clientID: clientID, graph: graph, watch: watch, hub: hub, early: early)
         let collecting = ContinuousClock.now
         var stored: [StoredOutput] = []
@@ -401,9 +418,8 @@ struct JobRun: Sendable {
         let promptID = try await client.submit(graph, clientID: clientID)
         let sent = dispatcher.phases.record(.prepare, since: claimedAt)
         hub.bind(promptID, to: watch)
-        // Written while the prompt runs (nothing reads it to decide anything), and done before
-        // the run ends either way: a job cancelled meanwhile stops here or in the loop below.
-        async let upstreamRecorded: Void = recordUpstream(promptID) { try? await client.cancel(promptID) }
+        // Written while the prompt runs, and done before the run ends either way.
+        async let upstreamNoted: Void = noteUpstream(promptID)
         let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
             // Completion is confirmed by `/history` whatever the socket said; the files the socket
             // announced are downloaded meanwhile, and kept only if the history lists them.
@@ -416,7 +432,7 @@ struct JobRun: Sendable {
             case .succeeded(let outputs): return outputs
             }
         }
-        try await upstreamRecorded
+        await upstreamNoted
         _ = dispatcher.phases.record(.upstream, since: sent)
         return outputs
     }
@@ -499,9 +515,9 @@ struct JobRun: Sendable {
             // While the socket is open and the prompt runs, its messages drive this loop: a
             // round per progress write, woken early when the prompt ends. Otherwise it polls.
             let following = watch.map { $0.socket == .open && !$0.ended } ?? false
-            if let watch {
+            if let watch, lastLook != nil {
                 try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval))
-            } else {
+            } else if watch == nil {
                 try await Task.sleep(for: poll)
             }
             // A cancel is seen in the job row; a few times a second is soon enough.
@@ -599,10 +615,14 @@ final class EarlyOutputs: Sendable {
     }
 
     /// An output registered longer ago than this is registered again by the attaching
-    /// transaction, well inside the store's orphan grace.
-    static let fresh = Duration.seconds(60)
+    /// transaction: well inside the store's orphan grace, which may be set short.
+    let fresh: Duration
 
     private let state = Mutex(State())
+
+    init(fresh: Duration) {
+        self.fresh = fresh
+    }
 
     /// Those of `files` not tried yet, now marked as tried: each is fetched early at most once.
     func claim(_ files: [UpstreamOutput]) -> [UpstreamOutput] {
@@ -618,7 +638,7 @@ final class EarlyOutputs: Sendable {
         state.withLock { state in
             guard let entry = state.stored.removeValue(forKey: file) else { return nil }
             var output = entry.output
-            output.justCommitted = now - entry.at < Self.fresh
+            output.justCommitted = now - entry.at < fresh
             return output
         }
     }

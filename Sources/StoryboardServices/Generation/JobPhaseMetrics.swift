@@ -8,11 +8,13 @@ public struct JobPhaseMetrics: Sendable {
     public enum Phase: String, CaseIterable, Sendable {
         /// From the moment the job could run (queued, or its back-off over) to its claim.
         case queued
-        /// Claim → prompt accepted by the server: the start record, the graph, the send.
+        /// Claim → prompt accepted by the server: the start record (unless the claim wrote
+        /// it), the graph, the send.
         case prepare
-        /// Prompt accepted → the server's result is known.
+        /// Prompt accepted → the server's result is known, with the downloads of the outputs
+        /// that its socket announced meanwhile.
         case upstream
-        /// Downloading every output into the media store.
+        /// Downloading the outputs not fetched early into the media store.
         case collect
         /// The transaction that attaches the outputs and finishes the job.
         case attach
