@@ -104,7 +104,9 @@ struct GenerationAPITests {
         try await withComfyUIStandIns { standIns in
             try await withTestServer(engine, configure: generationSettings) { server in
                 let serverID = try await server.register(standIns[0])
-                let (_, clip) = try await server.promptedClip()
+                let (project, clip) = try await server.promptedClip()
+                let tree = "/api/projects/\(project)?include=scenes.clips"
+                let tagBefore = try #require(try await server.request(.get, tree).header("ETag"))
                 let reply = try await server.request(
                     .post, "/api/clips/\(clip)/generate",
                     body: #"{"model": "sdxl_base_1.0.safetensors", "count": 2, "preset": "fast", "params": {"steps": 9, "seed": 42, "width": 832}}"#
@@ -128,6 +130,13 @@ struct GenerationAPITests {
                     seeds.insert(try #require(job["params"]?["seed"]?.doubleValue))
                 }
                 #expect(seeds == [42, 43], "consecutive seeds from the given one")
+                // Results are counted apart from the project row, but still change the tree's tag.
+                let changed = try await server.request(.get, tree, headers: ["If-None-Match": tagBefore])
+                #expect(changed.status == 200, "the tree changed: its clip has a selection now")
+                let tagAfter = try #require(changed.header("ETag"))
+                #expect(tagAfter != tagBefore)
+                #expect(changed.json?["scenes"]?.arrayValue?.first?["clips"]?.arrayValue?.first?["selected_image_id"] != .null)
+                #expect(try await server.request(.get, tree, headers: ["If-None-Match": tagAfter]).status == 304)
                 let gallery = try await server.json("/api/clips/\(clip)/gallery")
                 let images = try #require(gallery["generated_images"]?.arrayValue)
                 #expect(images.count == 2)

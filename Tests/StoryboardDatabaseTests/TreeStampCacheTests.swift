@@ -47,6 +47,14 @@ struct TreeStampCacheTests {
                     #expect(after != before)
                     #expect(after == (try await other.projects.treeStamp(id)))
 
+                    // A result attached elsewhere counts outside the project row, and is followed too.
+                    try await other.transaction { try await $0.projects.countResult(of: id) }
+                    let counted = try await other.projects.treeStamp(id)
+                    #expect(counted != after && counted?.hasSuffix(".1") == true, "\(String(describing: counted))")
+                    try await Self.eventually("another process's result") { try await here.treeStamp(of: id) == counted }
+                    try await here.transaction { try await $0.projects.countResult(of: id) }
+                    #expect(try await here.treeStamp(of: id)?.hasSuffix(".2") == true, "this process's own count at once")
+
                     // The listener's connection is killed: nothing is kept until it is back, and
                     // changes made meanwhile are not missed.
                     try await other.write { sql in

@@ -13,5 +13,6 @@ extension Migration {
         .createRenders,
         .notifyTreeChanges,
         .coverBatchCounts,
+        .countProjectResults,
     ]
 }

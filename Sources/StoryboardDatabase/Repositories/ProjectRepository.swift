@@ -55,28 +55,47 @@ extension BaseRepository where R == Project {
         return try Project(row: row)
     }
 
-    /// The project's tree revision, `"<version>.<tree_version>"` (nil when the project is
-    /// missing or trashed): changes with every change to the project or anything under it.
+    /// Counts one more generated result attached under the project, for its tree's stamp.
+    /// A finishing job calls this instead of `lockForChange`, as late in its transaction as
+    /// it can: the count's row is locked only from here to the commit (docs/decisions.md).
+    public func countResult(of id: UUID) async throws {
+        let key = id.uuidString.lowercased()
+        try await executor.write { sql in
+            try await sql.raw(
+                """
+                INSERT INTO project_result_counts (project_id, results) VALUES (\(bind: key), 1)
+                ON CONFLICT (project_id) DO UPDATE SET results = project_result_counts.results + 1
+                """
+            ).run()
+        }
+    }
+
+    /// The project's tree revision, `"<version>.<tree_version>.<results>"` (nil when the
+    /// project is missing or trashed): changes with every change to the project or anything
+    /// under it, generated results included.
     public func treeStamp(_ id: UUID) async throws -> String? {
         let key = id.uuidString.lowercased()
         return try await executor.read { sql in
             // Every conditional GET of a tree runs this; on PostgreSQL it is prepared once per
             // connection, so a 304 costs one Bind/Execute round trip and no parse or plan.
             if let postgres = sql as? DirectPostgresDatabase {
-                return try await postgres.run(TreeStampStatement(id: key)).map { "\($0.0).\($0.1)" }
+                return try await postgres.run(TreeStampStatement(id: key)).map { "\($0.0).\($0.1).\($0.2)" }
             }
-            guard let row = try await sql.raw(
-                "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
-            ).first() else { return nil }
-            return "\(try row.decode(column: "version", as: Int.self)).\(try row.decode(column: "tree_version", as: Int.self))"
+            guard let row = try await sql.raw("\(unsafeRaw: TreeStampStatement.select)\(bind: key)\(unsafeRaw: TreeStampStatement.live)").first() else { return nil }
+            let version = try row.decode(column: "version", as: Int.self)
+            let tree = try row.decode(column: "tree_version", as: Int.self)
+            return "\(version).\(tree).\(try row.decode(column: "results", as: Int.self))"
         }
     }
 }
 
 /// `treeStamp`'s statement, prepared on each PostgreSQL connection the first time it runs there.
 struct TreeStampStatement: PostgresPreparedStatement {
-    static let sql = "SELECT version, tree_version FROM projects WHERE id = $1 AND deleted_at IS NULL"
-    typealias Row = (Int, Int)
+    static let select =
+        "SELECT p.version, p.tree_version, COALESCE(r.results, 0) AS results FROM projects p LEFT JOIN project_result_counts r ON r.project_id = p.id WHERE p.id = "
+    static let live = " AND p.deleted_at IS NULL"
+    static let sql = select + "$1" + live
+    typealias Row = (Int, Int, Int)
 
     var id: String
 

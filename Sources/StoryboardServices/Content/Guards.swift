@@ -7,7 +7,8 @@ extension Transaction {
     /// Locks the project row until the transaction ends and counts a change to its tree (the
     /// tree's ETag). Every change to a project's content takes this lock first, so orders,
     /// overlap checks and cascades never interleave on PostgreSQL (SQLite's single writer
-    /// serialises them anyway).
+    /// serialises them anyway). The one exception is a finishing job's results, which lock
+    /// their clip or character instead and are counted apart (`JobResults`).
     @discardableResult
     func lockProject(_ id: UUID, includeDeleted: Bool = false) async throws -> Project {
         try await projects.lockForChange(id: id, includeDeleted: includeDeleted)

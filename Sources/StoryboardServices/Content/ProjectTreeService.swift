@@ -77,9 +77,10 @@ public struct ProjectTreeService: Sendable {
         return projects.map { ProjectTree(project: $0, scenes: scenesByProject[$0.meta.id] ?? []) }
     }
 
-    /// Changes whenever anything in the project's tree does: the project's version and its
-    /// `tree_version`, which every change under it bumps (`lockForChange`). One primary-key
-    /// read: cheap enough for `If-None-Match` to skip building the body.
+    /// Changes whenever anything in the project's tree does: the project's version, its
+    /// `tree_version`, which every change under it bumps (`lockForChange`), and the count of
+    /// generated results attached under it (`countResult`). Two primary-key reads in one
+    /// statement: cheap enough for `If-None-Match` to skip building the body.
     public func stamp(of projectID: UUID) async throws -> String? {
         try await database.treeStamp(of: projectID)
     }

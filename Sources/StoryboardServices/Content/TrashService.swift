@@ -42,12 +42,15 @@ public struct TrashService: Sendable {
             let scope = Filter.equals("project_id", DatabaseValue(id))
             try await tx.projects.softDelete(id: id, deletedBy: deletedBy, deletionID: deletionID)
             count = 1
+            // Clips and characters before what hangs off them: a finishing job holds its clip's
+            // (or character's) row, not the project's, so this waits there for its result to
+            // commit and then trashes that too (JobResults).
+            count += try await tx.clips.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.galleryItems.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clipVersions.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
-            count += try await tx.clips.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.scenes.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
-            count += try await tx.characterImages.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.characters.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.characterImages.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.styleTemplates.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.poolItems.softDeleteCount(scope, deletedBy: deletedBy, deletionID: deletionID)
             count += try await trashJobs(scope, reason: "its project was deleted", deletedBy, deletionID, in: tx)

@@ -53,6 +53,10 @@ struct JobResults: Sendable {
                     running.status = .running
                     events.insert(JobEvent.of(running, .progress), at: 0)
                 }
+                // What many jobs write comes last, each locked only from here to the commit: the
+                // project's result count (the tree's stamp), the event log's order lock, the
+                // batch. The event log before the batch, as a failure and a batch cancel take them.
+                try await tx.projects.countResult(of: job.projectID)
                 try await tx.jobEvents.append(events)
                 if let batch = job.batchID { try await tx.batches.countSucceeded(batch) }
             case .targetGone(let ended):
@@ -67,14 +71,12 @@ struct JobResults: Sendable {
     private func attach(
         _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, changes: Changes, in tx: Transaction
     ) async throws -> CompletionOutcome {
-        // The project lock first: the gallery is part of the project's tree (its ETag).
-        do {
-            try await tx.lockProject(job.projectID)
-        } catch let error as AppError where error.code == .projectNotFound {
-            return try await end(job, owner: owner, in: tx)
-        }
-        let clip = try await job.clipID.asyncMap { try await tx.clips.find(id: $0) } ?? nil
-        let character = try await job.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
+        // The target's row first, locked, rather than the project's: results for other clips
+        // of the project attach side by side. A delete of the clip (or of its scene or
+        // project) reaches this row before its children, so it waits for this transaction,
+        // and one that committed first leaves nothing live to find (docs/decisions.md).
+        let clip = try await job.clipID.asyncMap { try await tx.clips.find(id: $0, forUpdate: true) } ?? nil
+        let character = try await job.characterID.asyncMap { try await tx.characters.find(id: $0, forUpdate: true) } ?? nil
         guard clip != nil || character != nil else { return try await end(job, owner: owner, in: tx) }
         let ids = JSONValue.array(outputs.map { .string($0.file.id) })
         var changes = changes
