@@ -1,6 +1,7 @@
 import Foundation
 import StoryboardAPI
 import StoryboardCore
+import StoryboardDatabase
 import StoryboardTestSupport
 import Testing
 
@@ -185,6 +186,24 @@ struct SceneClipAPITests {
             let refused = try await server.request(.post, "/api/clips/\(clips[0][0])/move", body: #"{"scene_id": "\#(other.scenes[0])"}"#)
             #expect(refused.status == 400)
             #expect(refused.json?["error"]?["details"]?["fields"]?["scene_id"] == "belongs to another project")
+        }
+    }
+
+    @Test("If-Match while a job attaches to the clip: the job's change counts, the stale edit is 412", arguments: TestEngine.available)
+    func ifMatchBesideFinishingJob(engine: TestEngine) async throws {
+        try await withTestServer(engine) { server in
+            let (_, _, clips) = try await server.makeProject(scenes: 1, clips: 1)
+            let clip = clips[0][0]
+            let id = try #require(UUID(uuidString: clip))
+            // A finishing job changes its clip (the selection) under the clip's lock alone (JobResults).
+            let finishing = server.database.finishingJob(on: id) { tx in
+                _ = try await tx.clips.updateOne(.equals("id", DatabaseValue(id)), Changes(["name": .text("changed by a job")]))
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            let stale = try await server.request(.patch, "/api/clips/\(clip)", headers: ["If-Match": "\"1\""], body: #"{"name": "an edit"}"#)
+            try await finishing.value
+            #expect(stale.status == 412, "the edit was checked against the clip as it was before the job: \(stale.body)")
+            #expect(try await server.json("/api/clips/\(clip)")["name"] == "changed by a job")
         }
     }
 

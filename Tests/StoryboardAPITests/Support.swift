@@ -8,6 +8,7 @@ func buildTestRouter(_ test: TestDatabase) -> Router<AppRequestContext> {
 
 import Foundation
 import StoryboardCore
+import StoryboardDatabase
 
 struct UnexpectedReply: Error, CustomStringConvertible {
     let description: String
@@ -62,4 +63,19 @@ extension APIClient {
 extension JSONValue {
     var items: [JSONValue] { self["items"]?.arrayValue ?? [] }
     var ids: [String] { items.compactMap { $0["id"]?.stringValue } }
+}
+
+extension Database {
+    /// What a finishing job does to its clip (`JobResults`): the clip's row locked first, then,
+    /// a moment later, `finish` in the same transaction. Started now; the test makes its
+    /// competing request meanwhile.
+    func finishingJob(on clip: UUID, holding: Duration = .milliseconds(600), _ finish: @escaping @Sendable (Transaction) async throws -> Void) -> Task<Void, any Error> {
+        Task {
+            try await transaction { tx in
+                _ = try await tx.clips.find(id: clip, forUpdate: true)
+                try await Task.sleep(for: holding)
+                try await finish(tx)
+            }
+        }
+    }
 }

@@ -19,6 +19,33 @@ struct TrashAPITests {
         }
     }
 
+    @Test("a clip's delete while a sibling's job is attaching its result: both go through, the sibling moves up", arguments: TestEngine.available)
+    func deleteBesideFinishingJob(engine: TestEngine) async throws {
+        try await withTestServer(engine) { server in
+            let worker = try await server.registerPullWorker(maxConcurrent: 4)
+            let (_, _, clips) = try await server.makeProject(scenes: 1, clips: 2)
+            let (deleted, sibling) = (clips[0][0], clips[0][1])
+            for clip in [deleted, sibling] {
+                #expect(try await server.request(.put, "/api/clips/\(clip)/prompts", body: #"{"image_prompt": "a shot"}"#).status == 200)
+            }
+            let cancelled = try await server.queueJob(deleted, on: worker)
+            let siblingJobID = try #require(UUID(uuidString: try await server.queueJob(sibling, on: worker)))
+            let siblingJob = try #require(try await server.database.jobs.find(id: siblingJobID))
+            let siblingID = try #require(UUID(uuidString: sibling))
+            // What a finishing job of the sibling does (JobResults): its clip's row first, the
+            // event log's lock near the end. On PostgreSQL the delete must not take that lock
+            // before it waits for the sibling's row, or the two wait for each other.
+            let finishing = server.database.finishingJob(on: siblingID) { tx in try await tx.jobEvents.append([JobEvent.of(siblingJob, .progress)]) }
+            try await Task.sleep(for: .milliseconds(150))
+            let reply = try await server.request(.delete, "/api/clips/\(deleted)")
+            try await finishing.value
+            #expect(reply.status == 204, "\(reply.body)")
+            #expect(try await server.json("/api/clips/\(sibling)")["order"] == 0, "the sibling moved up")
+            let trashedJob = try await server.database.jobs.find(id: try #require(UUID(uuidString: cancelled)), includeDeleted: true)
+            #expect(trashedJob?.status == .cancelled, "the deleted clip's job went to the trash cancelled")
+        }
+    }
+
     @Test("cascade delete of a project, then restore, gives back exactly the tree; an earlier separate delete stays deleted", arguments: TestEngine.available)
     func projectCascade(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in

@@ -14,16 +14,17 @@ extension Transaction {
         try await projects.lockForChange(id: id, includeDeleted: includeDeleted)
     }
 
-    /// Reads a row, locks its project, and reads the row again: what a check then sees cannot
-    /// change until the transaction ends (on PostgreSQL the first read may be stale by the time
-    /// the lock is granted).
+    /// Reads a row, locks its project, and reads the row again, locked: what a check then sees
+    /// cannot change until the transaction ends (on PostgreSQL the first read may be stale by
+    /// the time the lock is granted). The row's own lock is for a finishing job, which changes
+    /// its clip (the selection) under that row's lock, not the project's.
     func locked<R: Record>(
         _ repository: BaseRepository<R>, id: UUID, includeDeleted: Bool = false, project: (R) -> UUID?
     ) async throws -> R {
         let first = try await repository.get(id: id, includeDeleted: includeDeleted)
         guard let projectID = project(first) else { return first }
         try await lockProject(projectID, includeDeleted: includeDeleted)
-        return try await repository.get(id: id, includeDeleted: includeDeleted)
+        return try await repository.get(id: id, includeDeleted: includeDeleted, forUpdate: true)
     }
 
     /// The version check of `If-Match`, for changes made with something other than `update(id:)`.

@@ -85,10 +85,13 @@ public struct TrashService: Sendable {
             count += try await tx.clips.softDeleteCount(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
-            count += try await trashJobs(Filter([byDeletion("clips")]), reason: "its clip was deleted", deletedBy, deletionID, in: tx)
+            // The other clips move up before the jobs are cancelled: a cancel takes the event
+            // log's lock and the batch rows, which a finishing job of a sibling clip waits for
+            // while it holds that clip's row (JobResults).
             if clip.parentClipID == nil {
                 try await tx.clips.shiftOrders(in: clip.sceneID, from: clip.order + 1, by: -1)
             }
+            count += try await trashJobs(Filter([byDeletion("clips")]), reason: "its clip was deleted", deletedBy, deletionID, in: tx)
             rootName = clip.name
             projectID = clip.projectID
         case .character:
