@@ -515,9 +515,10 @@ struct JobRun: Sendable {
             // While the socket is open and the prompt runs, its messages drive this loop: a
             // round per progress write, woken early when the prompt ends. Otherwise it polls.
             let following = watch.map { $0.socket == .open && !$0.ended } ?? false
-            if let watch, lastLook != nil {
-                try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval))
-            } else if watch == nil {
+            if let watch {
+                // No wait before the first look (`lastLook` above).
+                if lastLook != nil { try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval)) }
+            } else {
                 try await Task.sleep(for: poll)
             }
             // A cancel is seen in the job row; a few times a second is soon enough.
