@@ -1,10 +1,11 @@
 extension Migration {
-    /// A project's generated results are counted in a row of their own, outside the project
-    /// row. The tree's stamp reads both. A finishing job then no longer takes the project
-    /// row's lock for the whole of its attaching transaction, which on PostgreSQL made every
-    /// job of a project's batch wait for the one before it, whatever the number of server
-    /// processes (docs/decisions.md). On PostgreSQL a change of the count is announced like a
-    /// change of the project row (migration 11).
+    /// On PostgreSQL a project's generated results are counted in a row of their own, outside
+    /// the project row, and the tree's stamp reads both. A finishing job then no longer takes
+    /// the project row's lock for the whole of its attaching transaction, which made every job
+    /// of a project's batch wait for the one before it, whatever the number of server
+    /// processes (docs/decisions.md). A change of the count is announced like a change of the
+    /// project row (migration 11). SQLite, with its single writer, counts results in the
+    /// project row's `tree_version` and needs nothing.
     static let countProjectResults = Migration(
         id: 13,
         name: "count_project_results",
@@ -17,7 +18,7 @@ extension Migration {
                 """
             switch engine {
             case .sqlite:
-                return [table]
+                return []
             case .postgresql:
                 return [
                     table,
@@ -39,7 +40,7 @@ extension Migration {
         down: { engine in
             switch engine {
             case .sqlite:
-                return ["DROP TABLE project_result_counts"]
+                return []
             case .postgresql:
                 return [
                     "DROP TRIGGER project_result_counts_changed ON project_result_counts", "DROP FUNCTION storyboard_results_counted()",

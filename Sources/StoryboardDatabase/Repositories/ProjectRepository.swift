@@ -57,8 +57,15 @@ extension BaseRepository where R == Project {
 
     /// Counts one more generated result attached under the project, for its tree's stamp.
     /// A finishing job calls this instead of `lockForChange`, as late in its transaction as
-    /// it can: the count's row is locked only from here to the commit (docs/decisions.md).
+    /// it can: the row it writes is locked only from here to the commit (docs/decisions.md).
+    /// On PostgreSQL that is a row of its own, so that the job never waits for the project
+    /// row; SQLite's single writer leaves nothing to wait for, and the project row keeps the
+    /// stamp a single-table read there.
     public func countResult(of id: UUID) async throws {
+        guard executor.engine == .postgresql else {
+            _ = try await lockForChange(id: id)
+            return
+        }
         let key = id.uuidString.lowercased()
         try await executor.write { sql in
             try await sql.raw(
@@ -70,9 +77,10 @@ extension BaseRepository where R == Project {
         }
     }
 
-    /// The project's tree revision, `"<version>.<tree_version>.<results>"` (nil when the
-    /// project is missing or trashed): changes with every change to the project or anything
-    /// under it, generated results included.
+    /// The project's tree revision (nil when the project is missing or trashed): changes with
+    /// every change to the project or anything under it, generated results included.
+    /// `"<version>.<tree_version>.<results>"` on PostgreSQL, `"<version>.<tree_version>"` on
+    /// SQLite, which counts results in `tree_version` (`countResult`).
     public func treeStamp(_ id: UUID) async throws -> String? {
         let key = id.uuidString.lowercased()
         return try await executor.read { sql in
@@ -81,20 +89,20 @@ extension BaseRepository where R == Project {
             if let postgres = sql as? DirectPostgresDatabase {
                 return try await postgres.run(TreeStampStatement(id: key)).map { "\($0.0).\($0.1).\($0.2)" }
             }
-            guard let row = try await sql.raw("\(unsafeRaw: TreeStampStatement.select)\(bind: key)\(unsafeRaw: TreeStampStatement.live)").first() else { return nil }
-            let version = try row.decode(column: "version", as: Int.self)
-            let tree = try row.decode(column: "tree_version", as: Int.self)
-            return "\(version).\(tree).\(try row.decode(column: "results", as: Int.self))"
+            guard let row = try await sql.raw(
+                "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
+            ).first() else { return nil }
+            return "\(try row.decode(column: "version", as: Int.self)).\(try row.decode(column: "tree_version", as: Int.self))"
         }
     }
 }
 
 /// `treeStamp`'s statement, prepared on each PostgreSQL connection the first time it runs there.
 struct TreeStampStatement: PostgresPreparedStatement {
-    static let select =
-        "SELECT p.version, p.tree_version, COALESCE(r.results, 0) AS results FROM projects p LEFT JOIN project_result_counts r ON r.project_id = p.id WHERE p.id = "
-    static let live = " AND p.deleted_at IS NULL"
-    static let sql = select + "$1" + live
+    static let sql = """
+        SELECT p.version, p.tree_version, COALESCE(r.results, 0) FROM projects p
+        LEFT JOIN project_result_counts r ON r.project_id = p.id WHERE p.id = $1 AND p.deleted_at IS NULL
+        """
     typealias Row = (Int, Int, Int)
 
     var id: String

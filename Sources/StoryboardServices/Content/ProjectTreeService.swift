@@ -78,9 +78,9 @@ public struct ProjectTreeService: Sendable {
     }
 
     /// Changes whenever anything in the project's tree does: the project's version, its
-    /// `tree_version`, which every change under it bumps (`lockForChange`), and the count of
-    /// generated results attached under it (`countResult`). Two primary-key reads in one
-    /// statement: cheap enough for `If-None-Match` to skip building the body.
+    /// `tree_version`, which every change under it bumps (`lockForChange`), and on PostgreSQL
+    /// the count of generated results attached under it (`countResult`). Primary-key reads in
+    /// one statement: cheap enough for `If-None-Match` to skip building the body.
     public func stamp(of projectID: UUID) async throws -> String? {
         try await database.treeStamp(of: projectID)
     }
