@@ -36,7 +36,9 @@ public func buildRouter(
     router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table))
-    router.add(middleware: CrossSiteMiddleware(allowedHosts: AllowedHosts(bindHost: boundHost ?? configuration.host, publicHosts: configuration.publicHosts)))
+    router.add(
+        middleware: CrossSiteMiddleware(
+            allowedHosts: AllowedHosts(bindHost: boundHost ?? configuration.host, publicHosts: configuration.publicHosts)))
     if let token = configuration.apiToken {
         router.add(middleware: AuthMiddleware(token: token))
     }
@@ -56,7 +58,8 @@ public func buildRouter(
     MediaController(projects: projects, media: media).register(routes)
     SceneController(service: SceneService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     ClipController(service: ClipService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
-    CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
+    CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody)
+        .register(routes)
     StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     TrashController(trash: trash).register(routes)
     PoolController(service: PoolService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
@@ -65,10 +68,16 @@ public func buildRouter(
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     WorkflowController(service: WorkflowService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
-    WorkerController(service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody).register(routes)
-    RenderController(service: RenderService(database: database, settings: configuration.render, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
+    WorkerController(
+        service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody
+    ).register(routes)
+    RenderController(service: RenderService(database: database, settings: configuration.render, wakeup: wakeup), maxBodyBytes: maxBody)
+        .register(routes)
     StudioController(directory: configuration.studioDirectory).register(routes)
-    EventController(database: database, interval: min(0.25, configuration.generation.pollInterval * 5), maxDuration: configuration.generation.eventStreamDuration).register(routes)
+    EventController(
+        database: database, interval: min(0.25, configuration.generation.pollInterval * 5),
+        maxDuration: configuration.generation.eventStreamDuration
+    ).register(routes)
     return router
 }
 
@@ -93,7 +102,8 @@ public func buildApplication(
 extension MediaStore {
     convenience init(configuration: StoryboardConfiguration) {
         self.init(
-            root: configuration.mediaDirectory, maxUploadBytes: configuration.maxUploadBytes, minimumFreeBytes: configuration.minimumFreeBytes,
+            root: configuration.mediaDirectory, maxUploadBytes: configuration.maxUploadBytes,
+            minimumFreeBytes: configuration.minimumFreeBytes,
             orphanGraceSeconds: configuration.mediaOrphanGrace, logger: Logger(label: "storyboard.media")
         )
     }
@@ -148,7 +158,10 @@ public func generationServices(
 ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
     let settings = configuration.generation
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-        .init(service: ServerCheckService(monitor: ServerMonitor(database: database, http: .shared, settings: settings, logger: logger), interval: settings.checkInterval), serviceName: "server-checks")
+        .init(
+            service: ServerCheckService(
+                monitor: ServerMonitor(database: database, http: .shared, settings: settings, logger: logger),
+                interval: settings.checkInterval), serviceName: "server-checks")
     ]
     if settings.dispatcherEnabled {
         let dispatcher = GenerationDispatcher(
@@ -158,7 +171,9 @@ public func generationServices(
         services.append(.init(service: dispatcher, serviceName: "dispatcher"))
     }
     if configuration.render.enabled {
-        let renderer = RenderWorker(database: database, media: MediaStore(configuration: configuration), settings: configuration.render, wakeup: wakeup, logger: logger)
+        let renderer = RenderWorker(
+            database: database, media: MediaStore(configuration: configuration), settings: configuration.render, wakeup: wakeup,
+            logger: logger)
         services.append(.init(service: renderer, serviceName: "renderer"))
     }
     return services

@@ -66,7 +66,9 @@ public final class Database: SQLExecutor {
                 let reason = DatabaseErrorTranslator.describe(error)
                 logger.warning(
                     "database connection attempt failed",
-                    metadata: ["attempt": "\(attempt)", "of": "\(attempts)", "engine": "\(database.engine.rawValue)", "reason": "\(reason)"]
+                    metadata: [
+                        "attempt": "\(attempt)", "of": "\(attempts)", "engine": "\(database.engine.rawValue)", "reason": "\(reason)",
+                    ]
                 )
                 if attempt == attempts {
                     await database.close()
@@ -88,14 +90,18 @@ public final class Database: SQLExecutor {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             let writer = ConnectionPool(
-                name: "sqlite_writer", maxConnections: 1, acquireTimeout: max(configuration.connectTimeout, 30), logger: logger, metrics: metrics,
-                connector: Connectors.sqlite(path: path, role: .writer, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
+                name: "sqlite_writer", maxConnections: 1, acquireTimeout: max(configuration.connectTimeout, 30), logger: logger,
+                metrics: metrics,
+                connector: Connectors.sqlite(
+                    path: path, role: .writer, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
             )
             // The writer opens first so that WAL mode is set before any reader sees the file.
             let readers = ConnectionPool(
-                name: "sqlite_readers", maxConnections: min(configuration.poolSize, 16), acquireTimeout: configuration.connectTimeout, logger: logger,
+                name: "sqlite_readers", maxConnections: min(configuration.poolSize, 16), acquireTimeout: configuration.connectTimeout,
+                logger: logger,
                 metrics: metrics,
-                connector: Connectors.sqlite(path: path, role: .reader, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
+                connector: Connectors.sqlite(
+                    path: path, role: .reader, busyTimeout: configuration.sqliteBusyTimeout, logger: logger, counter: counter)
             )
             return Database(location: configuration.database, readers: readers, writers: writer, logger: logger, statements: counter)
         case .postgres(let settings):
@@ -103,12 +109,14 @@ public final class Database: SQLExecutor {
                 name: "postgresql", maxConnections: configuration.poolSize, acquireTimeout: configuration.connectTimeout, logger: logger,
                 metrics: metrics,
                 connector: try Connectors.postgres(
-                    settings, connectTimeout: configuration.connectTimeout, statementTimeout: configuration.statementTimeout, logger: logger,
+                    settings, connectTimeout: configuration.connectTimeout, statementTimeout: configuration.statementTimeout,
+                    logger: logger,
                     counter: counter
                 )
             )
             let listener = try Connectors.postgresListener(settings, connectTimeout: configuration.connectTimeout, logger: logger)
-            return Database(location: configuration.database, readers: pool, writers: pool, logger: logger, statements: counter, treeListener: listener)
+            return Database(
+                location: configuration.database, readers: pool, writers: pool, logger: logger, statements: counter, treeListener: listener)
         }
     }
 
@@ -211,7 +219,8 @@ public final class Database: SQLExecutor {
                 var hasTrigger = false
                 for try await _ in triggers { hasTrigger = true }
                 guard hasTrigger else {
-                    logger.notice("project changes are not announced by this schema (migration 0011 pending); tree stamps are read from the database")
+                    logger.notice(
+                        "project changes are not announced by this schema (migration 0011 pending); tree stamps are read from the database")
                     try? await opened.close()
                     connection = nil
                     try? await Task.sleep(for: .seconds(30))
@@ -225,7 +234,7 @@ public final class Database: SQLExecutor {
                         if let id = UUID(uuidString: notification.payload) { cache.evict(id) } else { cache.evictAll() }
                     }
                 }
-            } catch where !Task.isCancelled {
+            } catch  where !Task.isCancelled {
                 logger.warning("not following project changes; tree stamps are read from the database", metadata: ["error": "\(error)"])
             } catch {}
             cache.setListening(false)

@@ -1,8 +1,8 @@
 import Logging
 import NIOCore
 import PostgresNIO
-import VaporCSQLite
 import StoryboardCore
+import VaporCSQLite
 
 /// Turns whatever a driver throws into the contract's errors, in one place, so no SQL text,
 /// constraint dump or driver type ever reaches a response.
@@ -148,7 +148,8 @@ enum DatabaseErrorTranslator {
     }
 
     private static func duplicate(fields: [String]) -> AppError {
-        let subject = fields.isEmpty ? "A resource with the same unique value" : "A resource with the same \(fields.joined(separator: ", "))"
+        let subject =
+            fields.isEmpty ? "A resource with the same unique value" : "A resource with the same \(fields.joined(separator: ", "))"
         return AppError(
             .duplicateResource, "\(subject) already exists",
             details: fields.isEmpty ? nil : ["fields": .array(fields.map { .string($0) })]
@@ -165,7 +166,8 @@ enum DatabaseErrorTranslator {
 
     /// `Key (name, kind)=(a, b) already exists.` → `["name", "kind"]`.
     private static func postgresKeyColumns(_ detail: String?) -> [String] {
-        guard let detail, let open = detail.range(of: "Key ("), let close = detail.range(of: ")=", range: open.upperBound..<detail.endIndex) else { return [] }
+        guard let detail, let open = detail.range(of: "Key ("), let close = detail.range(of: ")=", range: open.upperBound..<detail.endIndex)
+        else { return [] }
         return detail[open.upperBound..<close.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 

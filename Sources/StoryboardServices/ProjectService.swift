@@ -24,7 +24,8 @@ public struct ProjectService: Sendable {
     public func list(nameContains query: String?, limit: Int, cursor: String?, includeDeleted: Bool = false) async throws -> Page<Project> {
         var filter = Filter.all
         if let query, !query.isEmpty { filter = filter.and(.contains("name", query)) }
-        return try await database.projects.findMany(filter, sort: .newestFirst, limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.projects.findMany(
+            filter, sort: .newestFirst, limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func create(name: String, description: String?) async throws -> Project {
@@ -82,7 +83,9 @@ public struct ProjectService: Sendable {
     public func music(of id: UUID) async throws -> MediaFile {
         let project = try await database.projects.get(id: id)
         guard let mediaID = project.musicMediaID, let file = try await database.mediaFiles.find(id: mediaID) else {
-            throw AppError(.resourceNotFound, "Project \(id.uuidString.lowercased()) has no music yet", details: ["resource": "music", "id": .string(id.uuidString.lowercased())])
+            throw AppError(
+                .resourceNotFound, "Project \(id.uuidString.lowercased()) has no music yet",
+                details: ["resource": "music", "id": .string(id.uuidString.lowercased())])
         }
         return file
     }

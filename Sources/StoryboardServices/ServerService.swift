@@ -36,7 +36,8 @@ public struct ServerService: Sendable {
 
     public func list(activeOnly: Bool, limit: Int, cursor: String?, includeDeleted: Bool) async throws -> Page<GenerationServer> {
         let filter = activeOnly ? Filter.equals("is_active", .bool(true)) : .all
-        return try await database.servers.findMany(filter, sort: Sort("created_at", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.servers.findMany(
+            filter, sort: Sort("created_at", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func get(id: UUID, includeDeleted: Bool = false) async throws -> GenerationServer {
@@ -87,7 +88,9 @@ public struct ServerService: Sendable {
     /// A RunPod endpoint is reached through its id and key; both are required for one.
     static func checkType(_ server: GenerationServer, _ errors: inout FieldErrors) {
         // A RunPod endpoint is always called; it never calls in.
-        if server.pullMode, server.serverType == .runpod { errors.add("pull_mode", "is for ComfyUI boxes that call in; a runpod endpoint is called") }
+        if server.pullMode, server.serverType == .runpod {
+            errors.add("pull_mode", "is for ComfyUI boxes that call in; a runpod endpoint is called")
+        }
         guard server.serverType == .runpod else { return }
         if server.endpointID == nil { errors.add("endpoint_id", "is required for a runpod server") }
         if server.apiKey == nil { errors.add("api_key", "is required for a runpod server") }

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Logging
+import ServiceLifecycle
+import StoryboardAPI
+import StoryboardCore
+import StoryboardDatabase
 
 @main
 struct StoryboardBench: AsyncParsableCommand {
@@ -15,12 +20,6 @@ enum BenchEngine: String, ExpressibleByArgument, CaseIterable {
     var engines: [BenchEngine] { self == .both ? [.sqlite, .postgresql] : [self] }
 }
 
-import Logging
-import ServiceLifecycle
-import StoryboardAPI
-import StoryboardCore
-import StoryboardDatabase
-
 /// Runs the server `storyboard serve` builds, on a port the OS picks, around `body`.
 func withBenchServer(
     configuration: StoryboardConfiguration, database: Database, metrics: AppMetrics, logger: Logger, _ body: (Int) async throws -> Void
@@ -30,7 +29,8 @@ func withBenchServer(
         continuation.yield(channel.localAddress?.port ?? 0)
         continuation.finish()
     }
-    let group = ServiceGroup(configuration: .init(services: [.init(service: TreeChangeService(database: database)), .init(service: app)], logger: logger))
+    let group = ServiceGroup(
+        configuration: .init(services: [.init(service: TreeChangeService(database: database)), .init(service: app)], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()

@@ -73,7 +73,8 @@ struct ContentBench: AsyncParsableCommand {
                 var bytes = 0
                 let serialization = try await measurePair(iterations, warmup: 5) { _ in
                     bytes = ProjectTreeJSON.bytes(loaded).count
-                } _: { _ in }.0
+                } _: { _ in
+                }.0
                 tree.append([
                     engine.rawValue, format(repository.mean / 1000, digits: 2), format(repository.percentile(0.99) / 1000, digits: 2),
                     format(floor.mean / 1000, digits: 2), format(repository.mean / floor.mean, digits: 2) + "× (≤ 2×)",
@@ -83,7 +84,8 @@ struct ContentBench: AsyncParsableCommand {
                 await raw.close()
 
                 // Over HTTP, the same server `storyboard serve` builds.
-                try await withBenchServer(configuration: serverConfiguration, database: database, metrics: metrics, logger: logger) { port in
+                try await withBenchServer(configuration: serverConfiguration, database: database, metrics: metrics, logger: logger) {
+                    port in
                     let client = BenchClient(port: port)
                     let path = "/api/projects/\(dataset.bigProject.uuidString.lowercased())?include=scenes.clips"
                     let first = try await client.send(.get, path)
@@ -92,12 +94,18 @@ struct ContentBench: AsyncParsableCommand {
                         throw ValidationError("the tree's ETag did not give 304")
                     }
                     for (name, headers, target) in [
-                        ("GET tree (\(format(Double(first.body?.readableBytes ?? 0) / 1_048_576, digits: 2)) MB), unchanged: rendered once, then cached by revision", [String](), "≥ 165/s, p99 < 200 ms"),
+                        (
+                            "GET tree (\(format(Double(first.body?.readableBytes ?? 0) / 1_048_576, digits: 2)) MB), unchanged: rendered once, then cached by revision",
+                            [String](), "≥ 165/s, p99 < 200 ms"
+                        ),
                         ("GET tree, If-None-Match → 304", ["-H", "If-None-Match: \(tag)"], "≥ 5,000/s"),
                     ] {
-                        let result = try await ProcessRunner.run(wrk, ["-t1", "-c16", "-d\(duration)s", "--latency"] + headers + ["http://127.0.0.1:\(port)\(path)"])
+                        let result = try await ProcessRunner.run(
+                            wrk, ["-t1", "-c16", "-d\(duration)s", "--latency"] + headers + ["http://127.0.0.1:\(port)\(path)"])
                         let parsed = WrkOutput(result.output)
-                        http.append([engine.rawValue, name, "1/16", parsed.requestsPerSecond, parsed.p50, parsed.p99, parsed.errors, target])
+                        http.append([
+                            engine.rawValue, name, "1/16", parsed.requestsPerSecond, parsed.p50, parsed.p99, parsed.errors, target,
+                        ])
                     }
 
                     // Cold: each read right after a change, so the tree is read and written anew.
@@ -121,18 +129,21 @@ struct ContentBench: AsyncParsableCommand {
                     var restores: [Double] = []
                     for _ in 0..<5 {
                         deletes.append(try await clock.measure { try await service.delete(.project, id: dataset.bigProject) }.milliseconds)
-                        restores.append(try await clock.measure { try await service.restore(.project, id: dataset.bigProject) }.milliseconds)
+                        restores.append(
+                            try await clock.measure { try await service.restore(.project, id: dataset.bigProject) }.milliseconds)
                     }
                     let rows = dataset.bigRowCount
                     trash.append([
-                        engine.rawValue, "\(rows)", format(deletes.reduce(0, +) / 5), format(deletes.max() ?? 0), format(restores.reduce(0, +) / 5),
+                        engine.rawValue, "\(rows)", format(deletes.reduce(0, +) / 5), format(deletes.max() ?? 0),
+                        format(restores.reduce(0, +) / 5),
                         format(restores.max() ?? 0), engine == .sqlite ? "< 50 ms each" : "—",
                     ])
 
                     // PATCH throughput: `clients` connections renaming random clips of the big project.
                     let patch = try await LoadRun.run(clients: clients, seconds: duration, port: port) { _, client, rng in
                         let clip = dataset.bigClips[Int.random(in: 0..<dataset.bigClips.count, using: &rng)]
-                        let reply = try await client.send(.patch, "/api/clips/\(clip)", json: #"{"name": "renamed \#(Int.random(in: 0..<1000, using: &rng))"}"#)
+                        let reply = try await client.send(
+                            .patch, "/api/clips/\(clip)", json: #"{"name": "renamed \#(Int.random(in: 0..<1000, using: &rng))"}"#)
                         return reply.status == .ok
                     }
                     load.append([engine.rawValue, "PATCH /api/clips/{id}", "\(clients)", "\(duration) s"] + patch.row)
@@ -140,9 +151,14 @@ struct ContentBench: AsyncParsableCommand {
                     // Mixed: each client owns a scene of a small project and also reads the big tree.
                     let owned = try await ContentDataset.workerScenes(client: client, count: clients)
                     let mixed = try await LoadRun.run(clients: clients, seconds: mixedDuration, port: port) { worker, client, rng in
-                        try await MixedWorkload.step(worker: owned[worker], client: client, bigTree: path, bigClips: dataset.bigClips, rng: &rng)
+                        try await MixedWorkload.step(
+                            worker: owned[worker], client: client, bigTree: path, bigClips: dataset.bigClips, rng: &rng)
                     }
-                    load.append([engine.rawValue, "mixed: tree and clip reads, create, patch, reorder, delete + restore", "\(clients)", "\(mixedDuration) s"] + mixed.row)
+                    load.append(
+                        [
+                            engine.rawValue, "mixed: tree and clip reads, create, patch, reorder, delete + restore", "\(clients)",
+                            "\(mixedDuration) s",
+                        ] + mixed.row)
 
                 }
             } catch {
@@ -155,11 +171,16 @@ struct ContentBench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: directory)
             try await cleanup()
         }
-        print("\ndataset: 20 projects; one with 50 scenes × 20 clips × 4 gallery items (1,000 clips, 4,000 items), 19 with 2 scenes × 3 clips")
+        print(
+            "\ndataset: 20 projects; one with 50 scenes × 20 clips × 4 gallery items (1,000 clips, 4,000 items), 19 with 2 scenes × 3 clips"
+        )
         print("release build; server, database and load generator on the same 2-core machine\n")
         print("### Project tree in-process (\(iterations) reads, interleaved with the floor)\n")
         printTable(
-            ["engine", "repository + assembly mean ms", "p99 ms", "raw driver floor mean ms", "ratio", "JSON writer ms", "JSON MB", "JSON MB/s"],
+            [
+                "engine", "repository + assembly mean ms", "p99 ms", "raw driver floor mean ms", "ratio", "JSON writer ms", "JSON MB",
+                "JSON MB/s",
+            ],
             tree
         )
         print("\n### Project tree over HTTP (wrk)\n")
@@ -193,20 +214,25 @@ struct ContentDataset {
             var gallery: [GalleryItem] = []
             var position = 0.0
             for s in 0..<sceneCount {
-                let scene = Scene(projectID: project.meta.id, name: "Scene \(s)", description: "what happens in scene \(s)", lyrics: "verse line \(s), sung softly", order: s)
+                let scene = Scene(
+                    projectID: project.meta.id, name: "Scene \(s)", description: "what happens in scene \(s)",
+                    lyrics: "verse line \(s), sung softly", order: s)
                 scenes.append(scene)
                 for c in 0..<clipCount {
                     var clip = Clip(
-                        projectID: project.meta.id, sceneID: scene.meta.id, name: "Clip \(s).\(c)", lyrics: "a line of the song for clip \(c)", length: 2.5,
+                        projectID: project.meta.id, sceneID: scene.meta.id, name: "Clip \(s).\(c)",
+                        lyrics: "a line of the song for clip \(c)", length: 2.5,
                         timelinePosition: position, order: c,
-                        imagePrompt: "neon city at night, rain, scene \(s) clip \(c)", videoPrompt: "slow dolly forward", negativePrompt: "blurry"
+                        imagePrompt: "neon city at night, rain, scene \(s) clip \(c)", videoPrompt: "slow dolly forward",
+                        negativePrompt: "blurry"
                     )
                     position += 2.5
                     for i in 0..<items {
                         let item = GalleryItem(
                             projectID: project.meta.id, clipID: clip.meta.id, contentType: i == 3 ? .video : .image, mediaFileID: media.id,
                             prompt: clip.imagePrompt, seed: 1000 + i, serverName: "gpu-box-\(i % 2)",
-                            modelName: "flux1-dev.safetensors", modelType: "flux_dev", generationParams: #"{"steps":28,"cfg":3.5,"width":1024,"height":1024}"#
+                            modelName: "flux1-dev.safetensors", modelType: "flux_dev",
+                            generationParams: #"{"steps":28,"cfg":3.5,"width":1024,"height":1024}"#
                         )
                         if i == 0 { clip.selectedImageID = item.meta.id }
                         if i == 3 { clip.selectedVideoID = item.meta.id }
@@ -234,7 +260,9 @@ struct ContentDataset {
             let scene = try await client.createID("/api/projects/\(project)/scenes", #"{"name": "Worker scene"}"#)
             var clips: [String] = []
             for c in 0..<10 {
-                clips.append(try await client.createID("/api/scenes/\(scene)/clips", #"{"name": "W\#(index) clip \#(c)", "length": 2, "timeline_position": \#(c * 2)}"#))
+                clips.append(
+                    try await client.createID(
+                        "/api/scenes/\(scene)/clips", #"{"name": "W\#(index) clip \#(c)", "length": 2, "timeline_position": \#(c * 2)}"#))
             }
             scenes.append(WorkerScene(project: project, scene: scene, clips: clips))
         }
@@ -250,7 +278,9 @@ struct WorkerScene: Sendable {
 
 /// One request of the mixed load, chosen at random; every one of them must succeed.
 enum MixedWorkload {
-    static func step(worker: WorkerScene, client: BenchClient, bigTree: String, bigClips: [String], rng: inout SystemRandomNumberGenerator) async throws -> Bool {
+    static func step(
+        worker: WorkerScene, client: BenchClient, bigTree: String, bigClips: [String], rng: inout SystemRandomNumberGenerator
+    ) async throws -> Bool {
         let roll = Int.random(in: 0..<100, using: &rng)
         switch roll {
         case 0..<20:
@@ -258,7 +288,9 @@ enum MixedWorkload {
         case 20..<40:
             return try await client.send(.get, "/api/clips/\(bigClips[Int.random(in: 0..<bigClips.count, using: &rng)])").status == .ok
         case 40..<55:
-            let reply = try await client.send(.post, "/api/scenes/\(worker.scene)/clips?check_overlap=false", json: #"{"name": "added", "length": 1, "timeline_position": 500}"#)
+            let reply = try await client.send(
+                .post, "/api/scenes/\(worker.scene)/clips?check_overlap=false",
+                json: #"{"name": "added", "length": 1, "timeline_position": 500}"#)
             return reply.status == .created
         case 55..<75:
             let clip = worker.clips[Int.random(in: 0..<worker.clips.count, using: &rng)]
@@ -270,7 +302,8 @@ enum MixedWorkload {
             else { return false }
             let ids = (json["items"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }.shuffled(using: &rng)
             let list = ids.map { "\"\($0)\"" }.joined(separator: ",")
-            return try await client.send(.post, "/api/scenes/\(worker.scene)/clips/reorder", json: "{\"clip_ids\": [\(list)]}").status == .ok
+            return try await client.send(.post, "/api/scenes/\(worker.scene)/clips/reorder", json: "{\"clip_ids\": [\(list)]}").status
+                == .ok
         default:
             let clip = worker.clips[Int.random(in: 0..<worker.clips.count, using: &rng)]
             guard try await client.send(.delete, "/api/clips/\(clip)").status == .noContent else { return false }
@@ -290,15 +323,19 @@ final class BenchClient: Sendable {
         client.connect()
     }
 
-    func send(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, headers: HTTPFields = [:]) async throws -> TestClient.Response {
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> TestClient.Response {
         var headers = headers
         if json != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(TestClient.Request(path, method: method, authority: authority, headers: headers, body: json.map { ByteBuffer(string: $0) }))
+        return try await client.execute(
+            TestClient.Request(path, method: method, authority: authority, headers: headers, body: json.map { ByteBuffer(string: $0) }))
     }
 
     func createID(_ path: String, _ json: String) async throws -> String {
         let reply = try await send(.post, path, json: json)
-        guard reply.status == .created, let body = reply.body, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
+        guard reply.status == .created, let body = reply.body,
+            let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
             let id = value["id"]?.stringValue
         else { throw ValidationError("POST \(path) answered \(reply.status)") }
         return id
@@ -333,7 +370,8 @@ struct LoadRun {
                 group.addTask {
                     let client = BenchClient(port: port)
                     var rng = SystemRandomNumberGenerator()
-                    var count = 0, errors = 0
+                    var count = 0
+                    var errors = 0
                     var latencies: [Double] = []
                     while clock.now < deadline {
                         let start = clock.now

@@ -7,7 +7,7 @@ import StoryboardDatabase
 import StoryboardTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The dispatcher end to end: `storyboard serve` processes (the release binary next to this
@@ -36,7 +36,8 @@ struct GenerationBench: AsyncParsableCommand {
         printTable(
             [
                 "engine", "processes", "clips", "batch time s", "jobs/s", "lone job queue→gallery ms (mean / p99)",
-                "lone job minus stand-in time ms (mean)", "lone job phases ms (mean): \(Self.phases.joined(separator: " / "))", "prompts sent", "duplicates", "lost",
+                "lone job minus stand-in time ms (mean)", "lone job phases ms (mean): \(Self.phases.joined(separator: " / "))",
+                "prompts sent", "duplicates", "lost",
                 "gallery items", "batch CPU ms/job: servers / PostgreSQL / bench process", "machine CPU during batch %: busy / stolen",
             ],
             rows
@@ -75,13 +76,16 @@ struct GenerationBench: AsyncParsableCommand {
                 for server in servers { kill(server.pid, SIGTERM) }
             }
             for index in 0..<processes {
-                let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("storyboard").path
+                let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("storyboard")
+                    .path
                 servers.append(try await startServe(binary: binary, environment: environment, log: "\(data)/serve-\(index).log"))
             }
             let api = servers[0].client
             for standIn in standIns {
                 let reply = try await api.request(
-                    .post, "/api/servers", body: #"{"name": "\#(standIn.name)", "url": "\#(standIn.url)", "server_type": "comfyui", "max_concurrent": \#(concurrency)}"#
+                    .post, "/api/servers",
+                    body:
+                        #"{"name": "\#(standIn.name)", "url": "\#(standIn.url)", "server_type": "comfyui", "max_concurrent": \#(concurrency)}"#
                 )
                 guard let id = reply.json?["id"]?.stringValue else { throw ValidationError("register: \(reply.body)") }
                 _ = try await api.request(.post, "/api/servers/\(id)/check")
@@ -92,7 +96,9 @@ struct GenerationBench: AsyncParsableCommand {
             let upstreamBefore = standIns.reduce(0) { $0 + $1.promptSeconds }
             for _ in 0..<30 {
                 let reply = try await api.request(.post, "/api/clips/\(lone)/generate", body: "{}")
-                guard let job = reply.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue else { throw ValidationError("generate: \(reply.body)") }
+                guard let job = reply.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue else {
+                    throw ValidationError("generate: \(reply.body)")
+                }
                 while true {
                     let state = try await api.request(.get, "/api/jobs/\(job)").json
                     if state?["status"] == "succeeded", let created = state?["created_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
@@ -143,7 +149,8 @@ struct GenerationBench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: data)
             return [
                 engine.rawValue, "\(processes)", "\(clips)", format(seconds, digits: 2), format(Double(completed) / seconds, digits: 0),
-                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob), phaseMeans.joined(separator: " / "), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
+                "\(format(timing.mean)) / \(format(timing.percentile(0.99)))", format(timing.mean - upstreamPerJob),
+                phaseMeans.joined(separator: " / "), "\(sent)", "\(max(0, sent - clips))", "\(clips - completed)", "\(items)",
                 "\(format(serverCPU * 1000 / Double(clips), digits: 2)) / \(engine == .sqlite ? "—" : format(databaseCPU * 1000 / Double(clips), digits: 2)) / \(format(ownCPU * 1000 / Double(clips), digits: 2))",
                 machine,
             ]
@@ -170,7 +177,8 @@ struct GenerationBench: AsyncParsableCommand {
     static func postgresCPUSeconds() -> Double {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { pid_t($0) } ?? []
         return pids.filter { pid in
-            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "postgres"
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "postgres"
         }.map(cpuSeconds(of:)).reduce(0, +)
     }
 
@@ -187,13 +195,16 @@ struct GenerationBench: AsyncParsableCommand {
         let scene = Scene(projectID: project.meta.id, name: "All", order: 0)
         let clipRows = (0..<clips).map { index in
             Clip(
-                projectID: project.meta.id, sceneID: scene.meta.id, name: "Clip \(index)", length: 2, timelinePosition: Double(index) * 2, order: index,
+                projectID: project.meta.id, sceneID: scene.meta.id, name: "Clip \(index)", length: 2, timelinePosition: Double(index) * 2,
+                order: index,
                 imagePrompt: "neon city at night, shot \(index)"
             )
         }
         let other = try await database.projects.create(Project(name: "Lone jobs"))
         let otherScene = Scene(projectID: other.meta.id, name: "One", order: 0)
-        let lone = Clip(projectID: other.meta.id, sceneID: otherScene.meta.id, name: "Lone", length: 2, timelinePosition: 0, order: 0, imagePrompt: "a lone shot")
+        let lone = Clip(
+            projectID: other.meta.id, sceneID: otherScene.meta.id, name: "Lone", length: 2, timelinePosition: 0, order: 0,
+            imagePrompt: "a lone shot")
         try await database.transaction { tx in
             try await tx.scenes.createAll([scene, otherScene])
             try await tx.clips.createAll(clipRows + [lone])

@@ -37,12 +37,16 @@ struct HTTPBench: AsyncParsableCommand {
 
         try await withBenchServer(configuration: configuration, database: database, metrics: metrics, logger: logger) { port in
             var rows: [[String]] = []
-            for (name, path) in [("GET /api/health", "/api/health"), ("GET /api/projects/{id}", "/api/projects/\(project.meta.id.uuidString.lowercased())")] {
+            for (name, path) in [
+                ("GET /api/health", "/api/health"), ("GET /api/projects/{id}", "/api/projects/\(project.meta.id.uuidString.lowercased())"),
+            ] {
                 let result = try await ProcessRunner.run(
                     wrk, ["-t\(threads)", "-c\(connections)", "-d\(duration)s", "--latency", "http://127.0.0.1:\(port)\(path)"]
                 )
                 let parsed = WrkOutput(result.output)
-                rows.append([name, "\(threads)/\(connections)", "\(duration) s", parsed.requestsPerSecond, parsed.p50, parsed.p99, parsed.errors])
+                rows.append([
+                    name, "\(threads)/\(connections)", "\(duration) s", parsed.requestsPerSecond, parsed.p50, parsed.p99, parsed.errors,
+                ])
             }
             print("\nrelease build, server and wrk on the same 2-core machine, SQLite\n")
             printTable(["route", "wrk threads/connections", "duration", "requests/s", "p50", "p99", "non-2xx or socket errors"], rows)

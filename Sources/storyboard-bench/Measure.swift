@@ -24,7 +24,8 @@ func measurePair(
         try await second(index)
     }
     let clock = ContinuousClock()
-    var a: [Double] = [], b: [Double] = []
+    var a: [Double] = []
+    var b: [Double] = []
     a.reserveCapacity(count)
     b.reserveCapacity(count)
     func micros(_ duration: Duration) -> Double { duration.milliseconds * 1000 }

@@ -70,7 +70,8 @@ struct RepositoryBench: AsyncParsableCommand {
                 ("insert", insertRepo, insertRaw, "—"),
             ] {
                 results.append([
-                    engine.rawValue, name, format(repo.mean), format(repo.percentile(0.99)), format(floor.mean), format(floor.percentile(0.99)),
+                    engine.rawValue, name, format(repo.mean), format(repo.percentile(0.99)), format(floor.mean),
+                    format(floor.percentile(0.99)),
                     format(repo.mean / floor.mean, digits: 2) + "×", target, format(repo.perSecond, digits: 0),
                 ])
             }
@@ -78,9 +79,14 @@ struct RepositoryBench: AsyncParsableCommand {
             await database.close()
             try await cleanup()
         }
-        print("\nrows: \(rows), timed calls: \(iterations) (pages: \(min(iterations / 10, rows / 100 - 1)), inserts: \(iterations / 2)), one caller at a time, repository and raw calls interleaved\n")
+        print(
+            "\nrows: \(rows), timed calls: \(iterations) (pages: \(min(iterations / 10, rows / 100 - 1)), inserts: \(iterations / 2)), one caller at a time, repository and raw calls interleaved\n"
+        )
         printTable(
-            ["engine", "operation", "repository mean µs", "repository p99 µs", "raw driver mean µs", "raw p99 µs", "ratio", "target", "repository ops/s"],
+            [
+                "engine", "operation", "repository mean µs", "repository p99 µs", "raw driver mean µs", "raw p99 µs", "ratio", "target",
+                "repository ops/s",
+            ],
             results
         )
         print("\npeak memory: \(format(peakMemoryMiB())) MiB")
@@ -93,7 +99,9 @@ struct RepositoryBench: AsyncParsableCommand {
         let base = Timestamp.now().microseconds - Int64(rows) * 1000
         for batch in stride(from: 0, to: rows, by: 500) {
             let projects = (batch..<min(batch + 500, rows)).map { index in
-                Project(meta: RecordMetadata(createdAt: Timestamp(microseconds: base + Int64(index) * 1000)), name: "Project \(index)", description: "seeded row \(index)")
+                Project(
+                    meta: RecordMetadata(createdAt: Timestamp(microseconds: base + Int64(index) * 1000)), name: "Project \(index)",
+                    description: "seeded row \(index)")
             }
             ids += projects.map(\.meta.id)
             try await database.projects.createAll(projects)
@@ -104,13 +112,17 @@ struct RepositoryBench: AsyncParsableCommand {
 
 extension Project {
     static var allColumnNames: [String] {
-        ["id", "created_at", "updated_at", "version", "deleted_at", "deleted_by", "deletion_id", "name", "description", "music_file_path", "music_duration", "music_media_id"]
+        [
+            "id", "created_at", "updated_at", "version", "deleted_at", "deleted_by", "deletion_id", "name", "description",
+            "music_file_path", "music_duration", "music_media_id",
+        ]
     }
 
     /// Values in `allColumnNames` order, as the drivers bind them.
     var rowValues: [String?] {
         [
-            meta.id.uuidString.lowercased(), meta.createdAt.description, meta.updatedAt.description, String(meta.version), nil, nil, nil, name,
+            meta.id.uuidString.lowercased(), meta.createdAt.description, meta.updatedAt.description, String(meta.version), nil, nil, nil,
+            name,
             description, musicFilePath, musicDuration.map { String($0) }, musicMediaID,
         ]
     }
@@ -122,7 +134,8 @@ enum RawDriver {
     case postgres(PostgresConnection)
 
     static let logger = Logger(label: "raw", factory: { _ in SwiftLogNoOpLogHandler() })
-    static let select = "SELECT id, created_at, updated_at, version, deleted_at, deleted_by, deletion_id, name, description, music_file_path, music_duration, music_media_id FROM projects"
+    static let select =
+        "SELECT id, created_at, updated_at, version, deleted_at, deleted_by, deletion_id, name, description, music_file_path, music_duration, music_media_id FROM projects"
 
     static func open(_ location: DatabaseLocation) async throws -> RawDriver {
         switch location {
@@ -135,7 +148,8 @@ enum RawDriver {
             return .sqlite(connection)
         case .postgres(let settings):
             let configuration = PostgresConnection.Configuration(
-                host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                database: settings.database, tls: .disable
             )
             return .postgres(try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "raw")))
         }
@@ -145,9 +159,12 @@ enum RawDriver {
         let key = id.uuidString.lowercased()
         switch self {
         case .sqlite(let connection):
-            return try await connection.query(Self.select + " WHERE deleted_at IS NULL AND id = ? LIMIT 1", [.text(key)]).first.map(Self.project)
+            return try await connection.query(Self.select + " WHERE deleted_at IS NULL AND id = ? LIMIT 1", [.text(key)]).first.map(
+                Self.project)
         case .postgres(let connection):
-            let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.select + " WHERE deleted_at IS NULL AND id = $1 LIMIT 1", binds: binds([key])), logger: Self.logger)
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: Self.select + " WHERE deleted_at IS NULL AND id = $1 LIMIT 1", binds: binds([key])),
+                logger: Self.logger)
             for try await row in rows { return try Self.project(row) }
             return nil
         }
@@ -187,7 +204,9 @@ enum RawDriver {
             let placeholders = Array(repeating: "?", count: Project.allColumnNames.count).joined(separator: ", ")
             _ = try await connection.query(
                 "INSERT INTO projects (\(columns)) VALUES (\(placeholders))",
-                project.rowValues.enumerated().map { index, value in index == 3 ? .integer(project.meta.version) : value.map(SQLiteData.text) ?? .null }
+                project.rowValues.enumerated().map { index, value in
+                    index == 3 ? .integer(project.meta.version) : value.map(SQLiteData.text) ?? .null
+                }
             )
         case .postgres(let connection):
             let placeholders = (1...Project.allColumnNames.count).map { "$\($0)" }.joined(separator: ", ")
@@ -195,7 +214,9 @@ enum RawDriver {
             for (index, value) in project.rowValues.enumerated() {
                 if index == 3 { bindings.append(project.meta.version) } else { bindings.append(value) }
             }
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO projects (\(columns)) VALUES (\(placeholders))", binds: bindings), logger: Self.logger)
+            _ = try await connection.query(
+                PostgresQuery(unsafeSQL: "INSERT INTO projects (\(columns)) VALUES (\(placeholders))", binds: bindings), logger: Self.logger
+            )
         }
     }
 
@@ -223,7 +244,8 @@ enum RawDriver {
                 deletedAt: text("deleted_at").flatMap(Timestamp.init(rfc3339:)), deletedBy: text("deleted_by"),
                 deletionID: text("deletion_id").flatMap(UUID.init(parsing:))
             ),
-            name: name, description: text("description"), musicFilePath: text("music_file_path"), musicDuration: row.column("music_duration")?.double,
+            name: name, description: text("description"), musicFilePath: text("music_file_path"),
+            musicDuration: row.column("music_duration")?.double,
             musicMediaID: text("music_media_id")
         )
     }
@@ -237,7 +259,8 @@ enum RawDriver {
         }
         return Project(
             meta: RecordMetadata(
-                id: uuid, createdAt: createdAt, updatedAt: updatedAt, version: version, deletedAt: deletedAt.flatMap(Timestamp.init(rfc3339:)),
+                id: uuid, createdAt: createdAt, updatedAt: updatedAt, version: version,
+                deletedAt: deletedAt.flatMap(Timestamp.init(rfc3339:)),
                 deletedBy: deletedBy, deletionID: deletionID.flatMap(UUID.init(parsing:))
             ),
             name: name, description: description, musicFilePath: path, musicDuration: duration, musicMediaID: media

@@ -7,7 +7,8 @@ import StoryboardServices
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check configuration, database reachability, schema version, the data directory and ffmpeg. Exit 0 only when all is well (ffmpeg is optional)."
+        abstract:
+            "Check configuration, database reachability, schema version, the data directory and ffmpeg. Exit 0 only when all is well (ffmpeg is optional)."
     )
 
     func run() async throws {
@@ -45,7 +46,9 @@ struct Doctor: AsyncParsableCommand {
         if let ffmpeg = FFmpegLocator.resolve(configuration.render.ffmpeg) {
             report(true, "ffmpeg", "\(ffmpeg) (animatic renders)")
         } else {
-            print("note  ffmpeg: \(configuration.render.ffmpeg) not found; animatic renders answer 503 until it is installed (or STORYBOARD_FFMPEG names it)")
+            print(
+                "note  ffmpeg: \(configuration.render.ffmpeg) not found; animatic renders answer 503 until it is installed (or STORYBOARD_FFMPEG names it)"
+            )
         }
 
         let target: String
@@ -69,7 +72,10 @@ struct Doctor: AsyncParsableCommand {
             if !status.unknown.isEmpty || !status.altered.isEmpty {
                 do { try migrator.verify(status) } catch { report(false, "schema", "\(error)") }
             } else if !status.pending.isEmpty {
-                report(false, "schema", "version \(status.currentVersion) of \(known): \(status.pending.count) pending (`storyboard migrate up`, or start the server)")
+                report(
+                    false, "schema",
+                    "version \(status.currentVersion) of \(known): \(status.pending.count) pending (`storyboard migrate up`, or start the server)"
+                )
             } else {
                 report(true, "schema", "version \(status.currentVersion), up to date")
             }

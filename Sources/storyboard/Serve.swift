@@ -64,16 +64,21 @@ struct Serve: AsyncParsableCommand {
         }
 
         let wakeup = JobWakeup()
-        let app = buildApplication(configuration: configuration, database: database, metrics: metrics, logger: logger, wakeup: wakeup) { channel in
-            logger.info("storyboard listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "engine": "\(database.engine.rawValue)"])
+        let app = buildApplication(configuration: configuration, database: database, metrics: metrics, logger: logger, wakeup: wakeup) {
+            channel in
+            logger.info(
+                "storyboard listening",
+                metadata: ["address": "\(channel.localAddress?.description ?? "?")", "engine": "\(database.engine.rawValue)"])
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: DatabaseService(database: database), serviceName: "database"),
                 .init(service: TreeChangeService(database: database), serviceName: "tree-changes"),
-                .init(service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"),
+                .init(
+                    service: TrashPurgeService(configuration: configuration, database: database, logger: logger), serviceName: "trash-purge"
+                ),
             ] + generationServices(configuration: configuration, database: database, wakeup: wakeup, metrics: metrics, logger: logger) + [
-                .init(service: app, serviceName: "http"),
+                .init(service: app, serviceName: "http")
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -1,12 +1,12 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import StoryboardTestSupport
 import StoryboardDatabase
+import StoryboardTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `storyboard` executable itself, as users run it (`swift test` builds it with the tests).
@@ -41,7 +41,8 @@ struct CommandLineTests {
     @Test("serve refuses a non-loopback address without a token")
     func nonLoopbackRefused() async throws {
         let data = try temporaryDirectory()
-        let result = try await ProcessRunner.run(Self.binary, ["serve", "--host", "0.0.0.0"], environment: environment(["STORYBOARD_DATA_DIR": data]))
+        let result = try await ProcessRunner.run(
+            Self.binary, ["serve", "--host", "0.0.0.0"], environment: environment(["STORYBOARD_DATA_DIR": data]))
 
         #expect(result.status == 2)
         #expect(result.output.hasPrefix("storyboard: refusing to listen on 0.0.0.0 without STORYBOARD_API_TOKEN"))
@@ -62,7 +63,10 @@ struct CommandLineTests {
         #expect(result.status == 1)
         let lines = result.output.split(separator: "\n")
         #expect(lines.filter { $0.contains("database connection attempt failed") }.count == 3)
-        #expect(lines.last?.hasPrefix("storyboard: cannot connect to the PostgreSQL at postgres://storyboard:***@127.0.0.1:\(port)/storyboard after 3 attempts") == true)
+        #expect(
+            lines.last?.hasPrefix(
+                "storyboard: cannot connect to the PostgreSQL at postgres://storyboard:***@127.0.0.1:\(port)/storyboard after 3 attempts")
+                == true)
         #expect(!result.output.contains("topsecret"))
     }
 

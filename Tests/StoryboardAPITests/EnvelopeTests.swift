@@ -60,8 +60,10 @@ struct EnvelopeTests {
 
     @Test(
         "bad ids and query parameters: 400 INVALID_PARAMETER, not 404 or 500",
-        arguments: ["/api/projects/not-a-uuid", "/api/projects/1", "/api/projects?limit=0", "/api/projects?limit=501", "/api/projects?limit=ten",
-            "/api/projects?cursor=bogus", "/api/projects?include_deleted=maybe"]
+        arguments: [
+            "/api/projects/not-a-uuid", "/api/projects/1", "/api/projects?limit=0", "/api/projects?limit=501", "/api/projects?limit=ten",
+            "/api/projects?cursor=bogus", "/api/projects?include_deleted=maybe",
+        ]
     )
     func badParameters(path: String) async throws {
         try await withTestServer(.sqlite) { server in
@@ -90,7 +92,8 @@ struct EnvelopeTests {
     )
     func unsupportedMediaType(contentType: String) async throws {
         try await withTestServer(.sqlite) { server in
-            let reply = try await server.request(.post, "/api/projects", headers: ["Content-Type": contentType], body: "{\"name\": \"x\"}", json: false)
+            let reply = try await server.request(
+                .post, "/api/projects", headers: ["Content-Type": contentType], body: "{\"name\": \"x\"}", json: false)
 
             #expect(reply.status == 415)
             #expect(reply.errorCode == "UNSUPPORTED_MEDIA_TYPE")
@@ -102,7 +105,9 @@ struct EnvelopeTests {
     func missingContentType() async throws {
         try await withTestServer(.sqlite) { server in
             let missing = try await server.request(.post, "/api/projects", body: "{\"name\": \"x\"}", json: false)
-            let charset = try await server.request(.post, "/api/projects", headers: ["Content-Type": "application/json; charset=utf-8"], body: "{\"name\": \"x\"}", json: false)
+            let charset = try await server.request(
+                .post, "/api/projects", headers: ["Content-Type": "application/json; charset=utf-8"], body: "{\"name\": \"x\"}", json: false
+            )
 
             #expect(missing.status == 415)
             #expect(charset.status == 201)

@@ -8,7 +8,9 @@ import Testing
 
 @Suite("Music and media API", .timeLimit(.minutes(2)))
 struct MediaAPITests {
-    @Test("music: type and duration from the bytes for every format; anything else is 422 and changes nothing", arguments: TestEngine.available)
+    @Test(
+        "music: type and duration from the bytes for every format; anything else is 422 and changes nothing",
+        arguments: TestEngine.available)
     func musicTypes(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let project = try await server.createID("/api/projects", #"{"name": "Song"}"#)
@@ -21,7 +23,8 @@ struct MediaAPITests {
             for (name, type, duration) in accepted {
                 let data = try MediaFixtures.data(name)
                 // The declared type is ignored: the bytes decide.
-                let reply = try await server.upload(.put, "/api/projects/\(project)/music", data: data, headers: ["Content-Type": "text/html"])
+                let reply = try await server.upload(
+                    .put, "/api/projects/\(project)/music", data: data, headers: ["Content-Type": "text/html"])
                 #expect(reply.status == 200, "\(name): \(reply.body)")
                 version += 1
                 let seconds = try #require(reply.json?["music_duration"]?.doubleValue)
@@ -32,7 +35,8 @@ struct MediaAPITests {
                 #expect(back.data == data)
             }
             for name in ["page.html", "image.svg", "random.bin", "still.png"] {
-                let reply = try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data(name), headers: ["Content-Type": "audio/mpeg"])
+                let reply = try await server.upload(
+                    .put, "/api/projects/\(project)/music", data: try MediaFixtures.data(name), headers: ["Content-Type": "audio/mpeg"])
                 #expect(reply.status == 422, "\(name)")
                 #expect(reply.errorCode == "INVALID_FILE_TYPE")
             }
@@ -40,8 +44,11 @@ struct MediaAPITests {
             #expect(empty.errorCode == "INVALID_FILE_TYPE")
             let current = try await server.json("/api/projects/\(project)")
             #expect(current["version"] == .number(Double(version)), "refused uploads changed nothing")
-            #expect(try await server.request(.get, "/api/projects/\(try await server.createID("/api/projects", #"{"name": "Silent"}"#))/music").status == 404)
-            let stale = try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.wav"), headers: ["If-Match": "\"1\""])
+            #expect(
+                try await server.request(.get, "/api/projects/\(try await server.createID("/api/projects", #"{"name": "Silent"}"#))/music")
+                    .status == 404)
+            let stale = try await server.upload(
+                .put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.wav"), headers: ["If-Match": "\"1\""])
             #expect(stale.status == 412)
         }
     }
@@ -90,7 +97,8 @@ struct MediaAPITests {
             #expect(tooLarge.errorCode == "FILE_TOO_LARGE")
             for path in [
                 "/api/media/..%2F..%2Fstoryboard.sqlite", "/api/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/api/media/../../etc/passwd",
-                "/api/projects/\(project)/music/..%2F..%2F..%2Fetc%2Fpasswd", "/api/media/%252e%252e%252fstoryboard.sqlite", "/api/media/....//....//etc/passwd",
+                "/api/projects/\(project)/music/..%2F..%2F..%2Fetc%2Fpasswd", "/api/media/%252e%252e%252fstoryboard.sqlite",
+                "/api/media/....//....//etc/passwd",
             ] {
                 let reply = try await server.request(.get, path)
                 #expect([400, 404].contains(reply.status), "\(path): \(reply.status)")
@@ -140,7 +148,8 @@ struct MediaAPITests {
             let project = try await server.createID("/api/projects", #"{"name": "Song"}"#)
             let character = try await server.createID("/api/projects/\(project)/characters", #"{"name": "Mira"}"#)
             for (name, type) in [("still.png", "image/png"), ("still.jpg", "image/jpeg"), ("still.webp", "image/webp")] {
-                let reply = try await server.upload(.post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data(name))
+                let reply = try await server.upload(
+                    .post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data(name))
                 #expect(reply.status == 201)
                 let url = try #require(reply.json?["url"]?.stringValue)
                 let back = try await server.request(.get, url)
@@ -148,11 +157,15 @@ struct MediaAPITests {
                 #expect(back.header("Content-Security-Policy")?.contains("sandbox") == true)
             }
             for name in ["image.svg", "page.html", "tone.wav"] {
-                #expect(try await server.upload(.post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data(name)).status == 422)
+                #expect(
+                    try await server.upload(.post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data(name))
+                        .status == 422)
             }
             let read = try await server.json("/api/characters/\(character)")
             #expect(read["reference_images"]?.arrayValue?.count == 3)
-            #expect(try await server.upload(.post, "/api/characters/\(UUID())/reference-images", data: try MediaFixtures.data("still.png")).errorCode == "CHARACTER_NOT_FOUND")
+            #expect(
+                try await server.upload(.post, "/api/characters/\(UUID())/reference-images", data: try MediaFixtures.data("still.png"))
+                    .errorCode == "CHARACTER_NOT_FOUND")
         }
     }
 }

@@ -12,7 +12,8 @@ struct PoolAPITests {
             let made = try await server.makeProject(scenes: 1, clips: 1)
             let clip = made.clips[0][0]
             let png = try MediaFixtures.data("still.png")
-            let upload = try await server.upload(.post, "/api/projects/\(made.project)/pool?name=Neon%20alley&tags=night,%20city,night", data: png)
+            let upload = try await server.upload(
+                .post, "/api/projects/\(made.project)/pool?name=Neon%20alley&tags=night,%20city,night", data: png)
             #expect(upload.status == 201, "\(upload.body)")
             let item = try #require(upload.json)
             let id = try #require(item["id"]?.stringValue)
@@ -30,10 +31,13 @@ struct PoolAPITests {
             #expect(file.data == png)
 
             // Bad uploads: nothing is added.
-            let html = try await server.upload(.post, "/api/projects/\(made.project)/pool", data: try MediaFixtures.data("page.html"), headers: ["Content-Type": "image/png"])
+            let html = try await server.upload(
+                .post, "/api/projects/\(made.project)/pool", data: try MediaFixtures.data("page.html"),
+                headers: ["Content-Type": "image/png"])
             #expect(html.status == 422)
             #expect(html.errorCode == "INVALID_FILE_TYPE")
-            let longName = try await server.upload(.post, "/api/projects/\(made.project)/pool?name=\(String(repeating: "x", count: 201))", data: png)
+            let longName = try await server.upload(
+                .post, "/api/projects/\(made.project)/pool?name=\(String(repeating: "x", count: 201))", data: png)
             #expect(longName.status == 400)
             #expect(longName.json?["error"]?["details"]?["fields"]?["name"] != nil)
             let badProject = try await server.upload(.post, "/api/projects/not-a-uuid/pool", data: png)
@@ -54,11 +58,13 @@ struct PoolAPITests {
             #expect(unknown.json?["error"]?["details"]?["fields"]?["colour"] != nil)
             let wrongType = try await server.request(.patch, "/api/pool/\(id)", body: #"{"tags": "night", "metadata": [1]}"#)
             #expect(wrongType.status == 400)
-            let tooMany = try await server.request(.patch, "/api/pool/\(id)", body: #"{"tags": [\#((0..<51).map { "\"t\($0)\"" }.joined(separator: ","))]}"#)
+            let tooMany = try await server.request(
+                .patch, "/api/pool/\(id)", body: #"{"tags": [\#((0..<51).map { "\"t\($0)\"" }.joined(separator: ","))]}"#)
             #expect(tooMany.json?["error"]?["details"]?["fields"]?["tags"] != nil)
             #expect(try await server.json("/api/pool/\(id)")["version"] == 1)
             let patched = try await server.request(
-                .patch, "/api/pool/\(id)", headers: ["If-Match": "\"1\""], body: #"{"name": "Alley", "description": "for the bridge", "metadata": {"mood": "dark"}}"#
+                .patch, "/api/pool/\(id)", headers: ["If-Match": "\"1\""],
+                body: #"{"name": "Alley", "description": "for the bridge", "metadata": {"mood": "dark"}}"#
             )
             #expect(patched.status == 200, "\(patched.body)")
             #expect(patched.json?["version"] == 2)
@@ -84,18 +90,24 @@ struct PoolAPITests {
                 let reply = try await server.request(.post, "/api/pool/\(id)/apply", body: body)
                 #expect(reply.status == 400, "\(body): \(reply.body)")
             }
-            #expect(try await server.request(.post, "/api/pool/\(UUID().uuidString)/apply", body: #"{"clip_id": "\#(clip)"}"#).status == 404)
+            #expect(
+                try await server.request(.post, "/api/pool/\(UUID().uuidString)/apply", body: #"{"clip_id": "\#(clip)"}"#).status == 404)
             #expect(try await server.json("/api/clips/\(clip)/gallery")["generated_images"]?.arrayValue?.count == 1)
         }
     }
 
-    @Test("pool items go to the trash alone or with their project, come back exactly, and purge leaves nothing", arguments: TestEngine.available)
+    @Test(
+        "pool items go to the trash alone or with their project, come back exactly, and purge leaves nothing",
+        arguments: TestEngine.available)
     func trash(engine: TestEngine) async throws {
         try await withTestServer(engine, configure: { $0.mediaOrphanGrace = 0 }) { server in
             let project = try await server.createID("/api/projects", #"{"name": "Song"}"#)
             let png = try MediaFixtures.data("still.png")
-            let first = try #require(try await server.upload(.post, "/api/projects/\(project)/pool?name=One", data: png).json?["id"]?.stringValue)
-            let second = try #require(try await server.upload(.post, "/api/projects/\(project)/pool?name=Two", data: try MediaFixtures.data("still.jpg")).json?["id"]?.stringValue)
+            let first = try #require(
+                try await server.upload(.post, "/api/projects/\(project)/pool?name=One", data: png).json?["id"]?.stringValue)
+            let second = try #require(
+                try await server.upload(.post, "/api/projects/\(project)/pool?name=Two", data: try MediaFixtures.data("still.jpg")).json?[
+                    "id"]?.stringValue)
 
             #expect(try await server.request(.delete, "/api/pool/\(first)", headers: ["If-Match": "\"9\""]).status == 412)
             #expect(try await server.request(.delete, "/api/pool/\(first)").status == 204)

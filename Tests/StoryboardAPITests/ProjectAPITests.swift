@@ -9,7 +9,8 @@ struct ProjectAPITests {
     @Test("create, read, rename with If-Match, trash, restore", arguments: TestEngine.available)
     func lifecycle(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
-            let created = try await server.request(.post, "/api/projects", body: "{\"name\": \"  Night Drive  \", \"description\": \"synthwave\"}")
+            let created = try await server.request(
+                .post, "/api/projects", body: "{\"name\": \"  Night Drive  \", \"description\": \"synthwave\"}")
             #expect(created.status == 201)
             let id = try #require(created.json?["id"]?.stringValue)
             #expect(created.header("Location") == "/api/projects/\(id)")
@@ -21,13 +22,16 @@ struct ProjectAPITests {
             let read = try await server.request(.get, "/api/projects/\(id)")
             #expect(read.json == created.json)
 
-            let renamed = try await server.request(.patch, "/api/projects/\(id)", headers: ["If-Match": "\"1\""], body: "{\"name\": \"Night Drive II\", \"description\": null}")
+            let renamed = try await server.request(
+                .patch, "/api/projects/\(id)", headers: ["If-Match": "\"1\""], body: "{\"name\": \"Night Drive II\", \"description\": null}"
+            )
             #expect(renamed.status == 200)
             #expect(renamed.header("ETag") == "\"2\"")
             #expect(renamed.json?["description"] == .null)
             #expect(renamed.json?["version"] == 2)
 
-            let stale = try await server.request(.patch, "/api/projects/\(id)", headers: ["If-Match": "\"1\""], body: "{\"name\": \"lost update\"}")
+            let stale = try await server.request(
+                .patch, "/api/projects/\(id)", headers: ["If-Match": "\"1\""], body: "{\"name\": \"lost update\"}")
             #expect(stale.status == 412)
             #expect(stale.errorCode == "PRECONDITION_FAILED")
             #expect(stale.json?["error"]?["details"]?["current_version"] == 2)
@@ -118,7 +122,9 @@ struct OperationsTests {
             #expect(text.contains(#"route="unmatched""#), "unknown paths share one label")
             #expect(!text.contains("/no/such/route"))
             #expect(text.contains("storyboard_http_request_duration_seconds_bucket"))
-            for gauge in ["storyboard_db_pool_in_use", "storyboard_db_pool_idle", "storyboard_db_pool_waiters", "storyboard_db_pool_wait_seconds"] {
+            for gauge in [
+                "storyboard_db_pool_in_use", "storyboard_db_pool_idle", "storyboard_db_pool_waiters", "storyboard_db_pool_wait_seconds",
+            ] {
                 #expect(text.contains(gauge), "\(gauge)")
             }
             #expect(text.contains(#"pool="sqlite_writer""#))
@@ -133,8 +139,12 @@ struct OperationsTests {
             let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
             let documented = Set(OpenAPIRoutes.documented)
 
-            #expect(registered.subtracting(documented).isEmpty, "routes missing from /openapi.json: \(registered.subtracting(documented).sorted())")
-            #expect(documented.subtracting(registered).isEmpty, "documented routes the server lacks: \(documented.subtracting(registered).sorted())")
+            #expect(
+                registered.subtracting(documented).isEmpty,
+                "routes missing from /openapi.json: \(registered.subtracting(documented).sorted())")
+            #expect(
+                documented.subtracting(registered).isEmpty,
+                "documented routes the server lacks: \(documented.subtracting(registered).sorted())")
             #expect(registered.count == documented.count)
         }
     }

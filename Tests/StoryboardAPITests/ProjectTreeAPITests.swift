@@ -13,7 +13,9 @@ struct ProjectTreeAPITests {
         return (server.database.statements.count - before, reply)
     }
 
-    @Test("include=scenes.clips: the whole tree in order, with the same number of statements whatever its size", arguments: TestEngine.available)
+    @Test(
+        "include=scenes.clips: the whole tree in order, with the same number of statements whatever its size",
+        arguments: TestEngine.available)
     func fixedQueryCount(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let small = try await server.makeProject(name: "Small", scenes: 1, clips: 1)
@@ -24,7 +26,8 @@ struct ProjectTreeAPITests {
             _ = try await server.create("/api/scenes/\(big.scenes[1])/alternates?copy_clips=true", "{}")
             _ = try await server.create("/api/clips/\(big.clips[2][0])/alternates", "{}")
             for clip in big.clips.flatMap({ $0 }).prefix(6) {
-                #expect(try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
+                #expect(
+                    try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
             }
             let (bigCount, bigReply) = try await Self.statements(server, "/api/projects/\(big.project)?include=scenes.clips")
             #expect(bigCount == smallCount, "no statement per scene or clip (\(smallCount) vs \(bigCount))")
@@ -79,9 +82,12 @@ struct ProjectTreeAPITests {
             }
             _ = try await server.request(.put, "/api/clips/\(clips[0][0])/prompts", body: #"{"image_prompt": "x"}"#)
             try await expectNewTag("prompt edit")
-            #expect(try await server.upload(.post, "/api/clips/\(clips[1][1])/gallery", data: try MediaFixtures.data("still.png")).status == 201)
+            #expect(
+                try await server.upload(.post, "/api/clips/\(clips[1][1])/gallery", data: try MediaFixtures.data("still.png")).status == 201
+            )
             try await expectNewTag("gallery upload")
-            let image = try await server.json("/api/clips/\(clips[1][1])/gallery")["generated_images"]?.arrayValue?.first?["id"]?.stringValue ?? ""
+            let image =
+                try await server.json("/api/clips/\(clips[1][1])/gallery")["generated_images"]?.arrayValue?.first?["id"]?.stringValue ?? ""
             #expect(try await server.request(.delete, "/api/clips/\(clips[1][1])/gallery/\(image)").status == 204)
             try await expectNewTag("gallery item trashed")
             #expect(try await server.request(.post, "/api/trash/gallery_item/\(image)/restore").status == 204)

@@ -8,14 +8,18 @@ extension APIClient {
     /// Queues one job for `clip` asked for `server`; its id.
     func queueJob(_ clip: String, on server: String) async throws -> String {
         let reply = try await request(.post, "/api/clips/\(clip)/generate", body: #"{"server_id": "\#(server)"}"#)
-        guard reply.status == 202, let id = reply.json?.jobIDs.first else { throw UnexpectedReply(description: "generate answered \(reply.status): \(reply.body)") }
+        guard reply.status == 202, let id = reply.json?.jobIDs.first else {
+            throw UnexpectedReply(description: "generate answered \(reply.status): \(reply.body)")
+        }
         return id
     }
 
     /// A pull worker with one checkpoint takes the next job; its id.
     func claimJob(_ worker: String) async throws -> String {
         let reply = try await request(.post, "/api/workers/\(worker)/claim", body: #"{"checkpoints": ["sdxl_base_1.0.safetensors"]}"#)
-        guard reply.status == 200, let id = reply.json?["job"]?["id"]?.stringValue else { throw UnexpectedReply(description: "claim answered \(reply.status): \(reply.body)") }
+        guard reply.status == 200, let id = reply.json?["job"]?["id"]?.stringValue else {
+            throw UnexpectedReply(description: "claim answered \(reply.status): \(reply.body)")
+        }
         return id
     }
 }
@@ -41,7 +45,8 @@ struct QueueAPITests {
             #expect(try await server.claimJob(worker) == newer, "the raised job goes first although it is younger")
 
             let bad = [
-                #"{"priority": 101}"#, #"{"priority": -101}"#, #"{"priority": 1.5}"#, #"{"priority": "high"}"#, #"{"priority": null}"#, #"{}"#,
+                #"{"priority": 101}"#, #"{"priority": -101}"#, #"{"priority": 1.5}"#, #"{"priority": "high"}"#, #"{"priority": null}"#,
+                #"{}"#,
             ]
             for body in bad {
                 let reply = try await server.request(.patch, "/api/jobs/\(older)", body: body)
@@ -66,7 +71,8 @@ struct QueueAPITests {
             #expect(running.json?["error"]?["message"]?.stringValue?.contains("queued") == true)
             #expect(try await server.json("/api/jobs/\(older)")["priority"] == 0, "refused changes change nothing")
 
-            let lowered = try await server.request(.patch, "/api/jobs/\(older)", headers: ["If-Match": "\"1\""], body: #"{"priority": -100}"#)
+            let lowered = try await server.request(
+                .patch, "/api/jobs/\(older)", headers: ["If-Match": "\"1\""], body: #"{"priority": -100}"#)
             #expect(lowered.status == 200, "\(lowered.body)")
             #expect(lowered.json?["priority"] == -100)
             #expect(try await server.request(.post, "/api/jobs/\(older)/cancel").status == 200)
@@ -74,7 +80,9 @@ struct QueueAPITests {
         }
     }
 
-    @Test("clear finished takes succeeded, failed and cancelled jobs out of the queue; media, batches and history stay", arguments: TestEngine.available)
+    @Test(
+        "clear finished takes succeeded, failed and cancelled jobs out of the queue; media, batches and history stay",
+        arguments: TestEngine.available)
     func clearFinished(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let worker = try await server.registerPullWorker(maxConcurrent: 8)
@@ -83,14 +91,24 @@ struct QueueAPITests {
 
             let succeeded = try await server.queueJob(clip, on: worker)
             #expect(try await server.claimJob(worker) == succeeded)
-            let output = try #require(try await server.upload(.post, "/api/jobs/\(succeeded)/outputs", data: try MediaFixtures.data("still.png")).json?["media_id"]?.stringValue)
-            #expect(try await server.request(.post, "/api/jobs/\(succeeded)/complete", body: #"{"outputs": [{"media_id": "\#(output)"}]}"#).status == 200)
+            let output = try #require(
+                try await server.upload(.post, "/api/jobs/\(succeeded)/outputs", data: try MediaFixtures.data("still.png")).json?[
+                    "media_id"]?.stringValue)
+            #expect(
+                try await server.request(.post, "/api/jobs/\(succeeded)/complete", body: #"{"outputs": [{"media_id": "\#(output)"}]}"#)
+                    .status == 200)
             let failed = try await server.queueJob(clip, on: worker)
             #expect(try await server.claimJob(worker) == failed)
-            #expect(try await server.request(.post, "/api/jobs/\(failed)/complete", body: #"{"error": "out of memory"}"#).json?["status"] == "failed")
-            let batch = try #require(try await server.request(.post, "/api/projects/\(project)/batches", body: #"{"clip_ids": ["\#(clip)"]}"#).json?["id"]?.stringValue)
+            #expect(
+                try await server.request(.post, "/api/jobs/\(failed)/complete", body: #"{"error": "out of memory"}"#).json?["status"]
+                    == "failed")
+            let batch = try #require(
+                try await server.request(.post, "/api/projects/\(project)/batches", body: #"{"clip_ids": ["\#(clip)"]}"#).json?["id"]?
+                    .stringValue)
             let batchJob = try await server.claimJob(worker)
-            #expect(try await server.request(.post, "/api/jobs/\(batchJob)/complete", body: #"{"error": "node missing"}"#).json?["status"] == "failed")
+            #expect(
+                try await server.request(.post, "/api/jobs/\(batchJob)/complete", body: #"{"error": "node missing"}"#).json?["status"]
+                    == "failed")
             let cancelled = try await server.queueJob(clip, on: worker)
             #expect(try await server.request(.post, "/api/jobs/\(cancelled)/cancel").status == 200)
             let queued = try await server.queueJob(clip, on: worker)
@@ -100,7 +118,8 @@ struct QueueAPITests {
 
             for (body, status, code) in [
                 (#"{"project_id": "nope"}"#, 400, "VALIDATION_ERROR"), (#"{"status": "failed"}"#, 400, "VALIDATION_ERROR"),
-                (#"{"project_id": "\#(UUID().uuidString)"}"#, 404, "PROJECT_NOT_FOUND"), (#"{"batch_id": "\#(UUID().uuidString)"}"#, 404, "BATCH_NOT_FOUND"),
+                (#"{"project_id": "\#(UUID().uuidString)"}"#, 404, "PROJECT_NOT_FOUND"),
+                (#"{"batch_id": "\#(UUID().uuidString)"}"#, 404, "BATCH_NOT_FOUND"),
                 (#"[]"#, 400, "VALIDATION_ERROR"),
             ] {
                 let reply = try await server.request(.post, "/api/jobs/clear-finished", body: body)
@@ -110,8 +129,11 @@ struct QueueAPITests {
             let byBatch = try await server.request(.post, "/api/jobs/clear-finished", body: #"{"batch_id": "\#(batch)"}"#)
             #expect(byBatch.status == 200, "\(byBatch.body)")
             #expect(byBatch.json?["cleared"] == 1)
-            #expect(try await server.request(.post, "/api/jobs/clear-finished", body: #"{"project_id": "\#(project)"}"#).json?["cleared"] == 3)
-            #expect(try await server.request(.post, "/api/jobs/clear-finished", body: #"{"project_id": "\#(project)"}"#).json?["cleared"] == 0, "already cleared")
+            #expect(
+                try await server.request(.post, "/api/jobs/clear-finished", body: #"{"project_id": "\#(project)"}"#).json?["cleared"] == 3)
+            #expect(
+                try await server.request(.post, "/api/jobs/clear-finished", body: #"{"project_id": "\#(project)"}"#).json?["cleared"] == 0,
+                "already cleared")
 
             #expect(try await server.json("/api/jobs?project_id=\(project)").ids == [queued], "only the unfinished job is left")
             #expect(try await server.json("/api/jobs?project_id=\(otherProject)").ids == [elsewhere], "another project's jobs stay")

@@ -27,12 +27,14 @@ struct RenderAPITests {
             let moving = try await server.createID("/api/scenes/\(scene)/clips", #"{"name": "Blue", "length": 1, "timeline_position": 2}"#)
             let red = PNGEncoder.solid(width: 64, height: 36, rgb: (255, 0, 0))
             #expect(try await server.upload(.post, "/api/clips/\(still)/gallery", data: red).status == 201)
-            let pooled = try await server.upload(.post, "/api/projects/\(project)/pool?name=Blue", data: try await FFmpegTools.solidVideo(color: "blue", seconds: 0.4))
+            let pooled = try await server.upload(
+                .post, "/api/projects/\(project)/pool?name=Blue", data: try await FFmpegTools.solidVideo(color: "blue", seconds: 0.4))
             let poolID = try #require(pooled.json?["id"]?.stringValue, "\(pooled.body)")
             #expect(try await server.request(.post, "/api/pool/\(poolID)/apply", body: #"{"clip_id": "\#(moving)"}"#).status == 201)
 
             // The call: queue, then follow it to the end.
-            let queued = try await server.request(.post, "/api/projects/\(project)/renders", body: #"{"width": 320, "height": 180, "fps": 10}"#)
+            let queued = try await server.request(
+                .post, "/api/projects/\(project)/renders", body: #"{"width": 320, "height": 180, "fps": 10}"#)
             #expect(queued.status == 202, "\(queued.body)")
             let id = try #require(queued.json?["id"]?.stringValue)
             #expect(queued.header("Location") == "/api/renders/\(id)")
@@ -61,7 +63,9 @@ struct RenderAPITests {
             #expect(beforeFirst.red < 40 && beforeFirst.blue < 40, "black before the first clip: \(beforeFirst)")
 
             // Progress went out on the project's event stream, in order.
-            let kinds = try await server.database.jobEvents.after(0, projectID: UUID(parsing: project)).filter { $0.jobID.uuidString.lowercased() == id }.map(\.kind)
+            let kinds = try await server.database.jobEvents.after(0, projectID: UUID(parsing: project)).filter {
+                $0.jobID.uuidString.lowercased() == id
+            }.map(\.kind)
             #expect(kinds.first == .renderQueued)
             #expect(kinds.contains(.renderStarted))
             #expect(kinds.last == .renderSucceeded)
@@ -80,7 +84,8 @@ struct RenderAPITests {
             let made = try await server.makeProject(scenes: 1, clips: 2)
             let green = PNGEncoder.solid(width: 40, height: 40, rgb: (0, 255, 0))
             #expect(try await server.upload(.post, "/api/clips/\(made.clips[0][1])/gallery", data: green).status == 201)
-            let queued = try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 128, "height": 72, "fps": 5}"#)
+            let queued = try await server.request(
+                .post, "/api/projects/\(made.project)/renders", body: #"{"width": 128, "height": 72, "fps": 5}"#)
             let id = try #require(queued.json?["id"]?.stringValue, "\(queued.body)")
             let done = try await server.waitForRender(id)
             #expect(done["status"] == "succeeded", "\(done)")
@@ -146,14 +151,20 @@ struct RenderAPITests {
     func ffmpegFails(engine: TestEngine) async throws {
         let scripts = ScriptBox()
         defer { scripts.remove() }
-        try await withTestServer(engine, configure: { configuration in
-            // Prints what ffmpeg prints for a bad input, naming it by its absolute path.
-            let root = URL(fileURLWithPath: configuration.mediaDirectory).standardizedFileURL.path
-            configuration.render.enabled = true
-            configuration.render.ffmpeg = scripts.make(#"echo "file:\#(root)/ab/cd.png: Invalid data found when processing input" >&2; exit 1"#)
-        }) { server in
+        try await withTestServer(
+            engine,
+            configure: { configuration in
+                // Prints what ffmpeg prints for a bad input, naming it by its absolute path.
+                let root = URL(fileURLWithPath: configuration.mediaDirectory).standardizedFileURL.path
+                configuration.render.enabled = true
+                configuration.render.ffmpeg = scripts.make(
+                    #"echo "file:\#(root)/ab/cd.png: Invalid data found when processing input" >&2; exit 1"#)
+            }
+        ) { server in
             let made = try await server.makeProject(scenes: 1, clips: 1)
-            let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
+            let id = try #require(
+                try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#)
+                    .json?["id"]?.stringValue)
             let done = try await server.waitForRender(id)
             #expect(done["status"] == "failed")
             let error = try #require(done["error"]?.stringValue)
@@ -163,7 +174,9 @@ struct RenderAPITests {
         }
     }
 
-    @Test("deleting the project cancels its running render and stops ffmpeg, in the same transaction as the delete", arguments: TestEngine.available)
+    @Test(
+        "deleting the project cancels its running render and stops ffmpeg, in the same transaction as the delete",
+        arguments: TestEngine.available)
     func deleteCancels(engine: TestEngine) async throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("sb-render-\(UUID()).pid").path
         // Stands in for a long ffmpeg: says where it is, then waits to be stopped.
@@ -172,9 +185,17 @@ struct RenderAPITests {
             try? FileManager.default.removeItem(atPath: script)
             try? FileManager.default.removeItem(atPath: pidFile)
         }
-        try await withTestServer(engine, configure: { $0.render.enabled = true; $0.render.ffmpeg = script }) { server in
+        try await withTestServer(
+            engine,
+            configure: {
+                $0.render.enabled = true
+                $0.render.ffmpeg = script
+            }
+        ) { server in
             let made = try await server.makeProject(scenes: 1, clips: 1)
-            let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
+            let id = try #require(
+                try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#)
+                    .json?["id"]?.stringValue)
             let renderID = try #require(UUID(parsing: id))
             let pid = try await Self.pid(written: pidFile)
             #expect(try await server.json("/api/renders/\(id)")["status"] == "running")
@@ -192,13 +213,16 @@ struct RenderAPITests {
         }
     }
 
-    @Test("claims never hand one render to two processes; a dead process's render goes back to the queue, then fails after three starts", arguments: TestEngine.available)
+    @Test(
+        "claims never hand one render to two processes; a dead process's render goes back to the queue, then fails after three starts",
+        arguments: TestEngine.available)
     func leases(engine: TestEngine) async throws {
         try await withTestServer(engine, configure: { $0.render.ffmpeg = "/bin/true" }) { server in
             let made = try await server.makeProject(scenes: 1, clips: 1)
             var queued: Set<UUID> = []
             for _ in 0..<4 {
-                let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: "{}").json?["id"]?.stringValue)
+                let id = try #require(
+                    try await server.request(.post, "/api/projects/\(made.project)/renders", body: "{}").json?["id"]?.stringValue)
                 queued.insert(try #require(UUID(parsing: id)))
             }
             let renders = server.database.renders
@@ -224,7 +248,9 @@ struct RenderAPITests {
         }
     }
 
-    @Test("shutting the server down stops ffmpeg and puts the render back in the queue, its attempt not counted", arguments: TestEngine.available)
+    @Test(
+        "shutting the server down stops ffmpeg and puts the render back in the queue, its attempt not counted",
+        arguments: TestEngine.available)
     func shutdown(engine: TestEngine) async throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("sb-render-\(UUID()).pid").path
         let script = try Self.script("echo $$ > \(pidFile); exec sleep 60")
@@ -233,9 +259,18 @@ struct RenderAPITests {
             try? FileManager.default.removeItem(atPath: pidFile)
         }
         try await withTestDatabase(engine) { test in
-            let id = try await withTestServer(database: test, configure: { $0.render.enabled = true; $0.render.ffmpeg = script }) { server in
+            let id = try await withTestServer(
+                database: test,
+                configure: {
+                    $0.render.enabled = true
+                    $0.render.ffmpeg = script
+                }
+            ) { server in
                 let made = try await server.makeProject(scenes: 1, clips: 1)
-                let id = try #require(try await server.request(.post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#).json?["id"]?.stringValue)
+                let id = try #require(
+                    try await server.request(
+                        .post, "/api/projects/\(made.project)/renders", body: #"{"width": 64, "height": 64, "fps": 1}"#
+                    ).json?["id"]?.stringValue)
                 _ = try await Self.pid(written: pidFile)
                 return try #require(UUID(parsing: id))
             }
@@ -267,7 +302,11 @@ struct RenderAPITests {
     static func pid(written file: String) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return pid }
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return pid
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw UnexpectedReply(description: "the stand-in ffmpeg never started")

@@ -20,11 +20,13 @@ struct SceneClipAPITests {
             #expect(listed.items.map { $0["order"] } == [0, 1, 2])
             let cID = try #require(c["id"]?.stringValue)
 
-            let reordered = try await server.request(.post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(a)", "\#(cID)"]}"#)
+            let reordered = try await server.request(
+                .post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(a)", "\#(cID)"]}"#)
             #expect(reordered.status == 200)
             #expect(reordered.json?.ids == [b, a, cID])
 
-            let missing = try await server.request(.post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(a)"]}"#)
+            let missing = try await server.request(
+                .post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(a)"]}"#)
             #expect(missing.status == 400)
             #expect(missing.errorCode == "VALIDATION_ERROR")
             #expect(missing.json?["error"]?["details"]?["missing_ids"] == [.string(cID)])
@@ -33,7 +35,8 @@ struct SceneClipAPITests {
                 .post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(a)", "\#(cID)", "\#(stranger)"]}"#
             )
             #expect(extra.json?["error"]?["details"]?["extra_ids"] == [.string(stranger)])
-            let repeated = try await server.request(.post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(b)", "\#(a)"]}"#)
+            let repeated = try await server.request(
+                .post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["\#(b)", "\#(b)", "\#(a)"]}"#)
             #expect(repeated.status == 400)
             let notIDs = try await server.request(.post, "/api/projects/\(project)/scenes/reorder", body: #"{"scene_ids": ["x"]}"#)
             #expect(notIDs.json?["error"]?["details"]?["fields"]?["scene_ids"] != nil)
@@ -45,7 +48,9 @@ struct SceneClipAPITests {
         }
     }
 
-    @Test("bad input: names, lengths, positions, unknown fields, ids that are not UUIDs, other projects' characters", arguments: TestEngine.available)
+    @Test(
+        "bad input: names, lengths, positions, unknown fields, ids that are not UUIDs, other projects' characters",
+        arguments: TestEngine.available)
     func badInput(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, _) = try await server.makeProject(scenes: 1, clips: 0)
@@ -61,7 +66,10 @@ struct SceneClipAPITests {
                 (#"{"name": "ok", "length": 2, "order": -1}"#, "order", "negative order"),
                 (#"{"name": "ok", "length": 2, "colour": "red"}"#, "colour", "unknown field"),
                 (#"{"name": "ok", "length": 2, "character_id": "nope"}"#, "character_id", "not a UUID"),
-                (#"{"name": "ok", "length": 2, "image_prompt": "\#(String(repeating: "p", count: 5001))"}"#, "image_prompt", "prompt over 5000"),
+                (
+                    #"{"name": "ok", "length": 2, "image_prompt": "\#(String(repeating: "p", count: 5001))"}"#, "image_prompt",
+                    "prompt over 5000"
+                ),
                 (#"{"name": "\#(String(repeating: "👨‍👩‍👧", count: 50))", "length": 2}"#, "name", "50 emoji of 5 code points each"),
                 (#"{"name": "a\u0000b", "length": 2}"#, "name", "a NUL character"),
                 (#"{"name": "ok", "length": 2, "lyrics": "la\u0000"}"#, "lyrics", "a NUL in lyrics"),
@@ -73,18 +81,22 @@ struct SceneClipAPITests {
             }
             #expect(try await server.request(.get, "/api/clips/not-a-uuid").errorCode == "INVALID_PARAMETER")
             #expect(try await server.request(.get, "/api/scenes/\(UUID())").errorCode == "SCENE_NOT_FOUND")
-            #expect(try await server.request(.post, "/api/projects/\(UUID())/scenes", body: #"{"name": "x"}"#).errorCode == "PROJECT_NOT_FOUND")
+            #expect(
+                try await server.request(.post, "/api/projects/\(UUID())/scenes", body: #"{"name": "x"}"#).errorCode == "PROJECT_NOT_FOUND")
 
             let other = try await server.createID("/api/projects", #"{"name": "Other"}"#)
             let stranger = try await server.createID("/api/projects/\(other)/characters", #"{"name": "Stranger"}"#)
-            let crossProject = try await server.request(.post, "/api/scenes/\(scene)/clips", body: #"{"name": "c", "length": 2, "character_id": "\#(stranger)"}"#)
+            let crossProject = try await server.request(
+                .post, "/api/scenes/\(scene)/clips", body: #"{"name": "c", "length": 2, "character_id": "\#(stranger)"}"#)
             #expect(crossProject.status == 400)
             #expect(crossProject.json?["error"]?["details"]?["fields"]?["character_id"] == "belongs to another project")
             #expect(try await server.json("/api/projects/\(project)/clips").items.isEmpty, "nothing was stored by the refused requests")
         }
     }
 
-    @Test("timeline: overlap is 409 with suggested_position, check_overlap=false allows it, the analysis flags gaps, overlaps and the song's end", arguments: TestEngine.available)
+    @Test(
+        "timeline: overlap is 409 with suggested_position, check_overlap=false allows it, the analysis flags gaps, overlaps and the song's end",
+        arguments: TestEngine.available)
     func timeline(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 1, clips: 3)
@@ -98,7 +110,8 @@ struct SceneClipAPITests {
             #expect(free.json?["timeline_position"] == 6.1)
             // Touching is not overlapping.
             #expect(try await server.request(.put, "/api/clips/\(clips[0][0])/timeline", body: #"{"timeline_position": 6}"#).status == 200)
-            let forced = try await server.request(.put, "/api/clips/\(clips[0][2])/timeline?check_overlap=false", body: #"{"timeline_position": 3, "length": 2}"#)
+            let forced = try await server.request(
+                .put, "/api/clips/\(clips[0][2])/timeline?check_overlap=false", body: #"{"timeline_position": 3, "length": 2}"#)
             #expect(forced.status == 200)
             let late = try await server.create("/api/scenes/\(scenes[0])/clips", #"{"name": "late", "length": 1, "timeline_position": 20}"#)
 
@@ -108,7 +121,9 @@ struct SceneClipAPITests {
             #expect(timeline["timeline_end"] == 21)
             #expect(timeline["overlaps"]?.arrayValue?.count == 1)
             #expect(timeline["overlaps"]?.arrayValue?.first?["clip_id"] == .string(clips[0][1]))
-            #expect(timeline["gaps"]?.arrayValue?.map { $0["start"] } == [5, 8], "5–6 and 8–20 (the second clip ends at 4, the moved third at 5)")
+            #expect(
+                timeline["gaps"]?.arrayValue?.map { $0["start"] } == [5, 8],
+                "5–6 and 8–20 (the second clip ends at 4, the moved third at 5)")
             #expect(timeline["has_issues"] == true)
             #expect(timeline["music_fit"] == "no_music")
             #expect(late["timeline_position"] == 20)
@@ -117,11 +132,15 @@ struct SceneClipAPITests {
         }
     }
 
-    @Test("alternates: numbering, names, copy_clips, promote swaps places; deleting a primary takes its alternates", arguments: TestEngine.available)
+    @Test(
+        "alternates: numbering, names, copy_clips, promote swaps places; deleting a primary takes its alternates",
+        arguments: TestEngine.available)
     func alternates(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 2, clips: 2)
-            #expect(try await server.upload(.post, "/api/clips/\(clips[1][0])/gallery", data: try MediaFixtures.data("still.png")).status == 201)
+            #expect(
+                try await server.upload(.post, "/api/clips/\(clips[1][0])/gallery", data: try MediaFixtures.data("still.png")).status == 201
+            )
             let first = try await server.create("/api/scenes/\(scenes[1])/alternates?copy_clips=true", "{}")
             #expect(first["name"] == "Scene 1 A1")
             #expect(first["is_alternate"] == true)
@@ -139,7 +158,8 @@ struct SceneClipAPITests {
             let copiedImage = try #require(copiedGallery["generated_images"]?.arrayValue?.first)
             #expect(copiedGallery["selected_image_id"] == copiedImage["id"])
             #expect(copiedImage["id"] != (try await server.json("/api/clips/\(clips[1][0])/gallery"))["selected_image_id"])
-            #expect(try await server.request(.get, try #require(copiedImage["url"]?.stringValue)).data == (try MediaFixtures.data("still.png")))
+            #expect(
+                try await server.request(.get, try #require(copiedImage["url"]?.stringValue)).data == (try MediaFixtures.data("still.png")))
             #expect(try await server.json("/api/scenes/\(scenes[1])/alternates").items.count == 2)
 
             let promoted = try await server.request(.post, "/api/scenes/\(firstID)/promote")
@@ -171,11 +191,14 @@ struct SceneClipAPITests {
         }
     }
 
-    @Test("move between scenes of one project keeps project_id and orders right; another project's scene is 400", arguments: TestEngine.available)
+    @Test(
+        "move between scenes of one project keeps project_id and orders right; another project's scene is 400",
+        arguments: TestEngine.available)
     func move(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 2, clips: 3)
-            let moved = try await server.request(.post, "/api/clips/\(clips[0][1])/move", body: #"{"scene_id": "\#(scenes[1])", "order": 0}"#)
+            let moved = try await server.request(
+                .post, "/api/clips/\(clips[0][1])/move", body: #"{"scene_id": "\#(scenes[1])", "order": 0}"#)
             #expect(moved.status == 200)
             #expect(moved.json?["scene_id"] == .string(scenes[1]))
             #expect(moved.json?["project_id"] == .string(project))
@@ -200,7 +223,8 @@ struct SceneClipAPITests {
                 _ = try await tx.clips.updateOne(.equals("id", DatabaseValue(id)), Changes(["name": .text("changed by a job")]))
             }
             try await Task.sleep(for: .milliseconds(150))
-            let stale = try await server.request(.patch, "/api/clips/\(clip)", headers: ["If-Match": "\"1\""], body: #"{"name": "an edit"}"#)
+            let stale = try await server.request(
+                .patch, "/api/clips/\(clip)", headers: ["If-Match": "\"1\""], body: #"{"name": "an edit"}"#)
             try await finishing.value
             #expect(stale.status == 412, "the edit was checked against the clip as it was before the job: \(stale.body)")
             #expect(try await server.json("/api/clips/\(clip)")["name"] == "changed by a job")
@@ -212,13 +236,16 @@ struct SceneClipAPITests {
         try await withTestServer(engine) { server in
             let (_, _, clips) = try await server.makeProject(scenes: 1, clips: 1)
             let clip = clips[0][0]
-            let first = try await server.request(.put, "/api/clips/\(clip)/prompts", headers: ["If-Match": "\"1\""], body: #"{"image_prompt": "neon city"}"#)
+            let first = try await server.request(
+                .put, "/api/clips/\(clip)/prompts", headers: ["If-Match": "\"1\""], body: #"{"image_prompt": "neon city"}"#)
             #expect(first.status == 200)
             #expect(first.header("ETag") == "\"2\"")
-            let stale = try await server.request(.put, "/api/clips/\(clip)/prompts", headers: ["If-Match": "\"1\""], body: #"{"image_prompt": "lost"}"#)
+            let stale = try await server.request(
+                .put, "/api/clips/\(clip)/prompts", headers: ["If-Match": "\"1\""], body: #"{"image_prompt": "lost"}"#)
             #expect(stale.status == 412)
             #expect(stale.json?["error"]?["details"]?["current_version"] == 2)
-            let staleTiming = try await server.request(.put, "/api/clips/\(clip)/timeline", headers: ["If-Match": "\"1\""], body: #"{"timeline_position": 50}"#)
+            let staleTiming = try await server.request(
+                .put, "/api/clips/\(clip)/timeline", headers: ["If-Match": "\"1\""], body: #"{"timeline_position": 50}"#)
             #expect(staleTiming.status == 412)
             let current = try await server.json("/api/clips/\(clip)")
             #expect(current["image_prompt"] == "neon city")
@@ -228,7 +255,9 @@ struct SceneClipAPITests {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<10 {
                     group.addTask {
-                        try await server.request(.patch, "/api/clips/\(clip)", headers: ["If-Match": "\"2\""], body: #"{"name": "writer \#(index)"}"#).status
+                        try await server.request(
+                            .patch, "/api/clips/\(clip)", headers: ["If-Match": "\"2\""], body: #"{"name": "writer \#(index)"}"#
+                        ).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -9,7 +9,9 @@ import Testing
 struct CrossSiteTests {
     static let create = "{\"name\": \"from a page\"}"
 
-    @Test("DNS rebinding: a foreign Host is refused, for reads too", arguments: ["evil.example", "evil.example:8080", "127.0.0.1.nip.io", "localhost.evil.example"])
+    @Test(
+        "DNS rebinding: a foreign Host is refused, for reads too",
+        arguments: ["evil.example", "evil.example:8080", "127.0.0.1.nip.io", "localhost.evil.example"])
     func foreignHost(host: String) async throws {
         try await withTestServer(.sqlite) { server in
             let read = try await server.request(.get, "/api/projects", host: host)
@@ -51,7 +53,8 @@ struct CrossSiteTests {
 
             let create = try await server.request(.post, "/api/projects", headers: headers, body: Self.create)
             let delete = try await server.request(.delete, "/api/projects/\(project.meta.id)", headers: headers)
-            let patch = try await server.request(.patch, "/api/projects/\(project.meta.id)", headers: headers, body: "{\"name\": \"pwned\"}")
+            let patch = try await server.request(
+                .patch, "/api/projects/\(project.meta.id)", headers: headers, body: "{\"name\": \"pwned\"}")
 
             for reply in [create, delete, patch] {
                 #expect(reply.status == 403, "\(headers)")
@@ -65,10 +68,12 @@ struct CrossSiteTests {
     @Test("the same request from the server's own origin, or from a non-browser client, succeeds")
     func sameOrigin() async throws {
         try await withTestServer(.sqlite) { server in
-            let fromPage = try await server.request(.post, "/api/projects", headers: ["Origin": server.origin, "Sec-Fetch-Site": "same-origin"], body: Self.create)
+            let fromPage = try await server.request(
+                .post, "/api/projects", headers: ["Origin": server.origin, "Sec-Fetch-Site": "same-origin"], body: Self.create)
             let fromCurl = try await server.request(.post, "/api/projects", body: Self.create)
             let viaLocalhost = try await server.request(
-                .post, "/api/projects", headers: ["Origin": "http://localhost:\(server.port)"], body: Self.create, host: "localhost:\(server.port)"
+                .post, "/api/projects", headers: ["Origin": "http://localhost:\(server.port)"], body: Self.create,
+                host: "localhost:\(server.port)"
             )
 
             #expect(fromPage.status == 201)
@@ -139,7 +144,9 @@ struct AuthTests {
         }
     }
 
-    @Test("empty path segments cannot route around the token check", arguments: ["//api/projects", "/api//projects", "//api//projects", "///api/projects"])
+    @Test(
+        "empty path segments cannot route around the token check",
+        arguments: ["//api/projects", "/api//projects", "//api//projects", "///api/projects"])
     func doubleSlash(path: String) async throws {
         try await withTestServer(.sqlite, configure: { $0.apiToken = Self.token }) { server in
             _ = try await server.database.projects.create(Project(name: "private"))

@@ -13,7 +13,8 @@ struct ServerAPITests {
         try await withTestServer(engine) { server in
             let created = try await server.request(
                 .post, "/api/servers",
-                body: #"{"name": "RunPod A", "url": "HTTPS://API.RunPod.ai/v2/", "server_type": "runpod", "endpoint_id": "abc-123", "api_key": "\#(Self.key)"}"#
+                body:
+                    #"{"name": "RunPod A", "url": "HTTPS://API.RunPod.ai/v2/", "server_type": "runpod", "endpoint_id": "abc-123", "api_key": "\#(Self.key)"}"#
             )
             #expect(created.status == 201)
             let id = try #require(created.json?["id"]?.stringValue)
@@ -23,14 +24,18 @@ struct ServerAPITests {
             #expect(created.json?["max_concurrent"] == 1)
             #expect(created.header("Location") == "/api/servers/\(id)")
 
-            let local = try await server.create("/api/servers", #"{"name": "Box", "url": "http://192.168.1.20:8188", "server_type": "comfyui", "max_concurrent": 2}"#)
+            let local = try await server.create(
+                "/api/servers", #"{"name": "Box", "url": "http://192.168.1.20:8188", "server_type": "comfyui", "max_concurrent": 2}"#)
             #expect(local["has_api_key"] == false)
             #expect(try await server.json("/api/servers").ids.count == 2)
 
-            let renamed = try await server.request(.patch, "/api/servers/\(id)", headers: ["If-Match": "\"1\""], body: #"{"name": "RunPod main", "is_active": false}"#)
+            let renamed = try await server.request(
+                .patch, "/api/servers/\(id)", headers: ["If-Match": "\"1\""], body: #"{"name": "RunPod main", "is_active": false}"#)
             #expect(renamed.status == 200)
             #expect(renamed.json?["has_api_key"] == true, "a PATCH without api_key keeps it")
-            #expect(try await server.request(.patch, "/api/servers/\(id)", headers: ["If-Match": "\"1\""], body: #"{"name": "stale"}"#).status == 412)
+            #expect(
+                try await server.request(.patch, "/api/servers/\(id)", headers: ["If-Match": "\"1\""], body: #"{"name": "stale"}"#).status
+                    == 412)
             #expect(try await server.json("/api/servers?active=true").ids == [try #require(local["id"]?.stringValue)])
             // A RunPod endpoint cannot lose its key.
             let keyless = try await server.request(.patch, "/api/servers/\(id)", body: #"{"api_key": null}"#)
@@ -49,11 +54,14 @@ struct ServerAPITests {
         }
     }
 
-    @Test("the list with include=status: null before the first check, the check's result after; another include is 400", arguments: TestEngine.available)
+    @Test(
+        "the list with include=status: null before the first check, the check's result after; another include is 400",
+        arguments: TestEngine.available)
     func listWithStatus(engine: TestEngine) async throws {
         try await withComfyUIStandIns { standIns in
             try await withTestServer(engine) { server in
-                let unchecked = try await server.createID("/api/servers", #"{"name": "Not yet", "url": "http://127.0.0.1:9", "server_type": "comfyui"}"#)
+                let unchecked = try await server.createID(
+                    "/api/servers", #"{"name": "Not yet", "url": "http://127.0.0.1:9", "server_type": "comfyui"}"#)
                 let checked = try await server.register(standIns[0])
                 let items = try await server.json("/api/servers?include=status").items
                 let byID = Dictionary(uniqueKeysWithValues: items.compactMap { item in item["id"]?.stringValue.map { ($0, item) } })
@@ -68,15 +76,21 @@ struct ServerAPITests {
         }
     }
 
-    @Test("URLs: unique among live servers (normalised), reusable after a delete; bad ones refused by field", arguments: TestEngine.available)
+    @Test(
+        "URLs: unique among live servers (normalised), reusable after a delete; bad ones refused by field", arguments: TestEngine.available)
     func validation(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
-            let first = try await server.createID("/api/servers", #"{"name": "Box", "url": "http://gpu.local:8188", "server_type": "comfyui"}"#)
-            let duplicate = try await server.request(.post, "/api/servers", body: #"{"name": "Same", "url": "HTTP://GPU.local:8188/", "server_type": "comfyui"}"#)
+            let first = try await server.createID(
+                "/api/servers", #"{"name": "Box", "url": "http://gpu.local:8188", "server_type": "comfyui"}"#)
+            let duplicate = try await server.request(
+                .post, "/api/servers", body: #"{"name": "Same", "url": "HTTP://GPU.local:8188/", "server_type": "comfyui"}"#)
             #expect(duplicate.status == 409)
             #expect(duplicate.errorCode == "DUPLICATE_RESOURCE")
             #expect(try await server.request(.delete, "/api/servers/\(first)").status == 204)
-            #expect(try await server.request(.post, "/api/servers", body: #"{"name": "Again", "url": "http://gpu.local:8188", "server_type": "comfyui"}"#).status == 201)
+            #expect(
+                try await server.request(
+                    .post, "/api/servers", body: #"{"name": "Again", "url": "http://gpu.local:8188", "server_type": "comfyui"}"#
+                ).status == 201)
             // The trashed twin cannot come back while the URL is taken again.
             #expect(try await server.request(.post, "/api/servers/\(first)/restore").errorCode == "DUPLICATE_RESOURCE")
 
@@ -90,7 +104,10 @@ struct ServerAPITests {
                 (#"{"name": "x", "url": "http://b.local"}"#, "server_type"),
                 (#"{"name": "x", "url": "https://api.runpod.ai/v2", "server_type": "runpod", "api_key": "k"}"#, "endpoint_id"),
                 (#"{"name": "x", "url": "https://api.runpod.ai/v2", "server_type": "runpod", "endpoint_id": "e1"}"#, "api_key"),
-                (#"{"name": "x", "url": "https://api.runpod.ai/v2", "server_type": "runpod", "endpoint_id": "e/../1", "api_key": "k"}"#, "endpoint_id"),
+                (
+                    #"{"name": "x", "url": "https://api.runpod.ai/v2", "server_type": "runpod", "endpoint_id": "e/../1", "api_key": "k"}"#,
+                    "endpoint_id"
+                ),
                 (#"{"name": "x", "url": "http://c.local", "server_type": "comfyui", "max_concurrent": 0}"#, "max_concurrent"),
                 (#"{"name": "x", "url": "http://d.local", "server_type": "comfyui", "is_active": "yes"}"#, "is_active"),
                 (#"{"name": "", "url": "http://e.local", "server_type": "comfyui"}"#, "name"),

@@ -14,7 +14,8 @@ struct ShutdownTests {
     func inFlightRequestFinishes() async throws {
         try await withTestDatabase(.sqlite) { test in
             // The real router, plus one slow route standing in for a long request.
-            let router = buildRouter(configuration: test.configuration, database: test.database, metrics: AppMetrics(), boundHost: "127.0.0.1")
+            let router = buildRouter(
+                configuration: test.configuration, database: test.database, metrics: AppMetrics(), boundHost: "127.0.0.1")
             let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
             router.get("/api/slow") { _, _ -> String in
                 enteredContinuation.yield()

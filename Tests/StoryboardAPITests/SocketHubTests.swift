@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import StoryboardCore
-@testable import StoryboardServices
 import StoryboardTestSupport
 import Testing
+
+@testable import StoryboardServices
 
 @Suite("ComfyUI socket hub and wake-ups")
 struct SocketHubTests {
@@ -46,11 +47,17 @@ struct SocketHubTests {
         hub.bind("p1", to: watch)
         let file = { (name: String) -> JSONValue in ["images": [["filename": .string(name), "subfolder": "", "type": "output"]]] }
         hub.route(.executed(node: "12", output: file("b.png"), promptID: "p1"))
-        hub.route(.executed(node: "9", output: ["images": [["filename": "a.png", "subfolder": "", "type": "temp"], ["filename": "c.png", "type": "output"]]], promptID: "p1"))
+        hub.route(
+            .executed(
+                node: "9",
+                output: ["images": [["filename": "a.png", "subfolder": "", "type": "temp"], ["filename": "c.png", "type": "output"]]],
+                promptID: "p1"))
         #expect(watch.announcedOutputs.isEmpty, "not before the prompt is over")
         hub.route(.succeeded(promptID: "p1"))
         let announced = watch.announcedOutputs
-        #expect(announced == [UpstreamOutput(filename: "c.png"), UpstreamOutput(filename: "b.png")], "node 9 before node 12, the temporary preview left out")
+        #expect(
+            announced == [UpstreamOutput(filename: "c.png"), UpstreamOutput(filename: "b.png")],
+            "node 9 before node 12, the temporary preview left out")
 
         let failing = JobWatch()
         _ = hub.register(failing)
@@ -71,7 +78,9 @@ struct SocketHubTests {
         #expect(taken.file.id == "f" && taken.justCommitted)
         #expect(early.take(announced[0]) == nil, "taken once")
         early.keep(StoredOutput(file: media, isVideo: false, justCommitted: true), for: announced[1], now: start)
-        #expect(early.take(announced[1], now: start + early.fresh)?.justCommitted == false, "registered long ago: the attach registers it again")
+        #expect(
+            early.take(announced[1], now: start + early.fresh)?.justCommitted == false, "registered long ago: the attach registers it again"
+        )
     }
 
     @Test("a preview without a prompt id belongs to the prompt that runs; none runs, it is dropped")
@@ -128,7 +137,9 @@ struct SocketHubTests {
         #expect(!hub.claimStart(), "within retryAfter of the failure")
     }
 
-    @Test("a socket the server drops while a job uses it: the hub ends at once, the job goes on by polling, and a later job connects again", .timeLimit(.minutes(1)))
+    @Test(
+        "a socket the server drops while a job uses it: the hub ends at once, the job goes on by polling, and a later job connects again",
+        .timeLimit(.minutes(1)))
     func dropped() async throws {
         try await withComfyUIStandIns { standIns in
             let hub = ComfyUISocketHub(base: standIns[0].url, apiKey: nil, logger: Logger(label: "test"), retryAfter: .milliseconds(100))
@@ -161,7 +172,9 @@ struct SocketHubTests {
         #expect(watch.socket == .open)
         let deadline = ContinuousClock.now + .seconds(10)
         while standIn.webSocketsOpened < sockets {
-            guard ContinuousClock.now < deadline else { throw UnexpectedReply(description: "the stand-in has \(standIn.webSocketsOpened) sockets, not \(sockets)") }
+            guard ContinuousClock.now < deadline else {
+                throw UnexpectedReply(description: "the stand-in has \(standIn.webSocketsOpened) sockets, not \(sockets)")
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(standIn.webSocketsOpened == sockets)

@@ -14,7 +14,9 @@ struct StudioAPITests {
         return String(page[range])
     }
 
-    @Test("the page answers / and every deep link with the same HTML, a CSP for its own modules, and revalidation", arguments: TestEngine.available)
+    @Test(
+        "the page answers / and every deep link with the same HTML, a CSP for its own modules, and revalidation",
+        arguments: TestEngine.available)
     func deepLinks(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let home = try await server.request(.get, "/")
@@ -22,7 +24,10 @@ struct StudioAPITests {
             #expect(home.header("Content-Type") == "text/html; charset=utf-8")
             #expect(home.header("Cache-Control") == "no-cache")
             let policy = try #require(home.header("Content-Security-Policy"))
-            for directive in ["script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "media-src 'self' blob:", "connect-src 'self'", "frame-ancestors 'none'"] {
+            for directive in [
+                "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "media-src 'self' blob:", "connect-src 'self'",
+                "frame-ancestors 'none'",
+            ] {
                 #expect(policy.contains(directive), "\(directive) in \(policy)")
             }
             #expect(!policy.contains("unsafe-inline"))
@@ -31,14 +36,18 @@ struct StudioAPITests {
             #expect(!home.body.contains("<script>"), "no inline script")
 
             let id = UUID().uuidString.lowercased()
-            for path in ["/projects", "/projects/\(id)", "/projects/\(id)/clips/\(UUID().uuidString.lowercased())", "/queue", "/servers", "/models", "/trash", "/styles", "/projects/\(id)/characters", "/projects/\(id)/present"] {
+            for path in [
+                "/projects", "/projects/\(id)", "/projects/\(id)/clips/\(UUID().uuidString.lowercased())", "/queue", "/servers", "/models",
+                "/trash", "/styles", "/projects/\(id)/characters", "/projects/\(id)/present",
+            ] {
                 let reply = try await server.request(.get, path)
                 #expect(reply.status == 200, "\(path)")
                 #expect(reply.body == home.body, "\(path) is the app")
             }
             let again = try await server.request(.get, "/trash", headers: ["If-None-Match": try #require(home.header("ETag"))])
             #expect(again.status == 304)
-            #expect(again.header("Content-Security-Policy") == policy, "a revalidated page keeps its policy (browsers store a 304's headers)")
+            #expect(
+                again.header("Content-Security-Policy") == policy, "a revalidated page keeps its policy (browsers store a 304's headers)")
         }
     }
 
@@ -69,7 +78,9 @@ struct StudioAPITests {
             #expect(stale.status == 200)
             #expect(stale.header("Cache-Control") == "no-cache")
 
-            for missing in ["\(base)/nope.js", "\(base)/index.html", "\(base)/..%2FPackage.swift", "\(base)/views/..%2F..%2Fapp.js", "/app/x"] {
+            for missing in [
+                "\(base)/nope.js", "\(base)/index.html", "\(base)/..%2FPackage.swift", "\(base)/views/..%2F..%2Fapp.js", "/app/x",
+            ] {
                 let answer = try await server.request(.get, missing)
                 #expect(answer.status == 404, "\(missing): \(answer.status)")
                 #expect(answer.errorCode == "RESOURCE_NOT_FOUND", "\(missing): \(answer.body)")
@@ -100,7 +111,9 @@ struct StudioAPITests {
             let script = try #require(Self.scriptPath(in: page.body))
             #expect(try await server.request(.get, script).status == 200)
             #expect(try await server.request(.get, "/api/projects").status == 401)
-            #expect(try await server.request(.get, "/api/projects", headers: ["Authorization": "Bearer studio-test-token-0123456789"]).status == 200)
+            #expect(
+                try await server.request(.get, "/api/projects", headers: ["Authorization": "Bearer studio-test-token-0123456789"]).status
+                    == 200)
         }
     }
 
@@ -109,7 +122,8 @@ struct StudioAPITests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("studio-dev-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("views"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data(#"<script type="module" src="{{ASSET_BASE}}/app.js"></script>"#.utf8).write(to: folder.appendingPathComponent("index.html"))
+        try Data(#"<script type="module" src="{{ASSET_BASE}}/app.js"></script>"#.utf8).write(
+            to: folder.appendingPathComponent("index.html"))
         try Data("export const one = 1;".utf8).write(to: folder.appendingPathComponent("app.js"))
         #expect(try StoryboardConfiguration(environment: ["STORYBOARD_STUDIO_DIR": folder.path]).studioDirectory == folder.path)
         try await withTestServer(.sqlite, configure: { $0.studioDirectory = folder.path }) { server in

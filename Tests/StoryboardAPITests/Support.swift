@@ -1,14 +1,13 @@
+import Foundation
 import Hummingbird
 import StoryboardAPI
+import StoryboardCore
+import StoryboardDatabase
 import StoryboardTestSupport
 
 func buildTestRouter(_ test: TestDatabase) -> Router<AppRequestContext> {
     buildRouter(configuration: test.configuration, database: test.database, metrics: AppMetrics())
 }
-
-import Foundation
-import StoryboardCore
-import StoryboardDatabase
 
 struct UnexpectedReply: Error, CustomStringConvertible {
     let description: String
@@ -41,7 +40,8 @@ extension APIClient {
     }
 
     /// A project with `scenes` scenes of `clips` clips each, laid end to end (2 s per clip).
-    func makeProject(name: String = "Song", scenes: Int, clips: Int) async throws -> (project: String, scenes: [String], clips: [[String]]) {
+    func makeProject(name: String = "Song", scenes: Int, clips: Int) async throws -> (project: String, scenes: [String], clips: [[String]])
+    {
         let project = try await createID("/api/projects", #"{"name": "\#(name)"}"#)
         var sceneIDs: [String] = []
         var clipIDs: [[String]] = []
@@ -51,7 +51,9 @@ extension APIClient {
             sceneIDs.append(scene)
             var ids: [String] = []
             for c in 0..<clips {
-                ids.append(try await createID("/api/scenes/\(scene)/clips", #"{"name": "Clip \#(s).\#(c)", "length": 2, "timeline_position": \#(position)}"#))
+                ids.append(
+                    try await createID(
+                        "/api/scenes/\(scene)/clips", #"{"name": "Clip \#(s).\#(c)", "length": 2, "timeline_position": \#(position)}"#))
                 position += 2
             }
             clipIDs.append(ids)
@@ -69,7 +71,9 @@ extension Database {
     /// What a finishing job does to its clip (`JobResults`): the clip's row locked first, then,
     /// a moment later, `finish` in the same transaction. Started now; the test makes its
     /// competing request meanwhile.
-    func finishingJob(on clip: UUID, holding: Duration = .milliseconds(600), _ finish: @escaping @Sendable (Transaction) async throws -> Void) -> Task<Void, any Error> {
+    func finishingJob(
+        on clip: UUID, holding: Duration = .milliseconds(600), _ finish: @escaping @Sendable (Transaction) async throws -> Void
+    ) -> Task<Void, any Error> {
         Task {
             try await transaction { tx in
                 _ = try await tx.clips.find(id: clip, forUpdate: true)

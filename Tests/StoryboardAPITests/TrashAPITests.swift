@@ -19,7 +19,9 @@ struct TrashAPITests {
         }
     }
 
-    @Test("a clip's delete while a sibling's job is attaching its result: both go through, the sibling moves up", arguments: TestEngine.available)
+    @Test(
+        "a clip's delete while a sibling's job is attaching its result: both go through, the sibling moves up",
+        arguments: TestEngine.available)
     func deleteBesideFinishingJob(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let worker = try await server.registerPullWorker(maxConcurrent: 4)
@@ -35,7 +37,9 @@ struct TrashAPITests {
             // What a finishing job of the sibling does (JobResults): its clip's row first, the
             // event log's lock near the end. On PostgreSQL the delete must not take that lock
             // before it waits for the sibling's row, or the two wait for each other.
-            let finishing = server.database.finishingJob(on: siblingID) { tx in try await tx.jobEvents.append([JobEvent.of(siblingJob, .progress)]) }
+            let finishing = server.database.finishingJob(on: siblingID) { tx in
+                try await tx.jobEvents.append([JobEvent.of(siblingJob, .progress)])
+            }
             try await Task.sleep(for: .milliseconds(150))
             let reply = try await server.request(.delete, "/api/clips/\(deleted)")
             try await finishing.value
@@ -46,7 +50,9 @@ struct TrashAPITests {
         }
     }
 
-    @Test("cascade delete of a project, then restore, gives back exactly the tree; an earlier separate delete stays deleted", arguments: TestEngine.available)
+    @Test(
+        "cascade delete of a project, then restore, gives back exactly the tree; an earlier separate delete stays deleted",
+        arguments: TestEngine.available)
     func projectCascade(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (project, scenes, clips) = try await server.makeProject(scenes: 3, clips: 3)
@@ -54,7 +60,8 @@ struct TrashAPITests {
             _ = try await server.create("/api/clips/\(clips[1][0])/alternates", "{}")
             let image = try MediaFixtures.data("still.png")
             #expect(try await server.upload(.post, "/api/clips/\(clips[1][1])/gallery", data: image).status == 201)
-            let character = try await server.createID("/api/projects/\(project)/characters", #"{"name": "Mira", "trigger_words": ["mira_tw"]}"#)
+            let character = try await server.createID(
+                "/api/projects/\(project)/characters", #"{"name": "Mira", "trigger_words": ["mira_tw"]}"#)
             // Deleted earlier, on its own: must stay in the trash when the project comes back.
             #expect(try await server.request(.delete, "/api/clips/\(clips[2][2])").status == 204)
             let before = try await server.json("/api/projects/\(project)?include=scenes.clips")
@@ -108,17 +115,27 @@ struct TrashAPITests {
             let (project, _, clips) = try await server.makeProject(scenes: 2, clips: 2)
             let music = try MediaFixtures.data("tone.wav")
             #expect(try await server.upload(.put, "/api/projects/\(project)/music", data: music).status == 200)
-            #expect(try await server.upload(.post, "/api/clips/\(clips[0][0])/gallery", data: try MediaFixtures.data("still.jpg")).status == 201)
+            #expect(
+                try await server.upload(.post, "/api/clips/\(clips[0][0])/gallery", data: try MediaFixtures.data("still.jpg")).status == 201
+            )
             let character = try await server.createID("/api/projects/\(project)/characters", #"{"name": "Mira"}"#)
-            #expect(try await server.upload(.post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data("still.webp")).status == 201)
+            #expect(
+                try await server.upload(.post, "/api/characters/\(character)/reference-images", data: try MediaFixtures.data("still.webp"))
+                    .status == 201)
             let mediaRoot = "\(server.configuration.dataDirectory)/media"
             let files = { () -> [String] in
-                (FileManager.default.enumerator(atPath: mediaRoot)?.allObjects as? [String] ?? []).filter { $0.contains(".") && !$0.hasPrefix("tmp") }
+                (FileManager.default.enumerator(atPath: mediaRoot)?.allObjects as? [String] ?? []).filter {
+                    $0.contains(".") && !$0.hasPrefix("tmp")
+                }
             }
             #expect(files().count == 3)
 
             // Part of a larger delete: only the root of a delete can be purged.
-            #expect(try await server.request(.delete, "/api/scenes/\(clips.isEmpty ? "" : try await server.json("/api/clips/\(clips[1][0])")["scene_id"]?.stringValue ?? "")").status == 204)
+            #expect(
+                try await server.request(
+                    .delete,
+                    "/api/scenes/\(clips.isEmpty ? "" : try await server.json("/api/clips/\(clips[1][0])")["scene_id"]?.stringValue ?? "")"
+                ).status == 204)
             let part = try await server.request(.delete, "/api/trash/clip/\(clips[1][0])")
             #expect(part.status == 409)
             #expect(part.json?["error"]?["details"]?["root_type"] == "scene")
@@ -129,7 +146,10 @@ struct TrashAPITests {
             #expect(try await server.request(.get, "/api/projects/\(project)?include_deleted=true").status == 404)
             #expect(try await server.json("/api/trash").items.isEmpty)
             #expect(files().isEmpty, "no file is left that nothing refers to")
-            let tables = ["projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "media_files"]
+            let tables = [
+                "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates",
+                "deletions", "media_files",
+            ]
             for table in tables {
                 let count = try await server.database.read { sql in
                     try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()?.decode(column: "n", as: Int.self)
@@ -158,7 +178,9 @@ struct TrashAPITests {
         }
     }
 
-    @Test("gallery: select only items of this clip; trashing the selected item clears it and restoring brings it back", arguments: TestEngine.available)
+    @Test(
+        "gallery: select only items of this clip; trashing the selected item clears it and restoring brings it back",
+        arguments: TestEngine.available)
     func gallery(engine: TestEngine) async throws {
         try await withTestServer(engine) { server in
             let (_, _, clips) = try await server.makeProject(scenes: 1, clips: 2)
@@ -171,12 +193,16 @@ struct TrashAPITests {
             #expect(first.json?["is_selected"] == true, "the first image is selected by itself")
             #expect(second.json?["is_selected"] == false)
 
-            let wrongClip = try await server.request(.post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"image_id": "\#(otherID)"}"#)
+            let wrongClip = try await server.request(
+                .post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"image_id": "\#(otherID)"}"#)
             #expect(wrongClip.status == 400)
             #expect(wrongClip.json?["error"]?["details"]?["fields"]?["image_id"] == "is not in this clip's gallery")
-            let wrongKind = try await server.request(.post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"video_id": "\#(secondID)"}"#)
+            let wrongKind = try await server.request(
+                .post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"video_id": "\#(secondID)"}"#)
             #expect(wrongKind.status == 400)
-            #expect(try await server.request(.post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"image_id": "\#(secondID)"}"#).status == 200)
+            #expect(
+                try await server.request(.post, "/api/clips/\(clips[0][0])/gallery/select", body: #"{"image_id": "\#(secondID)"}"#).status
+                    == 200)
             let gallery = try await server.json("/api/clips/\(clips[0][0])/gallery")
             #expect(gallery["selected_image_id"] == .string(secondID))
             #expect(gallery["generated_images"]?.arrayValue?.count == 2)

@@ -5,7 +5,7 @@ import StoryboardTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The web studio driven in headless Chromium against a real server on loopback with a fresh
@@ -19,7 +19,9 @@ struct StudioBrowserTests {
             try await browser.open(server.origin + "/")
             try await browser.element("input[name=name]").type("First song")
             try await browser.element("button[type=submit]", containing: "Create project").click()
-            try await browser.waitFor("the new project's page", "return location.pathname.startsWith('/projects/') && document.querySelector('h1')?.textContent === 'First song';")
+            try await browser.waitFor(
+                "the new project's page",
+                "return location.pathname.startsWith('/projects/') && document.querySelector('h1')?.textContent === 'First song';")
             let projectID = try #require(try await browser.run("return location.pathname.split('/')[2];").stringValue)
 
             try await browser.element("a", containing: "Projects").click()
@@ -51,7 +53,8 @@ struct StudioBrowserTests {
 
             // Back and forward move between the app's URLs without reloading it.
             try await browser.command("POST", "/back")
-            try await browser.waitFor("the projects list again", "return location.pathname === '/' && !!document.querySelector('.project-row');")
+            try await browser.waitFor(
+                "the projects list again", "return location.pathname === '/' && !!document.querySelector('.project-row');")
             try await expectNoPageErrors(browser)
         }
     }
@@ -84,19 +87,23 @@ struct StudioBrowserTests {
             // Resize by the right edge: "Chorus" 3 s → about 4 s.
             let chorus = try #require(clips.first { $0["name"] == "Chorus" }?["id"]?.stringValue)
             let second = try #require(clips.first { $0["name"] == "Second" }?["id"]?.stringValue)
-            let pixelsPerSecond = try #require(try await browser.run(
-                "return document.querySelector(\".clip-block[data-clip-id='\(second)']\").getBoundingClientRect().width / 2;"
-            ).doubleValue)
-            try await browser.drag(".clip-block[data-clip-id='\(chorus)']", startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
+            let pixelsPerSecond = try #require(
+                try await browser.run(
+                    "return document.querySelector(\".clip-block[data-clip-id='\(second)']\").getBoundingClientRect().width / 2;"
+                ).doubleValue)
+            try await browser.drag(
+                ".clip-block[data-clip-id='\(chorus)']", startOffset: Int(pixelsPerSecond * 1.5) - 3, by: Int(pixelsPerSecond))
             try await waitForClip(server, chorus) { ($0["length"]?.doubleValue ?? 0) > 3.5 }
 
             // Drag "Second" (4–6 s) two seconds left, onto "Opening" (0–4 s): 409 with the
             // server's suggested position, offered in the page; taking it moves the clip there.
-            try await browser.drag(".clip-block[data-clip-id='\(second)']", startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
+            try await browser.drag(
+                ".clip-block[data-clip-id='\(second)']", startOffset: -Int(pixelsPerSecond / 2), by: -Int(pixelsPerSecond * 2))
             let offer = try await browser.element(".toast.warning button", containing: "Use ")
             #expect(try await browser.element(".toast.warning").text.contains("Suggested position"))
             let offered = try await offer.text
-            let suggested = try #require(Double(offered.replacingOccurrences(of: "Use ", with: "").replacingOccurrences(of: " s", with: "")), "\(offered)")
+            let suggested = try #require(
+                Double(offered.replacingOccurrences(of: "Use ", with: "").replacingOccurrences(of: " s", with: "")), "\(offered)")
             #expect(suggested >= 4.1, "past the end of Opening: \(offered)")
             try await offer.click()
             try await waitForClip(server, second) { $0["timeline_position"]?.doubleValue == suggested }
@@ -110,7 +117,8 @@ struct StudioBrowserTests {
             try await browser.run("document.activeElement.blur();")
             try await browser.press("\u{E014}")  // →
             try await waitForClip(server, opening) { $0["timeline_position"]?.doubleValue == 0.1 }
-            try await browser.run("window.scrollTo(0, 0); document.querySelectorAll('.toast button.icon').forEach((close) => close.click());")
+            try await browser.run(
+                "window.scrollTo(0, 0); document.querySelectorAll('.toast button.icon').forEach((close) => close.click());")
             try await browser.screenshot("project")
             try await browser.press("\u{E017}")  // Delete
             try await browser.element(".toast button", containing: "Undo")
@@ -141,7 +149,9 @@ struct StudioBrowserTests {
             try await browser.element("button[type=submit]", containing: "Save prompts").click()
             let note = try await browser.element(".note.warning", containing: "changed elsewhere")
             #expect(try await note.text.contains("theirs: a blue bike"))
-            #expect(try await browser.run("return document.querySelector('textarea[name=image_prompt]').value;").stringValue == "mine: a red car")
+            #expect(
+                try await browser.run("return document.querySelector('textarea[name=image_prompt]').value;").stringValue
+                    == "mine: a red car")
             try await browser.element("button[type=submit]", containing: "Save prompts").click()
             try await browser.element(".note", containing: "Saved.")
             #expect(try await server.body("/api/clips/\(clip)")["image_prompt"] == "mine: a red car")
@@ -153,25 +163,35 @@ struct StudioBrowserTests {
     func generateAll() async throws {
         try await withComfyUIStandIns { standIns in
             try await withStudio(.sqlite, configure: fastGeneration) { server, browser in
-                let serverID = try await server.createdID("/api/servers", #"{"name": "box", "url": "\#(standIns[0].url)", "server_type": "comfyui", "max_concurrent": 2}"#)
+                let serverID = try await server.createdID(
+                    "/api/servers", #"{"name": "box", "url": "\#(standIns[0].url)", "server_type": "comfyui", "max_concurrent": 2}"#)
                 #expect(try await server.request(.post, "/api/servers/\(serverID)/check").json?["online"] == true)
                 let project = try await server.createdID("/api/projects", #"{"name": "Batch"}"#)
                 let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "All"}"#)
                 var clips: [String] = []
                 for index in 0..<3 {
-                    clips.append(try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot \#(index)", "length": 2, "timeline_position": \#(index * 2), "image_prompt": "shot \#(index)"}"#))
+                    clips.append(
+                        try await server.createdID(
+                            "/api/scenes/\(scene)/clips",
+                            #"{"name": "Shot \#(index)", "length": 2, "timeline_position": \#(index * 2), "image_prompt": "shot \#(index)"}"#
+                        ))
                 }
                 try await browser.open(server.origin + "/projects/\(project)")
                 try await browser.element(".event-state", containing: "Live")
                 try await browser.click("button", containing: "Generate all images")
                 try await browser.element(".batch-text", containing: "3/3 done", timeout: 60)
-                try await browser.waitFor("every clip block marked done", timeout: 30, "return document.querySelectorAll('.clip-block.job-succeeded').length === 3;")
+                try await browser.waitFor(
+                    "every clip block marked done", timeout: 30,
+                    "return document.querySelectorAll('.clip-block.job-succeeded').length === 3;")
                 try await browser.click(".clip-row a", containing: "Shot 1")
-                try await browser.waitFor("the generated image in the gallery", timeout: 30, "const img = document.querySelector('.gallery-item img'); return !!img && img.complete && img.naturalWidth > 0;")
+                try await browser.waitFor(
+                    "the generated image in the gallery", timeout: 30,
+                    "const img = document.querySelector('.gallery-item img'); return !!img && img.complete && img.naturalWidth > 0;")
                 try await browser.screenshot("generated")
                 // With an image selected, the clip's video starts from it.
                 try await browser.click("button", containing: "Generate video")
-                try await browser.waitFor("the clip's video in the gallery", timeout: 60, "return document.querySelectorAll('.gallery-item video').length === 1;")
+                try await browser.waitFor(
+                    "the clip's video in the gallery", timeout: 60, "return document.querySelectorAll('.gallery-item video').length === 1;")
                 #expect(try await server.body("/api/clips/\(clips[1])/gallery")["generated_videos"]?.arrayValue?.count == 1)
                 try await expectNoPageErrors(browser)
             }
@@ -188,15 +208,18 @@ struct StudioBrowserTests {
             for (index, name) in ["Dawn", "Dusk"].enumerated() {
                 let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "\#(name)"}"#)
                 let clip = try await server.createdID(
-                    "/api/scenes/\(scene)/clips", #"{"name": "\#(name) shot", "length": \#(duration / 2), "timeline_position": \#(Double(index) * duration / 2)}"#
+                    "/api/scenes/\(scene)/clips",
+                    #"{"name": "\#(name) shot", "length": \#(duration / 2), "timeline_position": \#(Double(index) * duration / 2)}"#
                 )
-                #expect(try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
+                #expect(
+                    try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
                 clips.append(clip)
             }
             try await browser.open(server.origin + "/projects/\(project)/present")
             try await browser.element(".present[data-clip-id='\(clips[0])'] img")
             try await browser.element(".present-title", containing: "Dawn")
-            try await browser.run("""
+            try await browser.run(
+                """
                 window.__shown = [];
                 const screen = document.querySelector('.present');
                 new MutationObserver(() => {
@@ -221,11 +244,13 @@ struct StudioBrowserTests {
             let project = try await server.createdID("/api/projects", #"{"name": "Render me"}"#)
             #expect(try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.wav")).status == 200)
             let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "Only"}"#)
-            let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Still", "length": 1, "timeline_position": 0.5}"#)
+            let clip = try await server.createdID(
+                "/api/scenes/\(scene)/clips", #"{"name": "Still", "length": 1, "timeline_position": 0.5}"#)
             #expect(try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
             try await browser.open(server.origin + "/projects/\(project)/present")
             try await browser.element(".render-panel button.render-start:not([disabled])")
-            try await browser.run("""
+            try await browser.run(
+                """
                 window.__renderStates = [];
                 const panel = document.querySelector('.render-panel');
                 new MutationObserver(() => {
@@ -238,7 +263,8 @@ struct StudioBrowserTests {
                 """)
             try await browser.element(".render-panel button.render-start").click()
             try await browser.element(".render-panel[data-status=succeeded] a.render-download:not([hidden])", timeout: 90)
-            let href = try #require(try await browser.run("return document.querySelector('.render-panel a.render-download').getAttribute('href');").stringValue)
+            let href = try #require(
+                try await browser.run("return document.querySelector('.render-panel a.render-download').getAttribute('href');").stringValue)
             let states = try await browser.run("return window.__renderStates;").arrayValue?.compactMap(\.stringValue) ?? []
             #expect(states.first?.hasSuffix("+bar") == true, "progress showed while it ran: \(states)")
             #expect(states.last == "succeeded", "\(states)")
@@ -252,23 +278,30 @@ struct StudioBrowserTests {
         }
     }
 
-    @Test("servers, queue, characters and style templates: add a server and see it online, cancel a job, create a character with a reference image, create a template")
+    @Test(
+        "servers, queue, characters and style templates: add a server and see it online, cancel a job, create a character with a reference image, create a template"
+    )
     func managementViews() async throws {
         try await withComfyUIStandIns { standIns in
             try await withStudio(.sqlite) { server, browser in
                 try await browser.open(server.origin + "/servers")
-                #expect(try await browser.run("return document.querySelector('input[name=api_key]').offsetParent === null;") == true, "RunPod fields hidden for ComfyUI")
+                #expect(
+                    try await browser.run("return document.querySelector('input[name=api_key]').offsetParent === null;") == true,
+                    "RunPod fields hidden for ComfyUI")
                 try await browser.element("input[name=name]").type("Studio box")
                 try await browser.element("input[name=url]").type(standIns[0].url)
                 try await browser.element("button[type=submit]", containing: "Add server").click()
                 try await browser.element(".server-row .server-state", containing: "online", timeout: 30)
-                #expect(try await browser.run("return document.querySelector('input[name=max_concurrent]').value;") == "1", "the form is back to its defaults")
+                #expect(
+                    try await browser.run("return document.querySelector('input[name=max_concurrent]').value;") == "1",
+                    "the form is back to its defaults")
                 #expect(try await server.body("/api/servers")["items"]?.arrayValue?.first?["name"] == "Studio box")
                 try await browser.screenshot("servers")
 
                 let project = try await server.createdID("/api/projects", #"{"name": "Cast"}"#)
                 let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "One"}"#)
-                let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot", "length": 2, "image_prompt": "a face"}"#)
+                let clip = try await server.createdID(
+                    "/api/scenes/\(scene)/clips", #"{"name": "Shot", "length": 2, "image_prompt": "a face"}"#)
                 let queued = try await server.request(.post, "/api/clips/\(clip)/generate", body: "{}")
                 let job = try #require(queued.json?["jobs"]?.arrayValue?.first?["id"]?.stringValue, "\(queued.body)")
                 try await browser.element("nav a", containing: "Queue").click()
@@ -284,7 +317,10 @@ struct StudioBrowserTests {
                 try await browser.element("button[type=submit]", containing: "Add character").click()
                 try await browser.element("article.character h2", containing: "Mira")
                 try await browser.element("article.character input[type=file]").type(MediaFixtures.url("still.png").path)
-                try await browser.waitFor("the reference image", "const img = document.querySelector(\"article.character [aria-label='Reference images'] img\"); return !!img && img.complete && img.naturalWidth > 0;")
+                try await browser.waitFor(
+                    "the reference image",
+                    "const img = document.querySelector(\"article.character [aria-label='Reference images'] img\"); return !!img && img.complete && img.naturalWidth > 0;"
+                )
                 let character = try #require(try await server.body("/api/projects/\(project)/characters")["items"]?.arrayValue?.first)
                 #expect(character["trigger_words"] == ["mira", "red coat"])
                 try await browser.screenshot("characters")
@@ -293,7 +329,9 @@ struct StudioBrowserTests {
                 try await browser.element("section input[name=name]").type("Noir")
                 try await browser.element("button[type=submit]", containing: "Add template").click()
                 try await browser.element("article h2", containing: "Noir")
-                #expect(try await server.body("/api/style-templates?include_global=true")["items"]?.arrayValue?.first?["prompt_template"] == "{prompt}")
+                #expect(
+                    try await server.body("/api/style-templates?include_global=true")["items"]?.arrayValue?.first?["prompt_template"]
+                        == "{prompt}")
                 try await browser.screenshot("styles")
                 try await expectNoPageErrors(browser)
             }
@@ -311,13 +349,15 @@ struct StudioBrowserTests {
                     try await browser.open(server.origin + path)
                     try await browser.element("main h1")
                     if path != "/" { try await browser.element(".clip-panel h2", containing: "Shot") }
-                    let overflow = try await browser.run("return document.documentElement.scrollWidth - window.innerWidth;").doubleValue ?? 1
+                    let overflow =
+                        try await browser.run("return document.documentElement.scrollWidth - window.innerWidth;").doubleValue ?? 1
                     #expect(overflow <= 0, "\(path) is \(overflow) px wider than the window")
                     try await browser.screenshot(name)
                 }
-                #expect(try await browser.run(
-                    "const s = document.querySelector('.scenes').getBoundingClientRect(), p = document.querySelector('.clip-panel').getBoundingClientRect(); return p.top >= s.bottom;"
-                ) == true, "the clip panel is below the scenes")
+                #expect(
+                    try await browser.run(
+                        "const s = document.querySelector('.scenes').getBoundingClientRect(), p = document.querySelector('.clip-panel').getBoundingClientRect(); return p.top >= s.bottom;"
+                    ) == true, "the clip panel is below the scenes")
                 try await expectNoPageErrors(browser)
             }
         }
@@ -342,7 +382,9 @@ struct StudioBrowserTests {
         }
     }
 
-    @Test("a 1,000-clip project: only the visible window is drawn, scrolling reaches the end; first render and frame times printed for BENCHMARKS.md")
+    @Test(
+        "a 1,000-clip project: only the visible window is drawn, scrolling reaches the end; first render and frame times printed for BENCHMARKS.md"
+    )
     func thousandClips() async throws {
         try await withStudio(.sqlite) { server, browser in
             let project = try await server.createdID("/api/projects", #"{"name": "Long"}"#)
@@ -350,7 +392,8 @@ struct StudioBrowserTests {
                 let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "Scene \#(s)"}"#)
                 for c in 0..<100 {
                     let position = Double(s * 100 + c) * 2
-                    _ = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Clip \#(s).\#(c)", "length": 1.9, "timeline_position": \#(position)}"#)
+                    _ = try await server.createdID(
+                        "/api/scenes/\(scene)/clips", #"{"name": "Clip \#(s).\#(c)", "length": 1.9, "timeline_position": \#(position)}"#)
                 }
             }
             // With STORYBOARD_STUDIO_BENCH_SERVE set to a (release) `storyboard` binary, the page is
@@ -360,10 +403,12 @@ struct StudioBrowserTests {
             var spawned: pid_t?
             if let binary = ProcessInfo.processInfo.environment["STORYBOARD_STUDIO_BENCH_SERVE"], !binary.isEmpty {
                 let environment = ProcessInfo.processInfo.environment.merging([
-                    "STORYBOARD_DATA_DIR": server.configuration.dataDirectory, "DATABASE_URL": server.configuration.database.url, "LOG_LEVEL": "warning",
+                    "STORYBOARD_DATA_DIR": server.configuration.dataDirectory, "DATABASE_URL": server.configuration.database.url,
+                    "LOG_LEVEL": "warning",
                     "STORYBOARD_SERVER_CHECK_INTERVAL": "0",
                 ]) { _, new in new }
-                let (pid, client) = try await startServe(binary: binary, environment: environment, log: server.configuration.dataDirectory + "/bench-serve.log")
+                let (pid, client) = try await startServe(
+                    binary: binary, environment: environment, log: server.configuration.dataDirectory + "/bench-serve.log")
                 spawned = pid
                 origin = "http://127.0.0.1:\(client.port)"
             }
@@ -373,18 +418,22 @@ struct StudioBrowserTests {
             for _ in 0..<3 {
                 try await browser.open(origin + "/projects/\(project)")
                 // From navigation start to the first frame after the page was built (painted).
-                let rendered = try await browser.waitFor("the page's render mark", timeout: 30,
+                let rendered = try await browser.waitFor(
+                    "the page's render mark", timeout: 30,
                     "const mark = performance.getEntriesByName('storyboard:project-painted')[0]; return mark ? mark.startTime : null;")
                 renders.append(rendered.doubleValue ?? .infinity)
                 let split = try await browser.run(
                     "const at = (name) => Math.round(performance.getEntriesByName(name)[0].startTime); return [performance.timing.responseEnd - performance.timing.navigationStart, at('storyboard:project-loaded'), at('storyboard:project-rendered')];"
                 )
-                phases.append(split.arrayValue?.compactMap { $0.doubleValue.map { String(format: "%.0f", $0) } }.joined(separator: "/") ?? "?")
+                phases.append(
+                    split.arrayValue?.compactMap { $0.doubleValue.map { String(format: "%.0f", $0) } }.joined(separator: "/") ?? "?")
             }
             let blocks = try await browser.run("return document.querySelectorAll('.clip-block').length;").doubleValue ?? 0
             // Zoomed in, scroll through the whole song one screen per frame; the slowest frame counts.
-            let scroll = try await browser.command("POST", "/execute/async", [
-                "script": """
+            let scroll = try await browser.command(
+                "POST", "/execute/async",
+                [
+                    "script": """
                     const done = arguments[arguments.length - 1];
                     const zoomIn = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === 'Zoom in');
                     for (let i = 0; i < 6; i += 1) zoomIn.click();
@@ -399,16 +448,20 @@ struct StudioBrowserTests {
                     };
                     requestAnimationFrame(step);
                     """,
-                "args": [],
-            ])
+                    "args": [],
+                ])
             let best = renders.min() ?? .infinity
-            print("benchmark: 1000-clip project page first render (ms, three loads): \(renders.map { String(format: "%.0f", $0) }.joined(separator: ", ")) (page received / data loaded / built, ms: \(phases.joined(separator: ", "))); clip blocks in the DOM: \(Int(blocks)); scrolling: \(scroll)")
+            print(
+                "benchmark: 1000-clip project page first render (ms, three loads): \(renders.map { String(format: "%.0f", $0) }.joined(separator: ", ")) (page received / data loaded / built, ms: \(phases.joined(separator: ", "))); clip blocks in the DOM: \(Int(blocks)); scrolling: \(scroll)"
+            )
             // Fitted, a third of the song is on screen at the widest zoom allowed: fewer blocks than clips.
             #expect(blocks > 0 && blocks < 1000, "only the visible window is drawn: \(blocks)")
             // Speed is recorded in BENCHMARKS.md, not asserted (timed unit tests flake on shared machines).
             #expect(best.isFinite)
             #expect((scroll["frames"]?.doubleValue ?? 0) > 10, "the scroll went through many screens: \(scroll)")
-            #expect((scroll["blocks"]?.doubleValue ?? 0) > 0 && (scroll["blocks"]?.doubleValue ?? 0) < 200, "still only the visible window: \(scroll)")
+            #expect(
+                (scroll["blocks"]?.doubleValue ?? 0) > 0 && (scroll["blocks"]?.doubleValue ?? 0) < 200,
+                "still only the visible window: \(scroll)")
             try await browser.screenshot("project-1000-clips")
             try await expectNoPageErrors(browser)
         }

@@ -63,14 +63,18 @@ extension TestServer {
     /// GET that must answer 200; its JSON.
     func body(_ path: String) async throws -> JSONValue {
         let reply = try await request(.get, path)
-        guard reply.status == 200, let json = reply.json else { throw WebDriverError(description: "GET \(path): \(reply.status) \(reply.body)") }
+        guard reply.status == 200, let json = reply.json else {
+            throw WebDriverError(description: "GET \(path): \(reply.status) \(reply.body)")
+        }
         return json
     }
 
     /// POST that must answer 201; the new resource's id.
     func createdID(_ path: String, _ body: String) async throws -> String {
         let reply = try await request(.post, path, body: body)
-        guard reply.status == 201, let id = reply.json?["id"]?.stringValue else { throw WebDriverError(description: "POST \(path): \(reply.status) \(reply.body)") }
+        guard reply.status == 201, let id = reply.json?["id"]?.stringValue else {
+            throw WebDriverError(description: "POST \(path): \(reply.status) \(reply.body)")
+        }
         return id
     }
 }
@@ -80,11 +84,14 @@ extension Browser {
     /// matter), selects what it holds and types `text` key by key, as a user replacing a value.
     func retype(_ selector: String, _ text: String) async throws {
         try await waitFor(
-            selector, "const el = document.querySelector(arguments[0]); if (!el) return false; el.focus(); return document.activeElement === el;", [.string(selector)]
+            selector,
+            "const el = document.querySelector(arguments[0]); if (!el) return false; el.focus(); return document.activeElement === el;",
+            [.string(selector)]
         )
         let control = "\u{E009}"
         var keys: [JSONValue] = [
-            ["type": "keyDown", "value": .string(control)], ["type": "keyDown", "value": "a"], ["type": "keyUp", "value": "a"], ["type": "keyUp", "value": .string(control)],
+            ["type": "keyDown", "value": .string(control)], ["type": "keyDown", "value": "a"], ["type": "keyUp", "value": "a"],
+            ["type": "keyUp", "value": .string(control)],
         ]
         for character in text {
             keys.append(["type": "keyDown", "value": .string(String(character))])
@@ -98,7 +105,8 @@ extension Browser {
 func withGeneratingStudio(_ body: @escaping @Sendable (TestServer, Browser, ComfyUIStandIn) async throws -> Void) async throws {
     try await withComfyUIStandIns { standIns in
         try await withStudio(.sqlite, configure: fastGeneration) { server, browser in
-            let box = try await server.createdID("/api/servers", #"{"name": "box", "url": "\#(standIns[0].url)", "server_type": "comfyui"}"#)
+            let box = try await server.createdID(
+                "/api/servers", #"{"name": "box", "url": "\#(standIns[0].url)", "server_type": "comfyui"}"#)
             guard try await server.request(.post, "/api/servers/\(box)/check").json?["online"] == true else {
                 throw WebDriverError(description: "the ComfyUI stand-in is not online")
             }

@@ -6,7 +6,9 @@ import Testing
 
 /// What the issue asks of every view (reachable by keyboard, every control named), and the
 /// studio's queue, scene, version, trash and batch controls driven as a user would.
-@Suite("Web studio in Chromium: keyboard, labels and workflows", .serialized, .enabled(if: BrowserEnvironment.enabled), .timeLimit(.minutes(5)))
+@Suite(
+    "Web studio in Chromium: keyboard, labels and workflows", .serialized, .enabled(if: BrowserEnvironment.enabled), .timeLimit(.minutes(5))
+)
 struct StudioWorkflowBrowserTests {
     /// Every visible control must have an accessible name and be reachable with Tab. The name
     /// is computed the way the accessibility tree does for these elements (aria-labelledby,
@@ -62,18 +64,22 @@ struct StudioWorkflowBrowserTests {
             #expect(try await server.upload(.put, "/api/projects/\(project)/music", data: try MediaFixtures.data("tone.wav")).status == 200)
             let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "Intro"}"#)
             _ = try await server.createdID("/api/scenes/\(scene)/alternates", "{}")
-            let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Opening", "length": 2, "image_prompt": "a road"}"#)
+            let clip = try await server.createdID(
+                "/api/scenes/\(scene)/clips", #"{"name": "Opening", "length": 2, "image_prompt": "a road"}"#)
             _ = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Second", "length": 2, "timeline_position": 3}"#)
             _ = try await server.createdID("/api/clips/\(clip)/alternates", "{}")
             #expect(try await server.upload(.post, "/api/clips/\(clip)/gallery", data: try MediaFixtures.data("still.png")).status == 201)
             #expect(try await server.request(.post, "/api/clips/\(clip)/versions", body: "{}").status == 201)
             _ = try await server.createdID("/api/projects/\(project)/characters", #"{"name": "Mira", "trigger_words": ["mira"]}"#)
             _ = try await server.createdID("/api/style-templates", #"{"name": "Noir", "prompt_template": "{prompt}, noir"}"#)
-            let away = try await server.createdID("/api/servers", #"{"name": "Away", "url": "http://away.invalid:8188", "server_type": "comfyui"}"#)
+            let away = try await server.createdID(
+                "/api/servers", #"{"name": "Away", "url": "http://away.invalid:8188", "server_type": "comfyui"}"#)
             #expect(try await server.request(.post, "/api/servers/\(away)/check").json?["online"] == false)
             // Never checked: the Servers view shows it so without a failed request in the console.
-            _ = try await server.createdID("/api/servers", #"{"name": "New box", "url": "http://new.invalid:8188", "server_type": "comfyui"}"#)
-            let queued = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"count": 2}"#).json?["jobs"]?.arrayValue ?? []
+            _ = try await server.createdID(
+                "/api/servers", #"{"name": "New box", "url": "http://new.invalid:8188", "server_type": "comfyui"}"#)
+            let queued =
+                try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"count": 2}"#).json?["jobs"]?.arrayValue ?? []
             let cancelled = try #require(queued.last?["id"]?.stringValue)
             #expect(try await server.request(.post, "/api/jobs/\(cancelled)/cancel").status == 200)
             let gone = try await server.createdID("/api/projects", #"{"name": "Old song"}"#)
@@ -99,7 +105,10 @@ struct StudioWorkflowBrowserTests {
                 let audit = try await browser.run(Self.audit)
                 let offenders = audit["offenders"]?.arrayValue?.compactMap(\.stringValue) ?? ["the audit did not run"]
                 #expect((audit["checked"]?.doubleValue ?? 0) >= 2, "\(view.path): the audit found the view's controls")
-                #expect(offenders.isEmpty, "\(view.path): \(offenders.count) controls without a name or out of the Tab order:\n\(offenders.joined(separator: "\n"))")
+                #expect(
+                    offenders.isEmpty,
+                    "\(view.path): \(offenders.count) controls without a name or out of the Tab order:\n\(offenders.joined(separator: "\n"))"
+                )
                 try await expectNoPageErrors(browser)
             }
 
@@ -113,7 +122,8 @@ struct StudioWorkflowBrowserTests {
                 reached = try await browser.run("return document.activeElement.classList.contains('clip-block');") == true
             }
             #expect(reached, "Tab reaches the clip blocks")
-            #expect(try await browser.run("return document.activeElement.getAttribute('aria-label');").stringValue?.contains("Opening") == true)
+            #expect(
+                try await browser.run("return document.activeElement.getAttribute('aria-label');").stringValue?.contains("Opening") == true)
             try await browser.press("\u{E007}")  // Enter
             try await browser.element(".clip-panel h2", containing: "Opening")
             #expect(try await browser.run("return location.pathname;").stringValue == "/projects/\(project)/clips/\(clip)")
@@ -124,13 +134,17 @@ struct StudioWorkflowBrowserTests {
         }
     }
 
-    @Test("queue: raise a queued job's priority (a bad one is refused with the server's words), then clear the finished jobs", arguments: TestEngine.available)
+    @Test(
+        "queue: raise a queued job's priority (a bad one is refused with the server's words), then clear the finished jobs",
+        arguments: TestEngine.available)
     func queuePriorityAndClear(engine: TestEngine) async throws {
         try await withStudio(engine) { server, browser in
             let project = try await server.createdID("/api/projects", #"{"name": "Queue"}"#)
             let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "One"}"#)
             let clip = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot", "length": 2, "image_prompt": "a face"}"#)
-            let jobs = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"count": 3}"#).json?["jobs"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            let jobs =
+                try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"count": 3}"#).json?["jobs"]?.arrayValue?.compactMap
+            { $0["id"]?.stringValue } ?? []
             try #require(jobs.count == 3)
             let (waiting, done) = (jobs[0], jobs[1])
             #expect(try await server.request(.post, "/api/jobs/\(done)/cancel").status == 200)
@@ -139,7 +153,9 @@ struct StudioWorkflowBrowserTests {
             let field = "tr[data-id='\(waiting)'] input.priority"
             try await browser.element(field)
             #expect(try await browser.element("tr[data-id='\(done)'] .job-badge", containing: "cancelled").text == "cancelled")
-            #expect(try await browser.run("return !document.querySelector(\"tr[data-id='\(done)'] input.priority\");") == true, "only queued jobs can change")
+            #expect(
+                try await browser.run("return !document.querySelector(\"tr[data-id='\(done)'] input.priority\");") == true,
+                "only queued jobs can change")
             // Rows are redrawn after each change: the mark says when the new ones are in.
             try await browser.run("document.querySelectorAll('tbody tr').forEach((row) => { row.dataset.drawn = 'before'; });")
             try await browser.retype(field, "40\u{E007}")
@@ -151,7 +167,9 @@ struct StudioWorkflowBrowserTests {
             let refusal = try await browser.element(".toast.error", containing: "must be from -100 to 100")
             #expect(try await refusal.text.contains("The priority could not change"))
             #expect(try await server.body("/api/jobs/\(waiting)")["priority"] == 40, "nothing changed")
-            try await browser.waitFor("the field back at the stored value", "return document.querySelector(\"tr[data-id='\(waiting)'] input.priority\").value === '40';")
+            try await browser.waitFor(
+                "the field back at the stored value",
+                "return document.querySelector(\"tr[data-id='\(waiting)'] input.priority\").value === '40';")
 
             try await browser.element("button.clear-finished").click()
             try await browser.element("dialog button", containing: "Clear").click()
@@ -164,14 +182,19 @@ struct StudioWorkflowBrowserTests {
         }
     }
 
-    @Test("project page: reorder scenes by drag, promote a scene's and a clip's alternate, activate an older version, apply a character and a template")
+    @Test(
+        "project page: reorder scenes by drag, promote a scene's and a clip's alternate, activate an older version, apply a character and a template"
+    )
     func contentControls() async throws {
         try await withStudio(.sqlite) { server, browser in
             let project = try await server.createdID("/api/projects", #"{"name": "Takes"}"#)
             var scenes: [String] = []
-            for name in ["Intro", "Verse", "Outro"] { scenes.append(try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "\#(name)"}"#)) }
+            for name in ["Intro", "Verse", "Outro"] {
+                scenes.append(try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "\#(name)"}"#))
+            }
             let verseTake = try await server.createdID("/api/scenes/\(scenes[1])/alternates", #"{"name": "Verse take 2"}"#)
-            let shot = try await server.createdID("/api/scenes/\(scenes[0])/clips", #"{"name": "Shot", "length": 2, "image_prompt": "first light"}"#)
+            let shot = try await server.createdID(
+                "/api/scenes/\(scenes[0])/clips", #"{"name": "Shot", "length": 2, "image_prompt": "first light"}"#)
             let shotTake = try await server.createdID("/api/clips/\(shot)/alternates", #"{"name": "Shot take 2"}"#)
             #expect(try await server.request(.post, "/api/clips/\(shot)/versions", body: "{}").status == 201)
             #expect(try await server.request(.put, "/api/clips/\(shot)/prompts", body: #"{"image_prompt": "a road"}"#).status == 200)
@@ -179,14 +202,17 @@ struct StudioWorkflowBrowserTests {
             _ = try await server.createdID("/api/projects/\(project)/characters", #"{"name": "Mira", "trigger_words": ["mira_tw"]}"#)
             _ = try await server.createdID("/api/style-templates", #"{"name": "Noir", "prompt_template": "{prompt}, film noir"}"#)
             // The primary scenes in order, and the first one's primary clips.
-            func tree() async throws -> [JSONValue] { try await server.body("/api/projects/\(project)?include=scenes.clips")["scenes"]?.arrayValue ?? [] }
+            func tree() async throws -> [JSONValue] {
+                try await server.body("/api/projects/\(project)?include=scenes.clips")["scenes"]?.arrayValue ?? []
+            }
             func order() async throws -> [String] { try await tree().compactMap { $0["id"]?.stringValue } }
 
             // Drag "Outro" onto "Intro": HTML drag and drop, dispatched as the browser would
             // (WebDriver's pointer actions do not start a native drag in Chromium).
             try await browser.open(server.origin + "/projects/\(project)")
             try await browser.element(".scene-name", containing: "Outro")
-            try await browser.run("""
+            try await browser.run(
+                """
                 const [from, to] = [arguments[0], arguments[1]].map((id) => document.querySelector(`li.scene[data-id='${id}']`));
                 const data = new DataTransfer();
                 from.dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true, dataTransfer: data }));
@@ -194,7 +220,8 @@ struct StudioWorkflowBrowserTests {
                 to.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
                 from.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer: data }));
                 """, [.string(scenes[2]), .string(scenes[0])])
-            try await browser.waitFor("Outro first in the list", "return document.querySelector('.scene-name')?.textContent === '1. Outro';")
+            try await browser.waitFor(
+                "Outro first in the list", "return document.querySelector('.scene-name')?.textContent === '1. Outro';")
             #expect(try await order() == [scenes[2], scenes[0], scenes[1]])
 
             try await browser.element("button[aria-label='Promote Verse take 2']").click()
@@ -206,21 +233,31 @@ struct StudioWorkflowBrowserTests {
             try await browser.element(".clip-panel h2", containing: "Shot")
             try await browser.element("button[aria-label='Activate version 1']").click()
             try await waitForClip(server, shot) { $0["image_prompt"] == "first light" && $0["active_version"] == 1 }
-            try await browser.waitFor("the prompt field reloaded", "return document.querySelector('textarea[name=image_prompt]').value === 'first light';")
-            try await browser.run("const select = document.querySelector(\"select[name=character]\"); select.value = [...select.options].find((o) => o.textContent.includes('Mira')).value;")
+            try await browser.waitFor(
+                "the prompt field reloaded", "return document.querySelector('textarea[name=image_prompt]').value === 'first light';")
+            try await browser.run(
+                "const select = document.querySelector(\"select[name=character]\"); select.value = [...select.options].find((o) => o.textContent.includes('Mira')).value;"
+            )
             try await browser.element("button", containing: "Apply character").click()
             try await waitForClip(server, shot) { $0["image_prompt"]?.stringValue?.contains("mira_tw") == true }
             // The panel is drawn again after an apply: choose the template in the new one.
-            try await browser.waitFor("the panel redrawn with the character", "return document.querySelector('textarea[name=image_prompt]').value.includes('mira_tw');")
-            try await browser.run("const select = document.querySelector(\"select[name=template]\"); select.value = [...select.options].find((o) => o.textContent.includes('Noir')).value;")
+            try await browser.waitFor(
+                "the panel redrawn with the character",
+                "return document.querySelector('textarea[name=image_prompt]').value.includes('mira_tw');")
+            try await browser.run(
+                "const select = document.querySelector(\"select[name=template]\"); select.value = [...select.options].find((o) => o.textContent.includes('Noir')).value;"
+            )
             try await browser.element("button", containing: "Apply template").click()
             try await waitForClip(server, shot) { $0["image_prompt"]?.stringValue?.hasSuffix("film noir") == true }
-            try await browser.waitFor("the composed prompt in the field", "return document.querySelector('textarea[name=image_prompt]').value.endsWith('film noir');")
+            try await browser.waitFor(
+                "the composed prompt in the field",
+                "return document.querySelector('textarea[name=image_prompt]').value.endsWith('film noir');")
 
             try await browser.element("button[aria-label='Promote Shot take 2']").click()
             try await browser.element(".clip-panel h2", containing: "Shot take 2")
             let intro = try await tree().first { $0["id"]?.stringValue == scenes[0] }
-            #expect(intro?["clips"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [shotTake], "the alternate is the scene's clip now")
+            #expect(
+                intro?["clips"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [shotTake], "the alternate is the scene's clip now")
             try await expectNoPageErrors(browser)
         }
     }
@@ -241,7 +278,8 @@ struct StudioWorkflowBrowserTests {
             try await browser.open(server.origin + "/projects/\(project)/clips/\(a)")
             try await browser.element(".clip-panel h2", containing: "A")
             try await browser.element("button[aria-label='Later in the scene']").click()
-            try await browser.waitFor("A second in its scene", "return !document.querySelector(\"button[aria-label='Earlier in the scene']\").disabled;")
+            try await browser.waitFor(
+                "A second in its scene", "return !document.querySelector(\"button[aria-label='Earlier in the scene']\").disabled;")
             #expect(try await clips(of: first) == [b, a])
 
             try await browser.run("document.querySelector('select[name=scene]').value = arguments[0];", [.string(second)])
@@ -271,8 +309,10 @@ struct StudioWorkflowBrowserTests {
             }
             #expect(samples == 2)
             try await browser.open(server.origin + "/projects/\(project)/characters")
-            try await browser.waitFor("two sample images", timeout: 30,
-                "const imgs = [...document.querySelectorAll(\"article.character [aria-label='Samples'] img\")]; return imgs.length === 2 && imgs.every((img) => img.complete && img.naturalWidth > 0);")
+            try await browser.waitFor(
+                "two sample images", timeout: 30,
+                "const imgs = [...document.querySelectorAll(\"article.character [aria-label='Samples'] img\")]; return imgs.length === 2 && imgs.every((img) => img.complete && img.naturalWidth > 0);"
+            )
             try await expectNoPageErrors(browser)
         }
     }
@@ -284,7 +324,9 @@ struct StudioWorkflowBrowserTests {
             let project = try await server.createdID("/api/projects", #"{"name": "Long batch"}"#)
             let scene = try await server.createdID("/api/projects/\(project)/scenes", #"{"name": "All"}"#)
             for index in 0..<2 {
-                _ = try await server.createdID("/api/scenes/\(scene)/clips", #"{"name": "Shot \#(index)", "length": 2, "timeline_position": \#(index * 2), "image_prompt": "shot \#(index)"}"#)
+                _ = try await server.createdID(
+                    "/api/scenes/\(scene)/clips",
+                    #"{"name": "Shot \#(index)", "length": 2, "timeline_position": \#(index * 2), "image_prompt": "shot \#(index)"}"#)
             }
             try await browser.open(server.origin + "/projects/\(project)")
             try await browser.element(".event-state", containing: "Live")

@@ -5,20 +5,25 @@ import StoryboardTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where Debian puts Chromium and its driver, and whether the browser tests must run.
 enum BrowserEnvironment {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     static let isRequired = ProcessInfo.processInfo.environment["STORYBOARD_TEST_BROWSER"] == "required"
     static var isAvailable: Bool { chromium != nil && chromedriver != nil }
 
     /// Skips quietly without a browser unless CI requires one (then a missing one fails).
     static let enabled: Bool = {
         if isAvailable || isRequired { return true }
-        FileHandle.standardError.write(Data("note: chromium/chromedriver not installed; the browser suite is skipped (STORYBOARD_TEST_BROWSER=required makes this a failure)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "note: chromium/chromedriver not installed; the browser suite is skipped (STORYBOARD_TEST_BROWSER=required makes this a failure)\n"
+                    .utf8))
         return false
     }()
 
@@ -77,18 +82,24 @@ final class Browser: Sendable {
             let browser = Browser(driverURL: driverURL, session: session, pid: pid)
             // Collects page errors from the first line of every document on: the CSP forbids
             // inline scripts, so the page itself could not be given such a collector.
-            _ = try await browser.command("POST", "/goog/cdp/execute", [
-                "cmd": "Page.addScriptToEvaluateOnNewDocument",
-                "params": ["source": .string(Self.errorCollector)],
-            ])
+            _ = try await browser.command(
+                "POST", "/goog/cdp/execute",
+                [
+                    "cmd": "Page.addScriptToEvaluateOnNewDocument",
+                    "params": ["source": .string(Self.errorCollector)],
+                ])
             do {
                 // Chromium will not make a window narrower than about 500 px; a phone-sized
                 // viewport is emulated instead.
                 if width < 500 {
-                    _ = try await browser.command("POST", "/goog/cdp/execute", [
-                        "cmd": "Emulation.setDeviceMetricsOverride",
-                        "params": ["width": .number(Double(width)), "height": .number(Double(height)), "deviceScaleFactor": 1, "mobile": false],
-                    ])
+                    _ = try await browser.command(
+                        "POST", "/goog/cdp/execute",
+                        [
+                            "cmd": "Emulation.setDeviceMetricsOverride",
+                            "params": [
+                                "width": .number(Double(width)), "height": .number(Double(height)), "deviceScaleFactor": 1, "mobile": false,
+                            ],
+                        ])
                 }
                 let result = try await body(browser)
                 await browser.quit()
@@ -135,18 +146,23 @@ final class Browser: Sendable {
             while Date() < deadline {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid { break }
-                if let ready = try? await call("http://127.0.0.1:\(port)", "GET", "/status", nil), ready["ready"] == true { return (port, pid) }
+                if let ready = try? await call("http://127.0.0.1:\(port)", "GET", "/status", nil), ready["ready"] == true {
+                    return (port, pid)
+                }
                 try await Task.sleep(for: .milliseconds(100))
             }
             stop(pid)
         }
-        throw WebDriverError(description: "chromedriver did not start (logs: \(FileManager.default.temporaryDirectory.path)/chromedriver-*.log)")
+        throw WebDriverError(
+            description: "chromedriver did not start (logs: \(FileManager.default.temporaryDirectory.path)/chromedriver-*.log)")
     }
 
     /// One WebDriver call on loopback, through the same client the API tests use.
     @discardableResult
     private static func call(_ base: String, _ method: String, _ path: String, _ body: JSONValue?) async throws -> JSONValue {
-        guard let port = base.split(separator: ":").last.flatMap({ Int($0) }) else { throw WebDriverError(description: "bad driver URL \(base)") }
+        guard let port = base.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw WebDriverError(description: "bad driver URL \(base)")
+        }
         let reply = try await LoopbackClient(port: port).send(
             HTTPRequest.Method(method) ?? .get, path, headers: [:], body: body.map { Data($0.text.utf8) }, host: nil,
             contentType: body == nil ? nil : "application/json; charset=utf-8"
@@ -154,7 +170,8 @@ final class Browser: Sendable {
         let decoded = (try? JSONDecoder().decode(JSONValue.self, from: reply.data)) ?? .null
         let value = decoded["value"] ?? .null
         if reply.status >= 400 {
-            throw WebDriverError(description: "\(method) \(path): \(value["error"]?.stringValue ?? "") \(value["message"]?.stringValue?.prefix(600) ?? "")")
+            throw WebDriverError(
+                description: "\(method) \(path): \(value["error"]?.stringValue ?? "") \(value["message"]?.stringValue?.prefix(600) ?? "")")
         }
         return value
     }
@@ -200,7 +217,9 @@ final class Browser: Sendable {
         while true {
             let found = try await command("POST", "/elements", ["using": "css selector", "value": .string(selector)])
             if let first = found.arrayValue?.first?[Self.elementKey]?.stringValue { return Element(browser: self, id: first) }
-            guard Date() < deadline else { throw WebDriverError(description: "no element \(selector) after \(timeout) s; page errors: \(try await pageErrors())") }
+            guard Date() < deadline else {
+                throw WebDriverError(description: "no element \(selector) after \(timeout) s; page errors: \(try await pageErrors())")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -239,9 +258,16 @@ final class Browser: Sendable {
 
     /// Presses a key on whatever has focus (`\u{E00D}` is space in WebDriver's key table).
     func press(_ key: String) async throws {
-        try await command("POST", "/actions", [
-            "actions": [["type": "key", "id": "keyboard", "actions": [["type": "keyDown", "value": .string(key)], ["type": "keyUp", "value": .string(key)]]]]
-        ])
+        try await command(
+            "POST", "/actions",
+            [
+                "actions": [
+                    [
+                        "type": "key", "id": "keyboard",
+                        "actions": [["type": "keyDown", "value": .string(key)], ["type": "keyUp", "value": .string(key)]],
+                    ]
+                ]
+            ])
     }
 
     /// Drags the element for `selector`. The timeline redraws its blocks as new nodes, so one
@@ -261,18 +287,22 @@ final class Browser: Sendable {
     /// Drags with the mouse from `from`'s centre (plus `startOffset`) by `dx` pixels.
     func drag(_ from: Element, startOffset: Int = 0, by dx: Int) async throws {
         let origin: JSONValue = [Self.elementKey: .string(from.id)]
-        try await command("POST", "/actions", [
-            "actions": [[
-                "type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"],
+        try await command(
+            "POST", "/actions",
+            [
                 "actions": [
-                    ["type": "pointerMove", "duration": 0, "origin": origin, "x": .number(Double(startOffset)), "y": 0],
-                    ["type": "pointerDown", "button": 0],
-                    ["type": "pointerMove", "duration": 150, "origin": "pointer", "x": .number(Double(dx / 2)), "y": 0],
-                    ["type": "pointerMove", "duration": 150, "origin": "pointer", "x": .number(Double(dx - dx / 2)), "y": 0],
-                    ["type": "pointerUp", "button": 0],
-                ],
-            ]]
-        ])
+                    [
+                        "type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"],
+                        "actions": [
+                            ["type": "pointerMove", "duration": 0, "origin": origin, "x": .number(Double(startOffset)), "y": 0],
+                            ["type": "pointerDown", "button": 0],
+                            ["type": "pointerMove", "duration": 150, "origin": "pointer", "x": .number(Double(dx / 2)), "y": 0],
+                            ["type": "pointerMove", "duration": 150, "origin": "pointer", "x": .number(Double(dx - dx / 2)), "y": 0],
+                            ["type": "pointerUp", "button": 0],
+                        ],
+                    ]
+                ]
+            ])
     }
 }
 

@@ -9,7 +9,8 @@ struct AnimaticPlanTests {
 
     @Test("whole frames: black before, between and after clips; the total is the song's length in frames")
     func gaps() {
-        let plan = AnimaticPlan(clips: [AnimaticClip(start: 0.5, end: 1.5, media: a), AnimaticClip(start: 2, end: 2.5, media: b)], duration: 3, fps: 10)
+        let plan = AnimaticPlan(
+            clips: [AnimaticClip(start: 0.5, end: 1.5, media: a), AnimaticClip(start: 2, end: 2.5, media: b)], duration: 3, fps: 10)
         #expect(plan.totalFrames == 30)
         #expect(plan.segments.map(\.frames) == [5, 10, 5, 5, 5])
         #expect(plan.segments.map(\.media) == [nil, a, nil, b, nil])
@@ -19,7 +20,11 @@ struct AnimaticPlanTests {
 
     @Test("overlaps: the later start is shown, and the earlier clip resumes at its own offset; past the song is cut")
     func overlaps() {
-        let plan = AnimaticPlan(clips: [AnimaticClip(start: 0, end: 4, media: b), AnimaticClip(start: 1, end: 2, media: a), AnimaticClip(start: 3.5, end: 9, media: a)], duration: 5, fps: 2)
+        let plan = AnimaticPlan(
+            clips: [
+                AnimaticClip(start: 0, end: 4, media: b), AnimaticClip(start: 1, end: 2, media: a),
+                AnimaticClip(start: 3.5, end: 9, media: a),
+            ], duration: 5, fps: 2)
         #expect(plan.segments.map(\.frames) == [2, 2, 3, 3])
         #expect(plan.segments.map(\.media) == [b, a, b, a])
         #expect(plan.segments.map(\.offsetFrames) == [0, 0, 4, 0])

@@ -24,13 +24,15 @@ struct ConfigurationTests {
     func databaseURLs() throws {
         let sqlite = try StoryboardConfiguration(environment: ["DATABASE_URL": "sqlite:///var/lib/sb/db.sqlite"])
         let dataDir = try StoryboardConfiguration(environment: ["STORYBOARD_DATA_DIR": "/srv/sb"])
-        let postgres = try StoryboardConfiguration(environment: ["DATABASE_URL": "postgres://me:p%40ss@db.local:6543/story?sslmode=require"])
+        let postgres = try StoryboardConfiguration(environment: ["DATABASE_URL": "postgres://me:p%40ss@db.local:6543/story?sslmode=require"]
+        )
 
         #expect(sqlite.database == .sqlite(path: "/var/lib/sb/db.sqlite"))
         #expect(dataDir.database == .sqlite(path: "/srv/sb/storyboard.sqlite"))
         #expect(
             postgres.database
-                == .postgres(PostgresSettings(host: "db.local", port: 6543, username: "me", password: "p@ss", database: "story", tls: .require))
+                == .postgres(
+                    PostgresSettings(host: "db.local", port: 6543, username: "me", password: "p@ss", database: "story", tls: .require))
         )
         if case .postgres(let settings) = postgres.database {
             #expect(settings.redactedURL == "postgres://me:***@db.local:6543/story")
@@ -83,19 +85,25 @@ struct ConfigurationTests {
     func renderSettings() throws {
         let defaults = try StoryboardConfiguration(environment: [:]).render
         #expect(defaults.enabled && defaults.ffmpeg == "ffmpeg" && defaults.leaseSeconds == 60)
-        let set = try StoryboardConfiguration(environment: ["STORYBOARD_RENDERER": "off", "STORYBOARD_FFMPEG": "/opt/ffmpeg/bin/ffmpeg", "STORYBOARD_RENDER_LEASE": "2m"]).render
+        let set = try StoryboardConfiguration(environment: [
+            "STORYBOARD_RENDERER": "off", "STORYBOARD_FFMPEG": "/opt/ffmpeg/bin/ffmpeg", "STORYBOARD_RENDER_LEASE": "2m",
+        ]).render
         #expect(!set.enabled && set.ffmpeg == "/opt/ffmpeg/bin/ffmpeg" && set.leaseSeconds == 120)
     }
 
     @Test("durations take units")
     func durations() throws {
-        let configuration = try StoryboardConfiguration(environment: ["DB_CONNECT_RETRY_DELAY": "500ms", "DB_CONNECT_TIMEOUT": "2m", "DB_STATEMENT_TIMEOUT": "0"])
+        let configuration = try StoryboardConfiguration(environment: [
+            "DB_CONNECT_RETRY_DELAY": "500ms", "DB_CONNECT_TIMEOUT": "2m", "DB_STATEMENT_TIMEOUT": "0",
+        ])
         #expect(configuration.connectRetryDelay == 0.5)
         #expect(configuration.connectTimeout == 120)
         #expect(configuration.statementTimeout == 0)
     }
 
-    @Test("loopback detection", arguments: [("127.0.0.1", true), ("localhost", true), ("::1", true), ("0.0.0.0", false), ("192.168.1.4", false)])
+    @Test(
+        "loopback detection",
+        arguments: [("127.0.0.1", true), ("localhost", true), ("::1", true), ("0.0.0.0", false), ("192.168.1.4", false)])
     func loopback(host: String, expected: Bool) {
         #expect(StoryboardConfiguration.isLoopback(host: host) == expected)
     }

@@ -54,17 +54,21 @@ struct TimestampTests {
         #expect(Timestamp(microseconds: -1).description == "1969-12-31T23:59:59.999999Z")
     }
 
-    @Test("accepts other RFC 3339 spellings", arguments: [
-        ("2026-11-18T08:26:40Z", 1_794_990_400_000_000 as Int64),
-        ("2026-11-18T08:26:40.5Z", 1_794_990_400_500_000),
-        ("2026-11-18T09:26:40+01:00", 1_794_990_400_000_000),
-        ("2026-11-18T08:26:40.123456789Z", 1_794_990_400_123_456),
-    ])
+    @Test(
+        "accepts other RFC 3339 spellings",
+        arguments: [
+            ("2026-11-18T08:26:40Z", 1_794_990_400_000_000 as Int64),
+            ("2026-11-18T08:26:40.5Z", 1_794_990_400_500_000),
+            ("2026-11-18T09:26:40+01:00", 1_794_990_400_000_000),
+            ("2026-11-18T08:26:40.123456789Z", 1_794_990_400_123_456),
+        ])
     func parse(text: String, micros: Int64) {
         #expect(Timestamp(rfc3339: text)?.microseconds == micros)
     }
 
-    @Test("refuses what is not a time", arguments: ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-18T08:26:40", "2026-11-18T08:26:40.Z", "2026-11-18T08:26:40Zjunk"])
+    @Test(
+        "refuses what is not a time",
+        arguments: ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-18T08:26:40", "2026-11-18T08:26:40.Z", "2026-11-18T08:26:40Zjunk"])
     func invalid(text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
     }

@@ -71,9 +71,13 @@ struct JSONWriterTests {
 
     @Test("compact output: whole numbers without a fraction, escapes only where JSON needs them, non-finite numbers as null")
     func exactText() {
-        #expect(JSONValue.array([12, -7, 1.5, 0.1, -0.0, 1e300, .number(Double.leastNonzeroMagnitude), 9_007_199_254_740_993, .null, true, false]).text == "[12,-7,1.5,0.1,0,1e+300,5e-324,9007199254740992.0,null,true,false]")
-        #expect(JSONValue.string("quote \" backslash \\ slash / tab \t nl \n cr \r bs \u{08} ff \u{0C} nul \u{00} esc \u{1B} é 🎬").text
-            == #""quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f nul \u0000 esc \u001b é 🎬""#)
+        #expect(
+            JSONValue.array([
+                12, -7, 1.5, 0.1, -0.0, 1e300, .number(Double.leastNonzeroMagnitude), 9_007_199_254_740_993, .null, true, false,
+            ]).text == "[12,-7,1.5,0.1,0,1e+300,5e-324,9007199254740992.0,null,true,false]")
+        #expect(
+            JSONValue.string("quote \" backslash \\ slash / tab \t nl \n cr \r bs \u{08} ff \u{0C} nul \u{00} esc \u{1B} é 🎬").text
+                == #""quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f nul \u0000 esc \u001b é 🎬""#)
         #expect(JSONValue.array([.number(.nan), .number(.infinity), .number(-.infinity)]).text == "[null,null,null]")
         #expect(JSONValue.object([:]).text == "{}")
         #expect(JSONValue.array([]).text == "[]")

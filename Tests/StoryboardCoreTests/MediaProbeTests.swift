@@ -107,7 +107,8 @@ struct MediaProbeTests {
 
         let info = try MediaProbe.audioInfo(bytes)
         #expect(info.format == fixture.format)
-        #expect(abs(info.duration - fixture.duration) < tolerance, "\(fixture.name): \(info.duration) s, ffprobe says \(fixture.duration) s")
+        #expect(
+            abs(info.duration - fixture.duration) < tolerance, "\(fixture.name): \(info.duration) s, ffprobe says \(fixture.duration) s")
 
         // Data (also a slice that does not start at index 0) and a source with tiny reads agree.
         let data = Data([0xAA, 0xBB] + bytes).dropFirst(2)
@@ -160,7 +161,8 @@ struct MediaProbeTests {
         #expect(abs(try MediaProbe.audioInfo(vbri + stream).duration - 100 * 576 / 22050.0) < 1e-9)
     }
 
-    @Test("images are recognised from their bytes", arguments: [("still.png", ImageFormat.png), ("still.jpg", .jpeg), ("still.webp", .webp)])
+    @Test(
+        "images are recognised from their bytes", arguments: [("still.png", ImageFormat.png), ("still.jpg", .jpeg), ("still.webp", .webp)])
     func images(name: String, format: ImageFormat) throws {
         let bytes = try MediaProbeTests.load(name)
         #expect(MediaProbe.imageFormat(prefix: bytes) == format)

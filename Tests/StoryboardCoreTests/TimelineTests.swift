@@ -8,7 +8,9 @@ struct TimelineTests {
 
     @Test("touching is not overlapping; suggestions walk past each hit, rounded to 2 decimals")
     func suggestions() {
-        let a = span(0, 2), b = span(2, 2), c = span(4.333, 1)
+        let a = span(0, 2)
+        let b = span(2, 2)
+        let c = span(4.333, 1)
         #expect(!a.overlaps(b))
         #expect(span(1.9, 1).overlaps(b))
         let moving = span(1, 2)
@@ -20,7 +22,11 @@ struct TimelineTests {
 
     @Test("analysis: gaps over 0.1 s between clips, every overlapping pair once, the end against the song")
     func analysis() {
-        let a = span(0, 2), b = span(2.05, 2), c = span(5, 3), d = span(6, 1), e = span(7.5, 2)
+        let a = span(0, 2)
+        let b = span(2.05, 2)
+        let c = span(5, 3)
+        let d = span(6, 1)
+        let e = span(7.5, 2)
         let result = Timeline.analyze([e, d, c, b, a], musicDuration: 9)
         #expect(result.totalClips == 5)
         #expect(result.totalDuration == 10)
@@ -46,6 +52,8 @@ struct TimelineTests {
         #expect(PromptComposer.apply(mira, to: nil) == "mira_tw Mira, a pilot. Style: ink")
         let juno = ProjectCharacter(projectID: UUID(), name: "Juno")
         #expect(PromptComposer.apply(juno, to: once, replacing: mira) == "Juno at dawn")
-        #expect(PromptComposer.render(template: "{prompt} | {lyrics} | {character} | {other}", prompt: "p", lyrics: nil, character: "c") == "p |  | c | {other}")
+        #expect(
+            PromptComposer.render(template: "{prompt} | {lyrics} | {character} | {other}", prompt: "p", lyrics: nil, character: "c")
+                == "p |  | c | {other}")
     }
 }

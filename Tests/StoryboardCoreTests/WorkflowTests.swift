@@ -16,11 +16,16 @@ struct WorkflowTests {
         var errors = FieldErrors()
         let mapping = WorkflowMapping.parse(
             graph: Self.graph,
-            mapping: ["prompt": ["node": "2", "input": "text"], "seed": ["node": "3", "input": "seed"], "width": [["node": "4", "input": "width"], ["node": "4", "input": "height"]]],
+            mapping: [
+                "prompt": ["node": "2", "input": "text"], "seed": ["node": "3", "input": "seed"],
+                "width": [["node": "4", "input": "width"], ["node": "4", "input": "height"]],
+            ],
             generationType: .image, errors: &errors
         )
         #expect(errors.isEmpty, "\(errors.fields)")
-        let values = WorkflowMapping.values(prompt: "a boat", negativePrompt: nil, params: GenerationParams(width: 640, steps: 9, seed: 5), checkpoint: "b.safetensors", image: nil)
+        let values = WorkflowMapping.values(
+            prompt: "a boat", negativePrompt: nil, params: GenerationParams(width: 640, steps: 9, seed: 5), checkpoint: "b.safetensors",
+            image: nil)
         let rendered = mapping.render(Self.graph, values: values)
         #expect(rendered["2"]?["inputs"]?["text"] == "a boat")
         #expect(rendered["2"]?["inputs"]?["clip"] == ["1", 1], "links stay")
@@ -37,7 +42,10 @@ struct WorkflowTests {
         var errors = FieldErrors()
         _ = WorkflowMapping.parse(
             graph: Self.graph,
-            mapping: ["seed": ["node": "9", "input": "seed"], "steps": ["node": "3", "input": "model"], "cfg": ["node": "3", "input": "cfg"], "hue": ["node": "3", "input": "seed"]],
+            mapping: [
+                "seed": ["node": "9", "input": "seed"], "steps": ["node": "3", "input": "model"], "cfg": ["node": "3", "input": "cfg"],
+                "hue": ["node": "3", "input": "seed"],
+            ],
             generationType: .video, errors: &errors
         )
         #expect(errors.fields["mapping.prompt"] != nil)
@@ -50,7 +58,8 @@ struct WorkflowTests {
 
     @Test("the image-to-video graph starts from the given image and carries frames, fps and motion")
     func imageToVideo() throws {
-        let graph = Workflow.imageToVideo(checkpoint: "svd.safetensors", image: "storyboard-abc.png", params: GenerationParams(seed: 3, frames: 14, motionBucket: 90))
+        let graph = Workflow.imageToVideo(
+            checkpoint: "svd.safetensors", image: "storyboard-abc.png", params: GenerationParams(seed: 3, frames: 14, motionBucket: 90))
         let nodes = try #require(graph.objectValue)
         #expect(nodes.values.first { $0["class_type"] == "LoadImage" }?["inputs"]?["image"] == "storyboard-abc.png")
         let conditioning = try #require(nodes.values.first { $0["class_type"] == "SVD_img2vid_Conditioning" })
@@ -60,7 +69,9 @@ struct WorkflowTests {
         #expect(conditioning["inputs"]?["height"] == 576)
         #expect(nodes.values.contains { $0["class_type"] == "SaveAnimatedWEBP" })
         #expect(Workflow.models(in: graph).checkpoints == ["svd.safetensors"])
-        let capabilities = ServerCapabilities(nodeTypes: ["ImageOnlyCheckpointLoader", "LoadImage", "SVD_img2vid_Conditioning", "KSampler", "VAEDecode", "SaveAnimatedWEBP"], checkpoints: ["svd.safetensors"])
+        let capabilities = ServerCapabilities(
+            nodeTypes: ["ImageOnlyCheckpointLoader", "LoadImage", "SVD_img2vid_Conditioning", "KSampler", "VAEDecode", "SaveAnimatedWEBP"],
+            checkpoints: ["svd.safetensors"])
         #expect(Workflow.problems(of: graph, on: capabilities) == ["node 4: the server has no node type VideoLinearCFGGuidance"])
     }
 }

@@ -43,7 +43,9 @@ struct BaseRepositoryTests {
             let widget = try await repository.create(Widget(name: "chair"))
             _ = try await repository.update(id: widget.meta.id, Changes(["rank": .integer(1)]), expectedVersion: 1)
 
-            let error = await appError { _ = try await repository.update(id: widget.meta.id, Changes(["rank": .integer(99)]), expectedVersion: 1) }
+            let error = await appError {
+                _ = try await repository.update(id: widget.meta.id, Changes(["rank": .integer(99)]), expectedVersion: 1)
+            }
 
             #expect(error?.code == .preconditionFailed)
             #expect(error?.details?["current_version"]?.doubleValue == 2)
@@ -175,7 +177,9 @@ struct BaseRepositoryTests {
             let page = try await repository.findMany(limit: 1)
             let cursor = try #require(page.nextCursor)
 
-            let otherOrder = await appError { _ = try await repository.findMany(sort: Sort("name", descending: false), limit: 1, cursor: cursor) }
+            let otherOrder = await appError {
+                _ = try await repository.findMany(sort: Sort("name", descending: false), limit: 1, cursor: cursor)
+            }
             let garbage = await appError { _ = try await repository.findMany(limit: 1, cursor: "not-a-cursor") }
             let badSort = await appError { _ = try await repository.findMany(sort: Sort("kind", descending: false)) }
 

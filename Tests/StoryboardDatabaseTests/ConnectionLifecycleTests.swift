@@ -16,7 +16,8 @@ struct ConnectionLifecycleTests {
             var configuration = StoryboardConfiguration()
             configuration.database = try PostgresCluster.location(await cluster.url(database: name))
             configuration.poolSize = round % 2 == 0 ? 1 : 4
-            let database = try await Database.connect(configuration: configuration, logger: Logger(label: "t"), metrics: NOOPMetricsHandler.instance)
+            let database = try await Database.connect(
+                configuration: configuration, logger: Logger(label: "t"), metrics: NOOPMetricsHandler.instance)
             try await Migrator(database: database, logger: Logger(label: "t")).up()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 { group.addTask { _ = try await database.projects.count() } }

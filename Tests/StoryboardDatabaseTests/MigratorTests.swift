@@ -114,7 +114,9 @@ struct MigratorTests {
             try await test.database.projects.create(Project(name: "before the upgrade"))
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []).isEmpty, "nothing to copy on a new database")
 
-            try await Migrator(database: test.database, migrations: Migration.all + [.testWidgets], logger: logger, backupDirectory: backups).up()
+            try await Migrator(
+                database: test.database, migrations: Migration.all + [.testWidgets], logger: logger, backupDirectory: backups
+            ).up()
 
             let files = try FileManager.default.contentsOfDirectory(atPath: backups)
             #expect(files.count == 1)
@@ -135,7 +137,9 @@ struct MigratorTests {
         try await database.read { sql in
             switch database.engine {
             case .sqlite:
-                let rows = try await sql.raw("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all()
+                let rows = try await sql.raw(
+                    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+                ).all()
                 return try rows.map { row in
                     "\(try row.decode(column: "name", as: String.self)) \(try row.decode(column: "type", as: String.self)) \(try row.decode(column: "sql", as: String?.self) ?? "")"
                 }
@@ -146,7 +150,8 @@ struct MigratorTests {
                     FROM information_schema.columns WHERE table_schema = 'public'
                     """
                 ).all()
-                let indexes = try await sql.raw("SELECT tablename || ' ' || indexdef AS entry FROM pg_indexes WHERE schemaname = 'public'").all()
+                let indexes = try await sql.raw("SELECT tablename || ' ' || indexdef AS entry FROM pg_indexes WHERE schemaname = 'public'")
+                    .all()
                 return try (columns + indexes).map { try $0.decode(column: "entry", as: String.self) }.sorted()
             }
         }

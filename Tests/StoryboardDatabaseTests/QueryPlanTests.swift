@@ -25,12 +25,15 @@ struct QueryPlanTests {
             _ = try await explain.projects.findMany(sort: .recentlyUpdated, limit: 50)
             _ = try await explain.projects.find(id: project)
             _ = try await explain.scenes.findMany(projectFilter.and(.isNull("parent_scene_id")), sort: Sort("order", descending: false))
-            _ = try await explain.clips.findMany(Filter.equals("scene_id", DatabaseValue(scene)).and(.isNull("parent_clip_id")), sort: Sort("order", descending: false))
+            _ = try await explain.clips.findMany(
+                Filter.equals("scene_id", DatabaseValue(scene)).and(.isNull("parent_clip_id")), sort: Sort("order", descending: false))
             _ = try await explain.clips.findMany(projectFilter, sort: Sort("created_at", descending: false))
-            _ = try await explain.clips.findMany(projectFilter.and(.equals("character_id", DatabaseValue(UUID()))), sort: Sort("created_at", descending: false))
+            _ = try await explain.clips.findMany(
+                projectFilter.and(.equals("character_id", DatabaseValue(UUID()))), sort: Sort("created_at", descending: false))
             _ = try await explain.characters.findMany(projectFilter, sort: Sort("created_at", descending: false))
             _ = try await explain.styleTemplates.findMany(Filter([.isNull("project_id")]), sort: Sort("use_count", descending: true))
-            _ = try await explain.styleTemplates.findMany(Filter([.equalsOrNull("project_id", DatabaseValue(project))]), sort: Sort("use_count", descending: true))
+            _ = try await explain.styleTemplates.findMany(
+                Filter([.equalsOrNull("project_id", DatabaseValue(project))]), sort: Sort("use_count", descending: true))
             _ = try await explain.galleryItems.all(.equals("clip_id", DatabaseValue(clip)))
             _ = try await explain.clipVersions.all(.equals("clip_id", DatabaseValue(clip)), orderBy: "number")
             _ = try await explain.deletions.list(type: nil, limit: 50, cursor: nil)
@@ -47,7 +50,8 @@ struct QueryPlanTests {
             // Trash: cascades, restores and purges are set-based on indexed columns.
             _ = try await explain.clips.softDeleteAll(projectFilter, deletionID: UUID())
             _ = try await explain.galleryItems.softDeleteAll(
-                Filter([.inSelect("clip_id", table: "clips", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(UUID()))]), deletionID: UUID()
+                Filter([.inSelect("clip_id", table: "clips", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(UUID()))]),
+                deletionID: UUID()
             )
             _ = try await explain.scenes.restoreAll(deletion)
             _ = try await explain.clips.restoreAll(deletion)
@@ -56,7 +60,8 @@ struct QueryPlanTests {
             try await explain.clips.applyOrder(in: scene, ids: [UUID(), UUID()])
             // The queue: the claim, lease recovery, load per server, listings, cascades.
             _ = try await explain.jobs.claim(owner: "bench", leaseSeconds: 30)
-            _ = try await explain.jobs.claim(forServer: UUID(), checkpoints: ["a.safetensors", "b.safetensors"], owner: "bench", leaseSeconds: 30)
+            _ = try await explain.jobs.claim(
+                forServer: UUID(), checkpoints: ["a.safetensors", "b.safetensors"], owner: "bench", leaseSeconds: 30)
             _ = try await explain.jobs.recoverExpiredLeases()
             _ = try await explain.jobs.runningCountByServer()
             _ = try await explain.servers.dispatchable()
@@ -72,12 +77,14 @@ struct QueryPlanTests {
             _ = try await explain.renders.recoverExpiredLeases()
             _ = try await explain.renders.findMany(projectFilter, sort: newest, limit: 50)
             _ = try await explain.renders.cancelUnfinished(projectFilter, reason: "test")
-            _ = try await explain.characterImages.all(Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
+            _ = try await explain.characterImages.all(
+                Filter.equals("character_id", DatabaseValue(UUID())).and(.equals("kind", .text("sample"))))
 
             let plans = explain.plans
             #expect(plans.count == 47, "every call was explained (\(plans.count))")
             let content: Set<String> = [
-                "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates", "deletions", "comfyui_servers",
+                "projects", "scenes", "clips", "gallery_items", "clip_versions", "characters", "character_images", "style_templates",
+                "deletions", "comfyui_servers",
                 "generation_jobs", "renders",
             ]
             for plan in plans {

@@ -33,7 +33,9 @@ struct StartupTests {
         // Checks
         let error = try #require(failure)
         #expect(error.attempts == 3)
-        #expect(error.description.hasPrefix("cannot connect to the PostgreSQL at postgres://storyboard:***@127.0.0.1:\(port)/storyboard after 3 attempts"))
+        #expect(
+            error.description.hasPrefix(
+                "cannot connect to the PostgreSQL at postgres://storyboard:***@127.0.0.1:\(port)/storyboard after 3 attempts"))
         #expect(!error.description.contains("\n"), "one line")
         #expect(logs.messages(containing: "database connection attempt failed").count == 3)
         #expect(clock.now - started >= .milliseconds(400), "the retries wait DB_CONNECT_RETRY_DELAY between tries")

@@ -58,7 +58,9 @@ struct TreeStampCacheTests {
                     // The listener's connection is killed: nothing is kept until it is back, and
                     // changes made meanwhile are not missed.
                     try await other.write { sql in
-                        try await sql.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'").run()
+                        try await sql.raw(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+                        ).run()
                     }
                     try await Self.eventually("listener noticed it was dropped") { !here.isFollowingTreeChanges }
                     _ = try await other.transaction { try await $0.projects.lockForChange(id: id) }
@@ -67,9 +69,13 @@ struct TreeStampCacheTests {
 
                     // Trashed and then purged elsewhere: no stamp, so no 304 for a tree that is gone.
                     _ = try await here.treeStamp(of: id)
-                    try await other.write { sql in try await sql.raw("UPDATE projects SET deleted_at = \(bind: Timestamp.now().description) WHERE id = \(bind: key)").run() }
+                    try await other.write { sql in
+                        try await sql.raw("UPDATE projects SET deleted_at = \(bind: Timestamp.now().description) WHERE id = \(bind: key)")
+                            .run()
+                    }
                     try await Self.eventually("trashed elsewhere") { try await here.treeStamp(of: id) == nil }
-                    try await other.write { sql in try await sql.raw("UPDATE projects SET deleted_at = NULL WHERE id = \(bind: key)").run() }
+                    try await other.write { sql in try await sql.raw("UPDATE projects SET deleted_at = NULL WHERE id = \(bind: key)").run()
+                    }
                     try await Self.eventually("restored elsewhere") { try await here.treeStamp(of: id) != nil }
                     try await other.write { sql in try await sql.raw("DELETE FROM projects WHERE id = \(bind: key)").run() }
                     try await Self.eventually("purged elsewhere") { try await here.treeStamp(of: id) == nil }
@@ -84,7 +90,9 @@ struct TreeStampCacheTests {
         }
     }
 
-    @Test("without the trigger (migration 0011 not applied) nothing is kept in memory", arguments: TestEngine.available.filter { $0 == .postgresql })
+    @Test(
+        "without the trigger (migration 0011 not applied) nothing is kept in memory",
+        arguments: TestEngine.available.filter { $0 == .postgresql })
     func noTriggerNoCache(engine: TestEngine) async throws {
         try await withTestDatabase(engine) { test in
             try await test.database.write { sql in try await sql.raw("DROP TRIGGER projects_tree_changed ON projects").run() }

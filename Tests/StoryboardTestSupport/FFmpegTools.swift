@@ -27,7 +27,9 @@ public enum FFmpegTools {
     static func run(_ tool: String?, _ arguments: [String]) async throws -> String {
         guard let tool else { throw Missing() }
         let result = try await ProcessRunner.run(tool, arguments)
-        guard result.status == 0 else { throw Failed(description: "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)") }
+        guard result.status == 0 else {
+            throw Failed(description: "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)")
+        }
         return result.output
     }
 
@@ -35,7 +37,12 @@ public enum FFmpegTools {
     public static func tone(seconds: Double) async throws -> Data {
         let path = temporary("wav")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try await run(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)", "-ar", "8000", "-ac", "1", path])
+        _ = try await run(
+            ffmpeg,
+            [
+                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)", "-ar", "8000",
+                "-ac", "1", path,
+            ])
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
@@ -43,10 +50,12 @@ public enum FFmpegTools {
     public static func solidVideo(color: String, seconds: Double, width: Int = 160, height: Int = 90) async throws -> Data {
         let path = temporary("mp4")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try await run(ffmpeg, [
-            "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=\(color):s=\(width)x\(height):r=10:d=\(seconds)",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
-        ])
+        _ = try await run(
+            ffmpeg,
+            [
+                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=\(color):s=\(width)x\(height):r=10:d=\(seconds)",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
+            ])
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
@@ -55,8 +64,11 @@ public enum FFmpegTools {
         let path = temporary("mp4")
         try file.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try await run(ffprobe, ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path])
-        guard let seconds = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Failed(description: "ffprobe said \(output)") }
+        let output = try await run(
+            ffprobe, ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path])
+        guard let seconds = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Failed(description: "ffprobe said \(output)")
+        }
         return seconds
     }
 
@@ -65,7 +77,8 @@ public enum FFmpegTools {
         let path = temporary("mp4")
         try file.write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try await run(ffprobe, ["-v", "error", "-show_entries", "stream=codec_type", "-of", "default=noprint_wrappers=1:nokey=1", path])
+        let output = try await run(
+            ffprobe, ["-v", "error", "-show_entries", "stream=codec_type", "-of", "default=noprint_wrappers=1:nokey=1", path])
         return output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -78,10 +91,16 @@ public enum FFmpegTools {
             try? FileManager.default.removeItem(atPath: video)
             try? FileManager.default.removeItem(atPath: frame)
         }
-        let size = try await run(ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", video])
+        let size = try await run(
+            ffprobe, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", video])
         let parts = size.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
         guard parts.count == 2 else { throw Failed(description: "ffprobe gave the size as \(size)") }
-        _ = try await run(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y", "-ss", "\(seconds)", "-i", video, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", frame])
+        _ = try await run(
+            ffmpeg,
+            [
+                "-hide_banner", "-loglevel", "error", "-y", "-ss", "\(seconds)", "-i", video, "-frames:v", "1", "-f", "rawvideo",
+                "-pix_fmt", "rgb24", frame,
+            ])
         let pixels = [UInt8](try Data(contentsOf: URL(fileURLWithPath: frame)))
         let offset = ((parts[1] / 2) * parts[0] + parts[0] / 2) * 3
         guard pixels.count >= offset + 3 else { throw Failed(description: "the decoded frame has \(pixels.count) bytes") }

@@ -25,8 +25,10 @@ public final class LogCapture: Sendable {
 
     /// Every line as it would be printed, for searching for text that must never appear.
     public var text: String {
-        all.map { entry in "\(entry.level) \(entry.message) \(entry.metadata.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " "))" }
-            .joined(separator: "\n")
+        all.map { entry in
+            "\(entry.level) \(entry.message) \(entry.metadata.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " "))"
+        }
+        .joined(separator: "\n")
     }
 
     fileprivate func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }

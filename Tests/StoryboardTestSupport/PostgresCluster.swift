@@ -111,7 +111,8 @@ public actor PostgresCluster {
                     var configuration = StoryboardConfiguration()
                     configuration.database = try Self.location(templateURL)
                     configuration.poolSize = 1
-                    let template = try await Database.connect(configuration: configuration, logger: Logger(label: "template"), metrics: NOOPMetricsHandler.instance)
+                    let template = try await Database.connect(
+                        configuration: configuration, logger: Logger(label: "template"), metrics: NOOPMetricsHandler.instance)
                     do {
                         try await Migrator(database: template, logger: Logger(label: "template")).up()
                         await template.close()
@@ -131,7 +132,7 @@ public actor PostgresCluster {
             do {
                 try await admin.write { try await $0.raw(SQLQueryString(statement)).run() }
                 return name
-            } catch where attempt < 20 && migrated {
+            } catch  where attempt < 20 && migrated {
                 // Say who holds the template, then end those sessions: a test copy must not wait on them.
                 let holders = try await admin.read { sql in
                     try await sql.raw(
@@ -140,7 +141,9 @@ public actor PostgresCluster {
                 }
                 FileHandle.standardError.write(Data("note: storyboard_template busy (attempt \(attempt)): \(holders)\n".utf8))
                 try await admin.write { sql in
-                    try await sql.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'storyboard_template' AND pid <> pg_backend_pid()").run()
+                    try await sql.raw(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'storyboard_template' AND pid <> pg_backend_pid()"
+                    ).run()
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -167,11 +170,13 @@ public actor PostgresCluster {
         configuration.connectRetryDelay = 0.5
         // One connection serves every test's CREATE DATABASE in turn; with many suites at once the queue is long.
         configuration.connectTimeout = 120
-        return try await Database.connect(configuration: configuration, logger: Logger(label: "pg-admin"), metrics: NOOPMetricsHandler.instance)
+        return try await Database.connect(
+            configuration: configuration, logger: Logger(label: "pg-admin"), metrics: NOOPMetricsHandler.instance)
     }
 
     private func pgctl(_ command: [String]) async throws -> ProcessRunner.Result {
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c autovacuum=off"
+        let options =
+            "-p \(port) -c listen_addresses=127.0.0.1 -k \(dataDirectory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c autovacuum=off"
         return try await Self.asDatabaseUser(
             ["\(binDirectory)/pg_ctl", "-D", dataDirectory, "-l", "\(dataDirectory)/server.log", "-w", "-t", "60", "-o", options] + command
         )
@@ -181,7 +186,8 @@ public actor PostgresCluster {
     private nonisolated func startWatchdog(removing directory: String) throws {
         let pid = ProcessInfo.processInfo.processIdentifier
         let stop = Self.commandPrefix + ["\(binDirectory)/pg_ctl", "-D", dataDirectory, "stop", "-m", "immediate"]
-        let script = "while kill -0 \(pid) 2>/dev/null; do sleep 1; done; \(stop.joined(separator: " ")) >/dev/null 2>&1; rm -rf \(directory)"
+        let script =
+            "while kill -0 \(pid) 2>/dev/null; do sleep 1; done; \(stop.joined(separator: " ")) >/dev/null 2>&1; rm -rf \(directory)"
         _ = try ProcessRunner.spawn("/bin/sh", ["-c", script])
     }
 
@@ -189,7 +195,9 @@ public actor PostgresCluster {
     private static var commandPrefix: [String] { geteuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : [] }
 
     @discardableResult
-    private static func asDatabaseUser(_ command: [String], onlyWhenRoot: Bool = false, useRunuser: Bool = true) async throws -> ProcessRunner.Result {
+    private static func asDatabaseUser(
+        _ command: [String], onlyWhenRoot: Bool = false, useRunuser: Bool = true
+    ) async throws -> ProcessRunner.Result {
         if onlyWhenRoot, geteuid() != 0 { return .init(status: 0, output: "") }
         let full = (useRunuser ? commandPrefix : []) + command
         return try await ProcessRunner.run(full[0], Array(full.dropFirst()))
@@ -201,7 +209,8 @@ extension PostgresCluster {
     public func sessions(on database: String) async throws -> Int {
         let admin = try await adminDatabase()
         return try await admin.read { sql in
-            try await sql.raw("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = \(bind: database)").first()?.decode(column: "n", as: Int.self) ?? -1
+            try await sql.raw("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = \(bind: database)").first()?.decode(
+                column: "n", as: Int.self) ?? -1
         }
     }
 }

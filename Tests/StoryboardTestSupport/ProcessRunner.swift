@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs commands with posix_spawn and reaps them with waitpid.
@@ -33,7 +33,9 @@ public enum ProcessRunner {
 
     /// Starts a command and leaves it running; returns its pid.
     @discardableResult
-    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, logPath: String? = nil) throws -> pid_t {
+    public static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, logPath: String? = nil
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -42,9 +44,9 @@ public enum ProcessRunner {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0)=\($1)") } + [nil]
-        defer { env.forEach { free($0) } }
+        defer { for pointer in env { free(pointer) } }
 
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, nil, argv, env)

@@ -17,6 +17,9 @@ public struct PrometheusText: Sendable {
 
     /// How often a job went through `phase`, and the seconds it spent there in all.
     public func jobPhase(_ phase: String) -> (count: Double, seconds: Double) {
-        (samples["storyboard_job_phase_seconds_count{phase=\"\(phase)\"}"] ?? 0, samples["storyboard_job_phase_seconds_sum{phase=\"\(phase)\"}"] ?? 0)
+        (
+            samples["storyboard_job_phase_seconds_count{phase=\"\(phase)\"}"] ?? 0,
+            samples["storyboard_job_phase_seconds_sum{phase=\"\(phase)\"}"] ?? 0
+        )
     }
 }

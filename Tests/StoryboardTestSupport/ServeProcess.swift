@@ -2,7 +2,7 @@ import Foundation
 import StoryboardCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DatabaseLocation {
@@ -11,7 +11,8 @@ extension DatabaseLocation {
         switch self {
         case .sqlite(let path): return "sqlite://\(URL(fileURLWithPath: path).path)"
         case .postgres(let settings):
-            return "postgres://\(settings.username)\(settings.password.map { ":\($0)" } ?? "")@\(settings.host):\(settings.port)/\(settings.database)"
+            return
+                "postgres://\(settings.username)\(settings.password.map { ":\($0)" } ?? "")@\(settings.host):\(settings.port)/\(settings.database)"
         }
     }
 }

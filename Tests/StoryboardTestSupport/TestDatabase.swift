@@ -14,7 +14,10 @@ public enum TestEngine: String, Sendable, CaseIterable, CustomTestStringConverti
     /// (then a missing PostgreSQL fails the tests instead of skipping them).
     public static let available: [TestEngine] = {
         if PostgresCluster.isAvailable || PostgresCluster.isRequired { return [.sqlite, .postgresql] }
-        FileHandle.standardError.write(Data("note: PostgreSQL not installed; the PostgreSQL suite is skipped (STORYBOARD_TEST_POSTGRES=required makes this a failure)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "note: PostgreSQL not installed; the PostgreSQL suite is skipped (STORYBOARD_TEST_POSTGRES=required makes this a failure)\n"
+                    .utf8))
         return [.sqlite]
     }()
 

@@ -45,15 +45,20 @@ public struct TestServer: APIClient {
         public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
     }
 
-    public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> Reply {
-        try await LoopbackClient(port: port, timeout: requestTimeout).send(method, path, headers: headers, body: body, host: host, contentType: contentType)
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?
+    ) async throws -> Reply {
+        try await LoopbackClient(port: port, timeout: requestTimeout).send(
+            method, path, headers: headers, body: body, host: host, contentType: contentType)
     }
 }
 
 /// Something that answers API requests on loopback: a server in this process, or a
 /// `storyboard serve` process started by a test.
 public protocol APIClient: Sendable {
-    func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> TestServer.Reply
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?
+    ) async throws -> TestServer.Reply
 }
 
 extension APIClient {
@@ -66,11 +71,15 @@ extension APIClient {
         host: String? = nil,
         json: Bool = true
     ) async throws -> TestServer.Reply {
-        try await send(method, path, headers: headers, body: body.map { Data($0.utf8) }, host: host, contentType: json && body != nil ? "application/json" : nil)
+        try await send(
+            method, path, headers: headers, body: body.map { Data($0.utf8) }, host: host,
+            contentType: json && body != nil ? "application/json" : nil)
     }
 
     /// A raw (binary) body, e.g. an upload.
-    public func upload(_ method: HTTPRequest.Method, _ path: String, data: Data, headers: [String: String] = [:]) async throws -> TestServer.Reply {
+    public func upload(
+        _ method: HTTPRequest.Method, _ path: String, data: Data, headers: [String: String] = [:]
+    ) async throws -> TestServer.Reply {
         try await send(method, path, headers: headers, body: data, host: nil, contentType: nil)
     }
 }
@@ -85,21 +94,25 @@ public struct LoopbackClient: APIClient {
         self.timeout = timeout
     }
 
-    public func send(_ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?) async throws -> TestServer.Reply {
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, headers: [String: String], body: Data?, host: String?, contentType: String?
+    ) async throws -> TestServer.Reply {
         var fields = HTTPFields()
         if let contentType { fields[.contentType] = contentType }
         for (name, value) in headers {
             guard let fieldName = HTTPField.Name(name) else { continue }
             fields[fieldName] = value
         }
-        let request = TestClient.Request(path, method: method, authority: host ?? "127.0.0.1:\(port)", headers: fields, body: body.map { ByteBuffer(bytes: $0) })
+        let request = TestClient.Request(
+            path, method: method, authority: host ?? "127.0.0.1:\(port)", headers: fields, body: body.map { ByteBuffer(bytes: $0) })
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: timeout))
         client.connect()
         do {
             let response = try await client.execute(request)
             try? await client.shutdown()
             let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
-            return TestServer.Reply(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
+            return TestServer.Reply(
+                status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
         } catch {
             try? await client.shutdown()
             throw error
@@ -125,16 +138,23 @@ public func withTestServer<T: Sendable>(
     let logs = LogCapture()
     let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
     let wakeup = JobWakeup()
-    let app = buildApplication(configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger, wakeup: wakeup) { channel in
+    let app = buildApplication(
+        configuration: configuration, database: testDatabase.database, metrics: metrics, logger: logs.logger, wakeup: wakeup
+    ) { channel in
         portContinuation.yield(channel.localAddress?.port ?? 0)
         portContinuation.finish()
     }
-    let services = generationServices(configuration: configuration, database: testDatabase.database, wakeup: wakeup, metrics: metrics, logger: logs.logger)
-    let group = ServiceGroup(configuration: .init(services: services + [.init(service: TreeChangeService(database: testDatabase.database)), .init(service: app)], logger: logs.logger))
+    let services = generationServices(
+        configuration: configuration, database: testDatabase.database, wakeup: wakeup, metrics: metrics, logger: logs.logger)
+    let group = ServiceGroup(
+        configuration: .init(
+            services: services + [.init(service: TreeChangeService(database: testDatabase.database)), .init(service: app)],
+            logger: logs.logger))
     return try await withRunningGroup(group) {
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TestServerError(description: "the server did not start") }
-        return try await body(TestServer(port: port, database: testDatabase.database, configuration: configuration, metrics: metrics, logs: logs))
+        return try await body(
+            TestServer(port: port, database: testDatabase.database, configuration: configuration, metrics: metrics, logs: logs))
     }
 }
 

@@ -17,7 +17,11 @@ struct BatchController {
             body.allowOnly(Self.fields)
             var batch = BatchRequest()
             if let text = body.string("generation_type") {
-                if let type = GenerationType(rawValue: text) { batch.generationType = type } else { body.addError("generation_type", "must be image or video") }
+                if let type = GenerationType(rawValue: text) {
+                    batch.generationType = type
+                } else {
+                    body.addError("generation_type", "must be image or video")
+                }
             }
             batch.clipIDs = body.uuidList("clip_ids")
             batch.params = body.params()
@@ -37,11 +41,13 @@ struct BatchController {
             var status: BatchStatus?
             if let text = request.query("status") {
                 guard let value = BatchStatus(rawValue: text) else {
-                    throw AppError.invalidParameter("status", "must be one of \(BatchStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw AppError.invalidParameter(
+                        "status", "must be one of \(BatchStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 status = value
             }
-            let page = try await service.list(projectID: try context.uuidParameter(), status: status, limit: try request.pageLimit(), cursor: request.query("cursor"))
+            let page = try await service.list(
+                projectID: try context.uuidParameter(), status: status, limit: try request.pageLimit(), cursor: request.query("cursor"))
             var writer = JSONWriter()
             writer.list(page.items, nextCursor: page.nextCursor) { $0.batch($1) }
             return writer.response()
@@ -70,29 +76,47 @@ extension JSONWriter {
     /// With `report`: the results (each clip's latest job) and the time left.
     mutating func batch(_ batch: GenerationBatch, report: BatchReport? = nil) {
         beginObject()
-        key("id"); uuid(batch.meta.id)
-        key("project_id"); uuid(batch.projectID)
-        key("generation_type"); string(batch.generationType.rawValue)
-        key("status"); string(batch.status.rawValue)
-        key("total"); int(batch.total)
-        key("completed"); int(batch.completed)
-        key("failed"); int(batch.failed)
-        key("cancelled"); int(batch.cancelled)
-        key("params"); rawJSON(batch.params)
-        key("started_at"); timestamp(batch.startedAt)
-        key("finished_at"); timestamp(batch.finishedAt)
+        key("id")
+        uuid(batch.meta.id)
+        key("project_id")
+        uuid(batch.projectID)
+        key("generation_type")
+        string(batch.generationType.rawValue)
+        key("status")
+        string(batch.status.rawValue)
+        key("total")
+        int(batch.total)
+        key("completed")
+        int(batch.completed)
+        key("failed")
+        int(batch.failed)
+        key("cancelled")
+        int(batch.cancelled)
+        key("params")
+        rawJSON(batch.params)
+        key("started_at")
+        timestamp(batch.startedAt)
+        key("finished_at")
+        timestamp(batch.finishedAt)
         if let report {
-            key("eta_seconds"); double(report.etaSeconds)
-            key("skipped_clip_ids"); json(.array(report.skippedClipIDs.map { .string($0.uuidString.lowercased()) }))
+            key("eta_seconds")
+            double(report.etaSeconds)
+            key("skipped_clip_ids")
+            json(.array(report.skippedClipIDs.map { .string($0.uuidString.lowercased()) }))
             key("results")
             beginArray()
             for job in report.results {
                 beginObject()
-                key("clip_id"); uuid(job.clipID)
-                key("job_id"); uuid(job.meta.id)
-                key("status"); string(job.status.rawValue)
-                key("media_ids"); rawJSON(job.resultMediaIDs)
-                key("error"); string(job.error)
+                key("clip_id")
+                uuid(job.clipID)
+                key("job_id")
+                uuid(job.meta.id)
+                key("status")
+                string(job.status.rawValue)
+                key("media_ids")
+                rawJSON(job.resultMediaIDs)
+                key("error")
+                string(job.error)
                 endObject()
             }
             endArray()

@@ -73,7 +73,8 @@ struct CharacterController {
             return writer.response()
         }
         routes.add(.post, "/api/characters/{id}/samples/{image_id}/make-reference") { _, context in
-            let image = try await service.makeReference(characterID: try context.uuidParameter(), imageID: try context.uuidParameter("image_id"))
+            let image = try await service.makeReference(
+                characterID: try context.uuidParameter(), imageID: try context.uuidParameter("image_id"))
             var writer = JSONWriter()
             writer.characterImage(image)
             return writer.response()
@@ -81,7 +82,8 @@ struct CharacterController {
         routes.add(.post, "/api/characters/{id}/reference-images", rawBody: true) { request, context in
             let id = try context.uuidParameter()
             _ = try await service.get(id: id)
-            let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
+            let received = try await media.receive(
+                request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
             let image: CharacterImage
             do {
                 image = try await service.addImage(characterID: id, received)
@@ -118,7 +120,8 @@ struct StyleTemplateController {
                 projectID = id
             }
             let page = try await service.list(
-                projectID: projectID, includeGlobal: try request.flag("include_global"), limit: try request.pageLimit(), cursor: request.query("cursor"),
+                projectID: projectID, includeGlobal: try request.flag("include_global"), limit: try request.pageLimit(),
+                cursor: request.query("cursor"),
                 includeDeleted: try request.flag("include_deleted")
             )
             var writer = JSONWriter()
@@ -127,10 +130,14 @@ struct StyleTemplateController {
         }
         routes.add(.post, "/api/style-templates") { request, _ in
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
-            body.allowOnly(["name", "project_id", "is_global", "description", "prompt_template", "negative_prompt_template", "default_params"])
+            body.allowOnly([
+                "name", "project_id", "is_global", "description", "prompt_template", "negative_prompt_template", "default_params",
+            ])
             let input = StyleTemplateInput(
-                name: body.string("name", required: true) ?? "", projectID: body.optionalUUID("project_id") ?? nil, isGlobal: body.bool("is_global"),
-                description: body.string("description", nullable: true), promptTemplate: body.string("prompt_template", required: true) ?? "",
+                name: body.string("name", required: true) ?? "", projectID: body.optionalUUID("project_id") ?? nil,
+                isGlobal: body.bool("is_global"),
+                description: body.string("description", nullable: true),
+                promptTemplate: body.string("prompt_template", required: true) ?? "",
                 negativePromptTemplate: body.string("negative_prompt_template", nullable: true), defaultParams: body.value("default_params")
             )
             try body.throwIfInvalid()
@@ -152,7 +159,9 @@ struct StyleTemplateController {
             try body.throwIfInvalid()
             return try respond(try await service.update(id: id, patch, expectedVersion: expected))
         }
-        routes.addTrashRoutes("/api/style-templates/{id}", kind: .styleTemplate, trash: trash) { id in try respond(try await service.get(id: id)) }
+        routes.addTrashRoutes("/api/style-templates/{id}", kind: .styleTemplate, trash: trash) { id in
+            try respond(try await service.get(id: id))
+        }
         routes.add(.post, "/api/style-templates/{id}/apply") { request, context in
             let id = try context.uuidParameter()
             let clipID = try await JSONBody.clipID(request, limit: maxBodyBytes)
@@ -197,7 +206,8 @@ struct TrashController {
             let purged = try await trash.purge(deletedBefore: Timestamp(Date().addingTimeInterval(-age)))
             var writer = JSONWriter()
             writer.beginObject()
-            writer.key("purged"); writer.int(purged)
+            writer.key("purged")
+            writer.int(purged)
             writer.endObject()
             return writer.response()
         }
@@ -213,7 +223,9 @@ struct TrashController {
     /// `30d`, `12h`, `90m`, `45s` → seconds.
     static func age(_ text: String) throws -> Double {
         let units: [Character: Double] = ["d": 86400, "h": 3600, "m": 60, "s": 1]
-        guard let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0, value <= 36500 * 86400 / factor else {
+        guard let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0,
+            value <= 36500 * 86400 / factor
+        else {
             throw AppError.invalidParameter("older_than", "must be a duration such as 30d, 12h, 90m or 45s")
         }
         return value * factor

@@ -26,7 +26,8 @@ struct ClipController {
                 characterID = id
             }
             let page = try await service.list(
-                projectID: try context.uuidParameter(), characterID: characterID, limit: try request.pageLimit(), cursor: request.query("cursor"),
+                projectID: try context.uuidParameter(), characterID: characterID, limit: try request.pageLimit(),
+                cursor: request.query("cursor"),
                 includeDeleted: try request.flag("include_deleted")
             )
             return clipList(page.items, page.nextCursor)
@@ -74,7 +75,9 @@ struct ClipController {
             let position = body.double("timeline_position", required: true)
             let length = body.double("length")
             try body.throwIfInvalid()
-            return try respond(try await service.setTiming(id: id, position: position ?? 0, length: length, expectedVersion: expected, checkOverlap: check))
+            return try respond(
+                try await service.setTiming(id: id, position: position ?? 0, length: length, expectedVersion: expected, checkOverlap: check)
+            )
         }
         routes.add(.get, "/api/clips/{id}/alternates") { _, context in
             clipList(try await service.alternates(of: try context.uuidParameter()), nil)
@@ -99,10 +102,14 @@ struct ClipController {
             let gallery = try await service.gallery(of: try context.uuidParameter())
             var writer = JSONWriter()
             writer.beginObject()
-            writer.key("generated_images"); writer.galleryItems(gallery.images, selected: gallery.selectedImageID)
-            writer.key("generated_videos"); writer.galleryItems(gallery.videos, selected: gallery.selectedVideoID)
-            writer.key("selected_image_id"); writer.uuid(gallery.selectedImageID)
-            writer.key("selected_video_id"); writer.uuid(gallery.selectedVideoID)
+            writer.key("generated_images")
+            writer.galleryItems(gallery.images, selected: gallery.selectedImageID)
+            writer.key("generated_videos")
+            writer.galleryItems(gallery.videos, selected: gallery.selectedVideoID)
+            writer.key("selected_image_id")
+            writer.uuid(gallery.selectedImageID)
+            writer.key("selected_video_id")
+            writer.uuid(gallery.selectedVideoID)
             writer.endObject()
             return writer.response()
         }
@@ -110,12 +117,14 @@ struct ClipController {
         routes.add(.post, "/api/clips/{id}/gallery", rawBody: true) { request, context in
             let clipID = try context.uuidParameter()
             _ = try await service.get(id: clipID)
-            let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
+            let received = try await media.receive(
+                request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
             do {
                 try await media.commit(received, database: service.database)
                 let file = received.file
                 let item = try await service.addToGallery(
-                    clipID: clipID, item: { clip in GalleryItem(projectID: clip.projectID, clipID: clipID, contentType: .image, mediaFileID: file.id) },
+                    clipID: clipID,
+                    item: { clip in GalleryItem(projectID: clip.projectID, clipID: clipID, contentType: .image, mediaFileID: file.id) },
                     media: file
                 )
                 let clip = try await service.get(id: clipID)
@@ -171,7 +180,8 @@ struct ClipController {
             let version = try await service.createVersion(of: id, generationParams: params)
             var writer = JSONWriter()
             writer.clipVersion(version)
-            return writer.response(status: .created, headers: [.location: "/api/clips/\(id.uuidString.lowercased())/versions/\(version.number)"])
+            return writer.response(
+                status: .created, headers: [.location: "/api/clips/\(id.uuidString.lowercased())/versions/\(version.number)"])
         }
         routes.add(.get, "/api/clips/{id}/versions/{n}") { _, context in
             let id = try context.uuidParameter()
@@ -179,7 +189,9 @@ struct ClipController {
                 throw AppError.invalidParameter("n", "must be a version number (1 or more)")
             }
             guard let version = try await service.versions(of: id).first(where: { $0.number == number }) else {
-                throw AppError(.resourceNotFound, "Clip \(id.uuidString.lowercased()) has no version \(number)", details: ["resource": "clip_version", "number": .number(Double(number))])
+                throw AppError(
+                    .resourceNotFound, "Clip \(id.uuidString.lowercased()) has no version \(number)",
+                    details: ["resource": "clip_version", "number": .number(Double(number))])
             }
             var writer = JSONWriter()
             writer.clipVersion(version)
@@ -212,10 +224,14 @@ struct ClipController {
         let sceneID = try context.uuidParameter()
         let check = try request.query("check_overlap") == nil ? true : request.flag("check_overlap")
         var body = try await JSONBody.read(request, limit: maxBodyBytes)
-        body.allowOnly(["name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt", "negative_prompt", "character_id"])
+        body.allowOnly([
+            "name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt", "negative_prompt", "character_id",
+        ])
         let input = ClipInput(
-            name: body.string("name", required: true) ?? "", lyrics: body.string("lyrics", nullable: true), length: body.double("length", required: true) ?? 1,
-            timelinePosition: body.double("timeline_position"), order: body.int("order"), imagePrompt: body.string("image_prompt", nullable: true),
+            name: body.string("name", required: true) ?? "", lyrics: body.string("lyrics", nullable: true),
+            length: body.double("length", required: true) ?? 1,
+            timelinePosition: body.double("timeline_position"), order: body.int("order"),
+            imagePrompt: body.string("image_prompt", nullable: true),
             videoPrompt: body.string("video_prompt", nullable: true), negativePrompt: body.string("negative_prompt", nullable: true),
             characterID: body.optionalUUID("character_id") ?? nil
         )
@@ -228,9 +244,12 @@ struct ClipController {
         let expected = try request.expectedVersion()
         let check = try request.query("check_overlap") == nil ? true : request.flag("check_overlap")
         var body = try await JSONBody.read(request, limit: maxBodyBytes)
-        body.allowOnly(["name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt", "negative_prompt", "character_id"])
+        body.allowOnly([
+            "name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt", "negative_prompt", "character_id",
+        ])
         let patch = ClipPatch(
-            name: body.string("name"), lyrics: body.optionalString("lyrics"), length: body.double("length"), timelinePosition: body.double("timeline_position"),
+            name: body.string("name"), lyrics: body.optionalString("lyrics"), length: body.double("length"),
+            timelinePosition: body.double("timeline_position"),
             order: body.int("order"), imagePrompt: body.optionalString("image_prompt"), videoPrompt: body.optionalString("video_prompt"),
             negativePrompt: body.optionalString("negative_prompt"), characterID: body.optionalUUID("character_id")
         )

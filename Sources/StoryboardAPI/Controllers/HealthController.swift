@@ -44,7 +44,8 @@ struct HealthController {
             return try JSONResponse.make(body)
         } catch {
             let appError = (error as? AppError) ?? AppError.databaseUnavailable()
-            let unavailable = appError.code == .databaseUnavailable || appError.code == .serviceUnavailable ? appError : AppError.databaseUnavailable()
+            let unavailable =
+                appError.code == .databaseUnavailable || appError.code == .serviceUnavailable ? appError : AppError.databaseUnavailable()
             let body = Health(
                 status: "unavailable",
                 database: .init(status: "unavailable", engine: engine, latencyMS: nil),

@@ -11,7 +11,9 @@ struct JobController {
     let service: JobService
     let maxBodyBytes: Int
 
-    static let generateFields: Set<String> = ["generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority", "destination", "workflow_id"]
+    static let generateFields: Set<String> = [
+        "generation_type", "server_id", "model", "params", "count", "preset", "replace_pending", "priority", "destination", "workflow_id",
+    ]
     static let sampleFields: Set<String> = ["count", "prompt", "server_id", "model"]
     static let patchFields: Set<String> = ["priority"]
     static let clearFields: Set<String> = ["project_id", "batch_id"]
@@ -23,14 +25,22 @@ struct JobController {
             body.allowOnly(Self.generateFields)
             var generate = GenerateRequest()
             if let text = body.string("generation_type") {
-                if let type = GenerationType(rawValue: text) { generate.generationType = type } else { body.addError("generation_type", "must be image or video") }
+                if let type = GenerationType(rawValue: text) {
+                    generate.generationType = type
+                } else {
+                    body.addError("generation_type", "must be image or video")
+                }
             }
             generate.serverID = body.uuid("server_id")
             generate.model = body.string("model")
             generate.params = body.params()
             generate.count = Self.count(&body, default: 1, max: GenerateRequest.maxCount)
             if let text = body.string("preset") {
-                if let preset = Preset(rawValue: text) { generate.preset = preset } else { body.addError("preset", "must be fast or quality") }
+                if let preset = Preset(rawValue: text) {
+                    generate.preset = preset
+                } else {
+                    body.addError("preset", "must be fast or quality")
+                }
             }
             generate.replacePending = body.bool("replace_pending") ?? false
             generate.destination = body.destination()
@@ -58,7 +68,8 @@ struct JobController {
             var query = JobQuery()
             if let text = request.query("status") {
                 guard let status = JobStatus(rawValue: text) else {
-                    throw AppError.invalidParameter("status", "must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw AppError.invalidParameter(
+                        "status", "must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 query.status = status
             }
@@ -114,7 +125,8 @@ struct JobController {
             let cleared = try await service.clearFinished(projectID: projectID, batchID: batchID)
             var writer = JSONWriter()
             writer.beginObject()
-            writer.key("cleared"); writer.int(cleared)
+            writer.key("cleared")
+            writer.int(cleared)
             writer.endObject()
             return writer.response()
         }
@@ -170,41 +182,69 @@ extension Request {
 extension JSONWriter {
     mutating func job(_ job: GenerationJob) {
         beginObject()
-        key("id"); uuid(job.meta.id)
-        key("project_id"); uuid(job.projectID)
-        key("clip_id"); uuid(job.clipID)
-        key("character_id"); uuid(job.characterID)
-        key("batch_id"); uuid(job.batchID)
-        key("target"); string(job.target.rawValue)
-        key("destination"); string(job.destination.rawValue)
-        key("workflow_id"); uuid(job.workflowID)
-        key("generation_type"); string(job.generationType.rawValue)
-        key("status"); string(job.status.rawValue)
-        key("priority"); int(job.priority)
-        key("attempts"); int(job.attempts)
-        key("max_retries"); int(job.maxRetries)
-        key("server_id"); uuid(job.serverID)
-        key("preferred_server_id"); uuid(job.preferredServerID)
-        key("model"); string(job.model)
-        key("prompt"); string(job.prompt)
-        key("negative_prompt"); string(job.negativePrompt)
-        key("params"); rawJSON(job.params)
+        key("id")
+        uuid(job.meta.id)
+        key("project_id")
+        uuid(job.projectID)
+        key("clip_id")
+        uuid(job.clipID)
+        key("character_id")
+        uuid(job.characterID)
+        key("batch_id")
+        uuid(job.batchID)
+        key("target")
+        string(job.target.rawValue)
+        key("destination")
+        string(job.destination.rawValue)
+        key("workflow_id")
+        uuid(job.workflowID)
+        key("generation_type")
+        string(job.generationType.rawValue)
+        key("status")
+        string(job.status.rawValue)
+        key("priority")
+        int(job.priority)
+        key("attempts")
+        int(job.attempts)
+        key("max_retries")
+        int(job.maxRetries)
+        key("server_id")
+        uuid(job.serverID)
+        key("preferred_server_id")
+        uuid(job.preferredServerID)
+        key("model")
+        string(job.model)
+        key("prompt")
+        string(job.prompt)
+        key("negative_prompt")
+        string(job.negativePrompt)
+        key("params")
+        rawJSON(job.params)
         key("progress")
         if let value = job.progressValue, let max = job.progressMax {
             beginObject()
-            key("value"); int(value)
-            key("max"); int(max)
-            key("updated_at"); timestamp(job.progressAt)
+            key("value")
+            int(value)
+            key("max")
+            int(max)
+            key("updated_at")
+            timestamp(job.progressAt)
             endObject()
         } else {
             null()
         }
-        key("error"); string(job.error)
-        key("result_media_ids"); rawJSON(job.resultMediaIDs)
-        key("available_at"); timestamp(job.availableAt)
-        key("lease_until"); timestamp(job.leaseUntil)
-        key("started_at"); timestamp(job.startedAt)
-        key("finished_at"); timestamp(job.finishedAt)
+        key("error")
+        string(job.error)
+        key("result_media_ids")
+        rawJSON(job.resultMediaIDs)
+        key("available_at")
+        timestamp(job.availableAt)
+        key("lease_until")
+        timestamp(job.leaseUntil)
+        key("started_at")
+        timestamp(job.startedAt)
+        key("finished_at")
+        timestamp(job.finishedAt)
         metadata(job.meta)
         endObject()
     }

@@ -15,7 +15,8 @@ struct MediaController {
             let id = try context.uuidParameter()
             let expected = try request.expectedVersion()
             _ = try await projects.get(id: id)
-            let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .audio, declaredLength: request.declaredLength)
+            let received = try await media.receive(
+                request.body.map { Array(buffer: $0) }, expected: .audio, declaredLength: request.declaredLength)
             let project = try await projects.setMusic(id: id, received, store: media, expectedVersion: expected)
             var writer = JSONWriter()
             writer.project(project)
@@ -56,7 +57,9 @@ struct MediaController {
         if let header = request.headers[.range] {
             guard let requested = Self.byteRange(header, size: size) else {
                 try? handle.close()
-                let error = AppError(.rangeNotSatisfiable, "The requested range is outside the file (\(size) bytes)", details: ["size": .number(Double(size))])
+                let error = AppError(
+                    .rangeNotSatisfiable, "The requested range is outside the file (\(size) bytes)",
+                    details: ["size": .number(Double(size))])
                 return error.response(requestID: requestID, extraHeaders: [.contentRange: "bytes */\(size)"])
             }
             range = requested
@@ -86,7 +89,10 @@ struct MediaController {
 
     /// Only the types the store accepts; anything else is served as opaque bytes.
     static func safeType(_ type: String) -> String {
-        let allowed: Set<String> = ["audio/wav", "audio/mpeg", "audio/flac", "audio/ogg", "audio/mp4", "image/png", "image/jpeg", "image/webp", "video/mp4", "video/webm"]
+        let allowed: Set<String> = [
+            "audio/wav", "audio/mpeg", "audio/flac", "audio/ogg", "audio/mp4", "image/png", "image/jpeg", "image/webp", "video/mp4",
+            "video/webm",
+        ]
         return allowed.contains(type) ? type : "application/octet-stream"
     }
 

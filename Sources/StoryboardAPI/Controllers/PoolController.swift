@@ -16,12 +16,15 @@ struct PoolController {
             let projectID = try context.uuidParameter()
             var query = PoolQuery(includeDeleted: try request.flag("include_deleted"))
             if let text = request.query("content_type") {
-                guard let kind = MediaKind(rawValue: text) else { throw AppError.invalidParameter("content_type", "must be image or video") }
+                guard let kind = MediaKind(rawValue: text) else {
+                    throw AppError.invalidParameter("content_type", "must be image or video")
+                }
                 query.contentType = kind
             }
             if let text = request.query("source_type") {
                 guard let source = PoolSource(rawValue: text) else {
-                    throw AppError.invalidParameter("source_type", "must be one of \(PoolSource.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw AppError.invalidParameter(
+                        "source_type", "must be one of \(PoolSource.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 query.sourceType = source
             }
@@ -36,10 +39,12 @@ struct PoolController {
             let tags = request.query("tags").map { $0.split(separator: ",").map(String.init) } ?? []
             let name = request.query("name")
             let description = request.query("description")
-            let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
+            let received = try await media.receive(
+                request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
             do {
                 try await media.commit(received, database: service.database)
-                let item = try await service.add(projectID: projectID, file: received.file, name: name, description: description, tags: tags)
+                let item = try await service.add(
+                    projectID: projectID, file: received.file, name: name, description: description, tags: tags)
                 return try respond(item, status: .created)
             } catch {
                 media.discard(received)
@@ -55,7 +60,8 @@ struct PoolController {
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(["name", "description", "tags", "metadata"])
             let patch = PoolItemPatch(
-                name: body.string("name"), description: body.optionalString("description"), tags: body.stringList("tags"), metadata: body.value("metadata")
+                name: body.string("name"), description: body.optionalString("description"), tags: body.stringList("tags"),
+                metadata: body.value("metadata")
             )
             try body.throwIfInvalid()
             return try respond(try await service.update(id: id, patch, expectedVersion: expected))
@@ -83,23 +89,35 @@ struct PoolController {
 extension JSONWriter {
     mutating func poolItem(_ item: PoolItem) {
         beginObject()
-        key("id"); uuid(item.meta.id)
-        key("project_id"); uuid(item.projectID)
-        key("name"); string(item.name)
-        key("description"); string(item.description)
-        key("content_type"); string(item.contentType.rawValue)
-        key("source_type"); string(item.sourceType.rawValue)
-        key("source_clip_id"); uuid(item.sourceClipID)
-        key("media_url"); string("/api/media/\(item.meta.id.uuidString.lowercased())")
+        key("id")
+        uuid(item.meta.id)
+        key("project_id")
+        uuid(item.projectID)
+        key("name")
+        string(item.name)
+        key("description")
+        string(item.description)
+        key("content_type")
+        string(item.contentType.rawValue)
+        key("source_type")
+        string(item.sourceType.rawValue)
+        key("source_clip_id")
+        uuid(item.sourceClipID)
+        key("media_url")
+        string("/api/media/\(item.meta.id.uuidString.lowercased())")
         // No thumbnails are made yet; a client shows the full image.
-        key("thumbnail_url"); null()
-        key("generation_params"); rawJSON(item.generationParams)
+        key("thumbnail_url")
+        null()
+        key("generation_params")
+        rawJSON(item.generationParams)
         key("tags")
         beginArray()
         for tag in item.tags { string(tag) }
         endArray()
-        key("metadata"); rawJSON(item.metadata)
-        key("job_id"); uuid(item.jobID)
+        key("metadata")
+        rawJSON(item.metadata)
+        key("job_id")
+        uuid(item.jobID)
         metadata(item.meta)
         endObject()
     }

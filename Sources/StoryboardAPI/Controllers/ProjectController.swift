@@ -74,11 +74,14 @@ struct ProjectController {
         }
         var current = tag(try await trees.stamp(of: id))
         if let current {
-            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == current }) {
+            if let match = request.headers[.ifNoneMatch],
+                match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == current })
+            {
                 return Response(status: .notModified, headers: [.eTag: current])
             }
             if let bytes = cache.get(current) {
-                return Response(status: .ok, headers: [.eTag: current, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes))
+                return Response(
+                    status: .ok, headers: [.eTag: current, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes))
             }
         }
         // The tree is read with one statement per table; a change committed in between bumps
@@ -93,7 +96,8 @@ struct ProjectController {
             let buffer = ByteBuffer(bytes: writer.bytes)
             if after == before {
                 cache.put(before, buffer)
-                return Response(status: .ok, headers: [.eTag: before, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+                return Response(
+                    status: .ok, headers: [.eTag: before, .contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
             }
             current = after
         }
@@ -124,46 +128,68 @@ struct ProjectController {
         let past = Set(analysis.pastMusicEnd)
         var writer = JSONWriter(capacity: 32 * 1024)
         writer.beginObject()
-        writer.key("project_id"); writer.uuid(project.meta.id)
-        writer.key("music_duration"); writer.double(project.musicDuration)
+        writer.key("project_id")
+        writer.uuid(project.meta.id)
+        writer.key("music_duration")
+        writer.double(project.musicDuration)
         writer.key("scenes")
         writer.beginArray()
         for (scene, clips) in scenes {
             writer.beginObject()
-            writer.key("id"); writer.uuid(scene.meta.id)
-            writer.key("name"); writer.string(scene.name)
-            writer.key("order"); writer.int(scene.order)
+            writer.key("id")
+            writer.uuid(scene.meta.id)
+            writer.key("name")
+            writer.string(scene.name)
+            writer.key("order")
+            writer.int(scene.order)
             writer.key("clips")
             writer.beginArray()
             for clip in clips {
                 writer.beginObject()
-                writer.key("id"); writer.uuid(clip.meta.id)
-                writer.key("name"); writer.string(clip.name)
-                writer.key("order"); writer.int(clip.order)
-                writer.key("start"); writer.double(clip.timelinePosition)
-                writer.key("end"); writer.double(clip.end)
-                writer.key("length"); writer.double(clip.length)
-                writer.key("selected_image_id"); writer.uuid(clip.selectedImageID)
-                writer.key("selected_video_id"); writer.uuid(clip.selectedVideoID)
-                writer.key("past_music_end"); writer.bool(past.contains(clip.meta.id))
+                writer.key("id")
+                writer.uuid(clip.meta.id)
+                writer.key("name")
+                writer.string(clip.name)
+                writer.key("order")
+                writer.int(clip.order)
+                writer.key("start")
+                writer.double(clip.timelinePosition)
+                writer.key("end")
+                writer.double(clip.end)
+                writer.key("length")
+                writer.double(clip.length)
+                writer.key("selected_image_id")
+                writer.uuid(clip.selectedImageID)
+                writer.key("selected_video_id")
+                writer.uuid(clip.selectedVideoID)
+                writer.key("past_music_end")
+                writer.bool(past.contains(clip.meta.id))
                 writer.endObject()
             }
             writer.endArray()
             writer.endObject()
         }
         writer.endArray()
-        writer.key("total_clips"); writer.int(analysis.totalClips)
-        writer.key("total_duration"); writer.double(analysis.totalDuration)
-        writer.key("timeline_end"); writer.double(analysis.timelineEnd)
+        writer.key("total_clips")
+        writer.int(analysis.totalClips)
+        writer.key("total_duration")
+        writer.double(analysis.totalDuration)
+        writer.key("timeline_end")
+        writer.double(analysis.timelineEnd)
         writer.key("gaps")
         writer.beginArray()
         for gap in analysis.gaps {
             writer.beginObject()
-            writer.key("start"); writer.double(gap.start)
-            writer.key("end"); writer.double(gap.end)
-            writer.key("duration"); writer.double((gap.duration * 1000).rounded() / 1000)
-            writer.key("before_clip_id"); writer.uuid(gap.beforeClipID)
-            writer.key("after_clip_id"); writer.uuid(gap.afterClipID)
+            writer.key("start")
+            writer.double(gap.start)
+            writer.key("end")
+            writer.double(gap.end)
+            writer.key("duration")
+            writer.double((gap.duration * 1000).rounded() / 1000)
+            writer.key("before_clip_id")
+            writer.uuid(gap.beforeClipID)
+            writer.key("after_clip_id")
+            writer.uuid(gap.afterClipID)
             writer.endObject()
         }
         writer.endArray()
@@ -171,11 +197,16 @@ struct ProjectController {
         writer.beginArray()
         for overlap in analysis.overlaps {
             writer.beginObject()
-            writer.key("clip_id"); writer.uuid(overlap.clipID)
-            writer.key("other_clip_id"); writer.uuid(overlap.otherClipID)
-            writer.key("start"); writer.double(overlap.start)
-            writer.key("end"); writer.double(overlap.end)
-            writer.key("duration"); writer.double((overlap.duration * 1000).rounded() / 1000)
+            writer.key("clip_id")
+            writer.uuid(overlap.clipID)
+            writer.key("other_clip_id")
+            writer.uuid(overlap.otherClipID)
+            writer.key("start")
+            writer.double(overlap.start)
+            writer.key("end")
+            writer.double(overlap.end)
+            writer.key("duration")
+            writer.double((overlap.duration * 1000).rounded() / 1000)
             writer.endObject()
         }
         writer.endArray()
@@ -183,9 +214,12 @@ struct ProjectController {
         writer.beginArray()
         for id in analysis.pastMusicEnd { writer.uuid(id) }
         writer.endArray()
-        writer.key("music_fit"); writer.string(analysis.musicFit)
-        writer.key("music_end_difference"); writer.double(project.musicDuration.map { ((analysis.timelineEnd - $0) * 1000).rounded() / 1000 })
-        writer.key("has_issues"); writer.bool(analysis.hasIssues)
+        writer.key("music_fit")
+        writer.string(analysis.musicFit)
+        writer.key("music_end_difference")
+        writer.double(project.musicDuration.map { ((analysis.timelineEnd - $0) * 1000).rounded() / 1000 })
+        writer.key("has_issues")
+        writer.bool(analysis.hasIssues)
         writer.endObject()
         return writer.response()
     }

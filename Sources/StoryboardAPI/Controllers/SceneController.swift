@@ -73,7 +73,9 @@ struct SceneController {
         let expected = try request.expectedVersion()
         var body = try await JSONBody.read(request, limit: maxBodyBytes)
         body.allowOnly(["name", "description", "lyrics", "order"])
-        let patch = ScenePatch(name: body.string("name"), description: body.optionalString("description"), lyrics: body.optionalString("lyrics"), order: body.int("order"))
+        let patch = ScenePatch(
+            name: body.string("name"), description: body.optionalString("description"), lyrics: body.optionalString("lyrics"),
+            order: body.int("order"))
         try body.throwIfInvalid()
         return try respond(try await service.update(id: id, patch, expectedVersion: expected))
     }

@@ -65,7 +65,8 @@ struct StudioController {
         let name = folder.map { "\($0)/\(file)" } ?? file
         let assets = try assets()
         guard StudioAssets.isPlainName(file), let found = assets.files[name], name != "index.html" else {
-            throw AppError(.resourceNotFound, "The web studio has no file \(String(name.prefix(100)))", details: ["resource": "studio_file"])
+            throw AppError(
+                .resourceNotFound, "The web studio has no file \(String(name.prefix(100)))", details: ["resource": "studio_file"])
         }
         // An old page asking for files under an earlier version still gets today's file, just
         // not cached for long (it may not match the name it was asked under).
@@ -75,7 +76,9 @@ struct StudioController {
 
     private func respond(_ file: StudioAssets.File, request: Request, cacheControl: String) -> Response {
         let headers: HTTPFields = [.contentType: file.contentType, .eTag: file.etag, .cacheControl: cacheControl]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag })
+        {
             // Content-Type stays: the security middleware picks the page's CSP by it, and a
             // browser stores a 304's headers over the cached ones.
             return Response(status: .notModified, headers: headers)
@@ -107,7 +110,9 @@ struct StudioAssets: Sendable {
     /// The copies built into the binary. A build without them still serves the API; the page
     /// then answers with an error saying so.
     static let bundled: StudioAssets = {
-        guard let url = Bundle.module.url(forResource: "Public", withExtension: nil), let assets = try? load(from: url, isDevelopment: false) else {
+        guard let url = Bundle.module.url(forResource: "Public", withExtension: nil),
+            let assets = try? load(from: url, isDevelopment: false)
+        else {
             return StudioAssets(files: [:], index: nil, version: "missing", isDevelopment: false)
         }
         return assets
@@ -116,7 +121,9 @@ struct StudioAssets: Sendable {
     /// Names the studio uses for its files: no separators, no dot-files, nothing to escape.
     static func isPlainName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 100 && !name.hasPrefix(".")
-            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+            }
     }
 
     static func load(from root: URL, isDevelopment: Bool = true) throws -> StudioAssets {

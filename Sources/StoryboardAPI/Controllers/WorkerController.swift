@@ -21,26 +21,37 @@ struct WorkerController {
             }
             if checkpoints.count > 1000 { body.addError("checkpoints", "must list at most 1000 files") }
             try body.throwIfInvalid()
-            guard let assignment = try await service.claim(serverID: serverID, checkpoints: checkpoints) else { return Response(status: .noContent) }
+            guard let assignment = try await service.claim(serverID: serverID, checkpoints: checkpoints) else {
+                return Response(status: .noContent)
+            }
             let id = assignment.job.meta.id.uuidString.lowercased()
             var writer = JSONWriter()
             writer.beginObject()
-            writer.key("job"); writer.job(assignment.job)
-            writer.key("workflow"); writer.json(assignment.workflow)
-            writer.key("checkpoint"); writer.string(assignment.checkpoint)
+            writer.key("job")
+            writer.job(assignment.job)
+            writer.key("workflow")
+            writer.json(assignment.workflow)
+            writer.key("checkpoint")
+            writer.string(assignment.checkpoint)
             writer.key("images")
             writer.beginArray()
             for image in assignment.images {
                 writer.beginObject()
-                writer.key("name"); writer.string(image.name)
-                writer.key("image"); writer.string(image.data.base64EncodedString())
+                writer.key("name")
+                writer.string(image.name)
+                writer.key("image")
+                writer.string(image.data.base64EncodedString())
                 writer.endObject()
             }
             writer.endArray()
-            writer.key("lease_until"); writer.string(assignment.job.leaseUntil?.description)
-            writer.key("heartbeat_url"); writer.string("/api/jobs/\(id)/heartbeat")
-            writer.key("outputs_url"); writer.string("/api/jobs/\(id)/outputs")
-            writer.key("complete_url"); writer.string("/api/jobs/\(id)/complete")
+            writer.key("lease_until")
+            writer.string(assignment.job.leaseUntil?.description)
+            writer.key("heartbeat_url")
+            writer.string("/api/jobs/\(id)/heartbeat")
+            writer.key("outputs_url")
+            writer.string("/api/jobs/\(id)/outputs")
+            writer.key("complete_url")
+            writer.string("/api/jobs/\(id)/complete")
             writer.endObject()
             return writer.response()
         }
@@ -64,13 +75,17 @@ struct WorkerController {
         routes.add(.post, "/api/jobs/{id}/outputs", rawBody: true) { request, context in
             let id = try context.uuidParameter()
             _ = try await service.held(id)
-            let received = try await media.receive(request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
+            let received = try await media.receive(
+                request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
             try await media.commit(received, database: service.database)
             var writer = JSONWriter()
             writer.beginObject()
-            writer.key("media_id"); writer.string(received.file.id)
-            writer.key("content_type"); writer.string(received.file.contentType)
-            writer.key("size_bytes"); writer.int(received.file.sizeBytes)
+            writer.key("media_id")
+            writer.string(received.file.id)
+            writer.key("content_type")
+            writer.string(received.file.contentType)
+            writer.key("size_bytes")
+            writer.int(received.file.sizeBytes)
             writer.endObject()
             return writer.response(status: .created)
         }
@@ -84,9 +99,13 @@ struct WorkerController {
             if let value = body.value("outputs") {
                 guard let list = value.arrayValue else { throw AppError.validation(["outputs": "must be a list of {\"media_id\": …}"]) }
                 mediaIDs = try list.enumerated().map { index, entry in
-                    guard let object = entry.objectValue, object.keys.allSatisfy({ $0 == "media_id" }), let mediaID = object["media_id"]?.stringValue,
+                    guard let object = entry.objectValue, object.keys.allSatisfy({ $0 == "media_id" }),
+                        let mediaID = object["media_id"]?.stringValue,
                         MediaFileID.isValid(mediaID)
-                    else { throw AppError.validation(["outputs[\(index)]": "must be {\"media_id\": …} as POST /api/jobs/{id}/outputs answered"]) }
+                    else {
+                        throw AppError.validation(["outputs[\(index)]": "must be {\"media_id\": …} as POST /api/jobs/{id}/outputs answered"]
+                        )
+                    }
                     return mediaID
                 }
             }

@@ -14,7 +14,8 @@ struct WorkflowController {
 
     func register(_ routes: Routes) {
         routes.add(.get, "/api/workflows") { request, _ in
-            let page = try await service.list(limit: try request.pageLimit(), cursor: request.query("cursor"), includeDeleted: try request.flag("include_deleted"))
+            let page = try await service.list(
+                limit: try request.pageLimit(), cursor: request.query("cursor"), includeDeleted: try request.flag("include_deleted"))
             var writer = JSONWriter()
             writer.list(page.items, nextCursor: page.nextCursor) { $0.customWorkflow($1) }
             return writer.response()
@@ -38,7 +39,8 @@ struct WorkflowController {
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.fields)
             let patch = WorkflowPatch(
-                name: body.string("name"), description: body.optionalString("description"), generationType: Self.type(&body), graph: body.value("graph"),
+                name: body.string("name"), description: body.optionalString("description"), generationType: Self.type(&body),
+                graph: body.value("graph"),
                 mapping: body.value("mapping")
             )
             try body.throwIfInvalid()
@@ -68,12 +70,18 @@ struct WorkflowController {
 extension JSONWriter {
     mutating func customWorkflow(_ workflow: CustomWorkflow) {
         beginObject()
-        key("id"); uuid(workflow.meta.id)
-        key("name"); string(workflow.name)
-        key("description"); string(workflow.description)
-        key("generation_type"); string(workflow.generationType.rawValue)
-        key("graph"); rawJSON(workflow.graph)
-        key("mapping"); rawJSON(workflow.mapping)
+        key("id")
+        uuid(workflow.meta.id)
+        key("name")
+        string(workflow.name)
+        key("description")
+        string(workflow.description)
+        key("generation_type")
+        string(workflow.generationType.rawValue)
+        key("graph")
+        rawJSON(workflow.graph)
+        key("mapping")
+        rawJSON(workflow.mapping)
         metadata(workflow.meta)
         endObject()
     }

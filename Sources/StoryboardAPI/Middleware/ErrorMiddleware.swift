@@ -26,7 +26,10 @@ struct ErrorMiddleware: RouterMiddleware {
             if appError.status >= 500 {
                 context.logger.error(
                     "request failed",
-                    metadata: ["code": "\(appError.code.rawValue)", "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"]
+                    metadata: [
+                        "code": "\(appError.code.rawValue)", "method": "\(request.method)", "path": "\(request.uri.path)",
+                        "error": "\(error)",
+                    ]
                 )
             }
             var headers: HTTPFields = [:]
@@ -72,7 +75,8 @@ struct ErrorMiddleware: RouterMiddleware {
     static func acceptableID(_ value: String?) -> String? {
         guard let value, (1...128).contains(value.utf8.count),
             value.utf8.allSatisfy({ byte in
-                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95 || byte == 46 || byte == 58
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 45 || byte == 95 || byte == 46
+                    || byte == 58
             })
         else { return nil }
         return value

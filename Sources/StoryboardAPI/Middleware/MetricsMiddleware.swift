@@ -18,8 +18,10 @@ struct RequestMetricsMiddleware: RouterMiddleware {
             dimensions: [("route", route), ("method", method), ("status", String(response.status.code))],
             factory: factory
         ).increment()
-        Metrics.Timer(label: "storyboard_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory)
-            .record(duration: ContinuousClock.now - started)
+        Metrics.Timer(
+            label: "storyboard_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: factory
+        )
+        .record(duration: ContinuousClock.now - started)
         return response
     }
 }

@@ -41,7 +41,8 @@ struct CrossSiteMiddleware: RouterMiddleware {
             throw AppError.invalidParameter("path", "must not contain empty segments (//)")
         }
         guard allowedHosts.allows(host) else {
-            throw AppError(.forbidden, "Requests for host '\(Self.printable(host))' are not served here", details: ["reason": "host_not_allowed"])
+            throw AppError(
+                .forbidden, "Requests for host '\(Self.printable(host))' are not served here", details: ["reason": "host_not_allowed"])
         }
         if Self.changesState(request.method) {
             if request.headers[.secFetchSite]?.lowercased() == "cross-site" {

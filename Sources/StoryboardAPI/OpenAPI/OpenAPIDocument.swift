@@ -49,7 +49,9 @@ enum OpenAPIDocument {
             "components": [
                 "schemas": .object(Schemas.all),
                 "responses": .object(errorResponses),
-                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "Needed when STORYBOARD_API_TOKEN is set"]],
+                "securitySchemes": [
+                    "bearer": ["type": "http", "scheme": "bearer", "description": "Needed when STORYBOARD_API_TOKEN is set"]
+                ],
             ],
         ]
     }

@@ -4,7 +4,8 @@ import StoryboardCore
 /// router disagree, in either direction.
 enum Operations {
     static var all: [OpenAPIOperation] {
-        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + pool + workers + workflows + renders
+        operations + projects + scenes + clips + gallery + characters + styleTemplates + trash + media + servers + generation + pool
+            + workers + workflows + renders
             + studio
     }
 
@@ -22,7 +23,9 @@ enum Operations {
         "check_overlap", ["type": "boolean", "default": true],
         "false allows overlapping clips; otherwise an overlap is 409 CONFLICT with `details.suggested_position`"
     )
-    static let location: [String: JSONValue] = ["Location": ["schema": ["type": "string"], "description": "Where the new resource is read"]]
+    static let location: [String: JSONValue] = [
+        "Location": ["schema": ["type": "string"], "description": "Where the new resource is read"]
+    ]
     static let created = OpenAPIDocument.etagHeader.merging(location) { first, _ in first }
     static let trashType: JSONValue = [
         "name": "type", "in": "path", "required": true,
@@ -49,14 +52,17 @@ enum Operations {
     static let treeETag: [String: JSONValue] = [
         "ETag": [
             "schema": ["type": "string"],
-            "description": "The project's version, quoted; with `include`, the tree's weak tag (`W/\"tree-…\"`), which changes with anything in it",
+            "description":
+                "The project's version, quoted; with `include`, the tree's weak tag (`W/\"tree-…\"`), which changes with anything in it",
         ]
     ]
 
     static let projects: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "GET", path: "/api/projects", operationID: "listProjects", summary: "List projects, newest first", tag: "Projects",
-            parameters: [["name": "q", "in": "query", "schema": ["type": "string"], "description": "Name contains (case-insensitive)"], include]
+            parameters: [
+                ["name": "q", "in": "query", "schema": ["type": "string"], "description": "Name contains (case-insensitive)"], include,
+            ]
                 + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
             responseSchema: "ProjectList", errors: [400]
         ),
@@ -90,7 +96,8 @@ enum Operations {
             parameters: [OpenAPIDocument.ifMatch], successStatus: 204, successDescription: "In the trash", errors: [404, 412]
         ),
         OpenAPIOperation(
-            method: "POST", path: "/api/projects/{id}/restore", operationID: "restoreProject", summary: "Bring a project back from the trash",
+            method: "POST", path: "/api/projects/{id}/restore", operationID: "restoreProject",
+            summary: "Bring a project back from the trash",
             tag: "Projects", responseSchema: "Project", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
         ),
         OpenAPIOperation(
@@ -104,12 +111,16 @@ enum Operations {
 
     static let scenes: [OpenAPIOperation] = [
         OpenAPIOperation(
-            method: "GET", path: "/api/projects/{id}/scenes", operationID: "listScenes", summary: "List a project's primary scenes in order",
-            tag: "Scenes", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted], responseSchema: "SceneList", errors: [404]
+            method: "GET", path: "/api/projects/{id}/scenes", operationID: "listScenes",
+            summary: "List a project's primary scenes in order",
+            tag: "Scenes", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted], responseSchema: "SceneList",
+            errors: [404]
         ),
         OpenAPIOperation(
-            method: "POST", path: "/api/projects/{id}/scenes", operationID: "createScene", summary: "Add a scene to a project", tag: "Scenes",
-            requestSchema: "SceneCreate", successStatus: 201, successDescription: "Created", responseSchema: "Scene", responseHeaders: created,
+            method: "POST", path: "/api/projects/{id}/scenes", operationID: "createScene", summary: "Add a scene to a project",
+            tag: "Scenes",
+            requestSchema: "SceneCreate", successStatus: 201, successDescription: "Created", responseSchema: "Scene",
+            responseHeaders: created,
             errors: [404]
         ),
         OpenAPIOperation(
@@ -119,7 +130,8 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/scenes/{id}", operationID: "getScene", summary: "Read a scene", tag: "Scenes",
-            parameters: [OpenAPIDocument.includeDeleted], responseSchema: "Scene", responseHeaders: OpenAPIDocument.etagHeader, errors: [404]
+            parameters: [OpenAPIDocument.includeDeleted], responseSchema: "Scene", responseHeaders: OpenAPIDocument.etagHeader,
+            errors: [404]
         ),
         OpenAPIOperation(
             method: "PATCH", path: "/api/scenes/{id}", operationID: "updateScene", summary: "Change a scene (and its place in the order)",
@@ -142,10 +154,14 @@ enum Operations {
             errors: [404]
         ),
         OpenAPIOperation(
-            method: "POST", path: "/api/scenes/{id}/alternates", operationID: "createSceneAlternate", summary: "Make an alternate of a scene",
+            method: "POST", path: "/api/scenes/{id}/alternates", operationID: "createSceneAlternate",
+            summary: "Make an alternate of a scene",
             tag: "Scenes",
-            parameters: [query("copy_clips", ["type": "boolean", "default": false], "Copy the source's primary clips too (with empty galleries)")],
-            requestSchema: "AlternateCreate", requestRequired: false, successStatus: 201, successDescription: "Created", responseSchema: "Scene",
+            parameters: [
+                query("copy_clips", ["type": "boolean", "default": false], "Copy the source's primary clips too (with empty galleries)")
+            ],
+            requestSchema: "AlternateCreate", requestRequired: false, successStatus: 201, successDescription: "Created",
+            responseSchema: "Scene",
             responseHeaders: created, errors: [404]
         ),
         OpenAPIOperation(
@@ -160,11 +176,13 @@ enum Operations {
     static let clips: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "GET", path: "/api/scenes/{id}/clips", operationID: "listSceneClips", summary: "List a scene's primary clips in order",
-            tag: "Clips", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted], responseSchema: "ClipList", errors: [404]
+            tag: "Clips", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted], responseSchema: "ClipList",
+            errors: [404]
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/scenes/{id}/clips", operationID: "createClip", summary: "Add a clip to a scene", tag: "Clips",
-            parameters: [checkOverlap], requestSchema: "ClipCreate", successStatus: 201, successDescription: "Created", responseSchema: "Clip",
+            parameters: [checkOverlap], requestSchema: "ClipCreate", successStatus: 201, successDescription: "Created",
+            responseSchema: "Clip",
             responseHeaders: created, errors: [404, 409]
         ),
         OpenAPIOperation(
@@ -190,7 +208,8 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "DELETE", path: "/api/clips/{id}", operationID: "deleteClip",
-            summary: "Move a clip to the trash, with its alternates, gallery and versions", tag: "Clips", parameters: [OpenAPIDocument.ifMatch],
+            summary: "Move a clip to the trash, with its alternates, gallery and versions", tag: "Clips",
+            parameters: [OpenAPIDocument.ifMatch],
             successStatus: 204, successDescription: "In the trash", errors: [404, 412]
         ),
         OpenAPIOperation(
@@ -221,7 +240,8 @@ enum Operations {
         OpenAPIOperation(
             method: "POST", path: "/api/clips/{id}/alternates", operationID: "createClipAlternate",
             summary: "Make an alternate of a clip (same lyrics, timing, prompts and character; empty gallery)", tag: "Clips",
-            requestSchema: "AlternateCreate", requestRequired: false, successStatus: 201, successDescription: "Created", responseSchema: "Clip",
+            requestSchema: "AlternateCreate", requestRequired: false, successStatus: 201, successDescription: "Created",
+            responseSchema: "Clip",
             responseHeaders: created, errors: [404]
         ),
         OpenAPIOperation(
@@ -240,15 +260,24 @@ enum Operations {
             responseSchema: "ClipVersion", responseHeaders: location, errors: [404]
         ),
         OpenAPIOperation(
-            method: "GET", path: "/api/clips/{id}/versions/{n}", operationID: "getClipVersion", summary: "Read one version of a clip", tag: "Clips",
-            parameters: [["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1], "description": "The version number"]],
+            method: "GET", path: "/api/clips/{id}/versions/{n}", operationID: "getClipVersion", summary: "Read one version of a clip",
+            tag: "Clips",
+            parameters: [
+                [
+                    "name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1],
+                    "description": "The version number",
+                ]
+            ],
             responseSchema: "ClipVersion", errors: [404]
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/clips/{id}/versions/{n}/activate", operationID: "activateClipVersion",
             summary: "Make a version active: the clip takes back its prompts, selection and timing", tag: "Clips",
             parameters: [
-                ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1], "description": "The version number"],
+                [
+                    "name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1],
+                    "description": "The version number",
+                ],
                 OpenAPIDocument.ifMatch,
             ],
             responseSchema: "Clip", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412]
@@ -288,12 +317,14 @@ enum Operations {
     static let characters: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "GET", path: "/api/projects/{id}/characters", operationID: "listCharacters", summary: "List a project's characters",
-            tag: "Characters", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted], responseSchema: "CharacterList",
+            tag: "Characters", parameters: OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
+            responseSchema: "CharacterList",
             errors: [404]
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/projects/{id}/characters", operationID: "createCharacter", summary: "Add a character to a project",
-            tag: "Characters", requestSchema: "CharacterCreate", successStatus: 201, successDescription: "Created", responseSchema: "Character",
+            tag: "Characters", requestSchema: "CharacterCreate", successStatus: 201, successDescription: "Created",
+            responseSchema: "Character",
             responseHeaders: created, errors: [404]
         ),
         OpenAPIOperation(
@@ -313,7 +344,8 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/characters/{id}/restore", operationID: "restoreCharacter",
-            summary: "Bring a character back from the trash (409 while its project is there)", tag: "Characters", responseSchema: "Character",
+            summary: "Bring a character back from the trash (409 while its project is there)", tag: "Characters",
+            responseSchema: "Character",
             responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
         ),
         OpenAPIOperation(
@@ -357,11 +389,13 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "PATCH", path: "/api/style-templates/{id}", operationID: "updateStyleTemplate", summary: "Change a style template",
-            tag: "Style templates", parameters: [OpenAPIDocument.ifMatch], requestSchema: "StyleTemplatePatch", responseSchema: "StyleTemplate",
+            tag: "Style templates", parameters: [OpenAPIDocument.ifMatch], requestSchema: "StyleTemplatePatch",
+            responseSchema: "StyleTemplate",
             responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412]
         ),
         OpenAPIOperation(
-            method: "DELETE", path: "/api/style-templates/{id}", operationID: "deleteStyleTemplate", summary: "Move a style template to the trash",
+            method: "DELETE", path: "/api/style-templates/{id}", operationID: "deleteStyleTemplate",
+            summary: "Move a style template to the trash",
             tag: "Style templates", parameters: [OpenAPIDocument.ifMatch], successStatus: 204, successDescription: "In the trash",
             errors: [404, 412]
         ),
@@ -381,9 +415,14 @@ enum Operations {
 
     static let trash: [OpenAPIOperation] = [
         OpenAPIOperation(
-            method: "GET", path: "/api/trash", operationID: "listTrash", summary: "What was deleted (the root of each delete), newest first",
+            method: "GET", path: "/api/trash", operationID: "listTrash",
+            summary: "What was deleted (the root of each delete), newest first",
             tag: "Trash",
-            parameters: [query("type", ["type": "string", "enum": .array(TrashKind.allCases.map { .string($0.rawValue) })], "Only deletes of this kind")]
+            parameters: [
+                query(
+                    "type", ["type": "string", "enum": .array(TrashKind.allCases.map { .string($0.rawValue) })], "Only deletes of this kind"
+                )
+            ]
                 + OpenAPIDocument.pageParameters,
             responseSchema: "TrashList", errors: [400]
         ),
@@ -417,7 +456,8 @@ enum Operations {
         "description": "One byte range: `bytes=a-b`, `bytes=a-` or `bytes=-n`; 206 with that part",
     ]
     static let fileIfNoneMatch: JSONValue = [
-        "name": "If-None-Match", "in": "header", "schema": ["type": "string"], "description": "The file's ETag; 304 when it is the same file",
+        "name": "If-None-Match", "in": "header", "schema": ["type": "string"],
+        "description": "The file's ETag; 304 when it is the same file",
     ]
     static let fileHeaders: [String: JSONValue] = [
         "ETag": ["schema": ["type": "string"], "description": "The file's SHA-256, quoted"],
@@ -451,7 +491,8 @@ enum Operations {
     static let media: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "PUT", path: "/api/projects/{id}/music", operationID: "uploadProjectMusic",
-            summary: "Upload a project's song (MP3, WAV, FLAC, OGG or M4A); sets music_file_path, music_duration and music_url", tag: "Media",
+            summary: "Upload a project's song (MP3, WAV, FLAC, OGG or M4A); sets music_file_path, music_duration and music_url",
+            tag: "Media",
             parameters: [OpenAPIDocument.ifMatch], requestContentTypes: ["audio/*"], responseSchema: "Project",
             responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412, 413, 422, 507]
         ),
@@ -463,7 +504,9 @@ enum Operations {
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/media/{id}", operationID: "getMedia",
-            summary: "Stream a gallery item's, reference image's, pool item's or finished render's file, with Range support (`?download=true`: as an attachment)", tag: "Media",
+            summary:
+                "Stream a gallery item's, reference image's, pool item's or finished render's file, with Range support (`?download=true`: as an attachment)",
+            tag: "Media",
             parameters: [range, fileIfNoneMatch], successDescription: "The whole file (cached for good: it never changes)",
             responseContentTypes: mediaTypes, responseHeaders: fileHeaders, otherResponses: fileResponses(mediaTypes), errors: [404]
         ),
@@ -471,16 +514,20 @@ enum Operations {
 
     static let servers: [OpenAPIOperation] = [
         OpenAPIOperation(
-            method: "GET", path: "/api/servers", operationID: "listServers", summary: "List generation servers, oldest first", tag: "Generation servers",
+            method: "GET", path: "/api/servers", operationID: "listServers", summary: "List generation servers, oldest first",
+            tag: "Generation servers",
             parameters: [
                 query("active", ["type": "boolean", "default": false], "Only servers with is_active"),
-                query("include", ["type": "string", "enum": ["status"]], "`status`: each server with its last check as `status` (null before the first)"),
+                query(
+                    "include", ["type": "string", "enum": ["status"]],
+                    "`status`: each server with its last check as `status` (null before the first)"),
             ] + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
             responseSchema: "ServerList", errors: [400]
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/servers", operationID: "createServer", summary: "Register a ComfyUI server or a RunPod endpoint",
-            tag: "Generation servers", requestSchema: "ServerCreate", successStatus: 201, successDescription: "Created", responseSchema: "Server",
+            tag: "Generation servers", requestSchema: "ServerCreate", successStatus: 201, successDescription: "Created",
+            responseSchema: "Server",
             responseHeaders: created, errors: [409]
         ),
         OpenAPIOperation(
@@ -499,7 +546,8 @@ enum Operations {
             errors: [404, 412]
         ),
         OpenAPIOperation(
-            method: "POST", path: "/api/servers/{id}/restore", operationID: "restoreServer", summary: "Bring a generation server back from the trash",
+            method: "POST", path: "/api/servers/{id}/restore", operationID: "restoreServer",
+            summary: "Bring a generation server back from the trash",
             tag: "Generation servers", responseSchema: "Server", responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409]
         ),
     ]

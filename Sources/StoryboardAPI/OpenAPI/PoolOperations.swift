@@ -8,8 +8,12 @@ extension Operations {
             method: "GET", path: "/api/projects/{id}/pool", operationID: "listPoolItems",
             summary: "A project's generation pool (media not placed on a clip), newest first", tag: "Generation pool",
             parameters: [
-                query("content_type", ["type": "string", "enum": .array(MediaKind.allCases.map { .string($0.rawValue) })], "Only images or only videos"),
-                query("source_type", ["type": "string", "enum": .array(PoolSource.allCases.map { .string($0.rawValue) })], "Only items made this way"),
+                query(
+                    "content_type", ["type": "string", "enum": .array(MediaKind.allCases.map { .string($0.rawValue) })],
+                    "Only images or only videos"),
+                query(
+                    "source_type", ["type": "string", "enum": .array(PoolSource.allCases.map { .string($0.rawValue) })],
+                    "Only items made this way"),
             ] + OpenAPIDocument.pageParameters + [OpenAPIDocument.includeDeleted],
             responseSchema: "PoolItemList", errors: [400, 404]
         ),
@@ -21,20 +25,25 @@ extension Operations {
                 query("description", ["type": "string", "maxLength": .number(Double(Limits.description))], "Description"),
                 query("tags", ["type": "string"], "Comma-separated tags (at most 50, each at most 50 characters)"),
             ],
-            requestContentTypes: poolTypes, successStatus: 201, successDescription: "Created", responseSchema: "PoolItem", responseHeaders: created,
+            requestContentTypes: poolTypes, successStatus: 201, successDescription: "Created", responseSchema: "PoolItem",
+            responseHeaders: created,
             errors: [400] + uploadErrors
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/pool/{id}", operationID: "getPoolItem", summary: "Read a pool item", tag: "Generation pool",
-            parameters: [OpenAPIDocument.includeDeleted], responseSchema: "PoolItem", responseHeaders: OpenAPIDocument.etagHeader, errors: [404]
+            parameters: [OpenAPIDocument.includeDeleted], responseSchema: "PoolItem", responseHeaders: OpenAPIDocument.etagHeader,
+            errors: [404]
         ),
         OpenAPIOperation(
-            method: "PATCH", path: "/api/pool/{id}", operationID: "updatePoolItem", summary: "Rename, describe, tag a pool item", tag: "Generation pool",
-            parameters: [OpenAPIDocument.ifMatch], requestSchema: "PoolItemPatch", responseSchema: "PoolItem", responseHeaders: OpenAPIDocument.etagHeader,
+            method: "PATCH", path: "/api/pool/{id}", operationID: "updatePoolItem", summary: "Rename, describe, tag a pool item",
+            tag: "Generation pool",
+            parameters: [OpenAPIDocument.ifMatch], requestSchema: "PoolItemPatch", responseSchema: "PoolItem",
+            responseHeaders: OpenAPIDocument.etagHeader,
             errors: [400, 404, 412]
         ),
         OpenAPIOperation(
-            method: "DELETE", path: "/api/pool/{id}", operationID: "deletePoolItem", summary: "Move a pool item to the trash", tag: "Generation pool",
+            method: "DELETE", path: "/api/pool/{id}", operationID: "deletePoolItem", summary: "Move a pool item to the trash",
+            tag: "Generation pool",
             parameters: [OpenAPIDocument.ifMatch], successStatus: 204, successDescription: "In the trash", errors: [404, 412]
         ),
         OpenAPIOperation(
@@ -44,7 +53,8 @@ extension Operations {
         ),
         OpenAPIOperation(
             method: "POST", path: "/api/pool/{id}/apply", operationID: "applyPoolItem",
-            summary: "Copy a pool item into a clip's gallery (the first of its kind is selected); the item stays in the pool", tag: "Generation pool",
+            summary: "Copy a pool item into a clip's gallery (the first of its kind is selected); the item stays in the pool",
+            tag: "Generation pool",
             requestSchema: "PoolApply", successStatus: 201, successDescription: "The new gallery item", responseSchema: "GalleryItem",
             responseHeaders: location, errors: [400, 404]
         ),
@@ -61,7 +71,9 @@ extension Schemas {
                 "source_clip_id": nullableUUID, "media_url": ["type": "string", "description": "Where the file is downloaded"],
                 "thumbnail_url": ["type": ["string", "null"]], "generation_params": nullableObject,
                 "tags": ["type": "array", "items": ["type": "string", "maxLength": 50], "maxItems": 50],
-                "metadata": ["type": "object", "description": "Prompt, seed, model and server of a generated item, or what the client stored"],
+                "metadata": [
+                    "type": "object", "description": "Prompt, seed, model and server of a generated item, or what the client stored",
+                ],
                 "job_id": nullableUUID,
             ]),
             "PoolItemList": list(of: "PoolItem"),

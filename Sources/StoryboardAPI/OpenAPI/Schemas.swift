@@ -50,7 +50,9 @@ enum Schemas {
             "ServerCreate": serverCreate,
             "ServerPatch": serverPatch,
             "ServerList": list(of: "Server"),
-        ].merging(generationSchemas) { first, _ in first }.merging(poolSchemas) { first, _ in first }.merging(workerSchemas) { first, _ in first }.merging(workflowSchemas) { first, _ in first }
+        ].merging(generationSchemas) { first, _ in first }.merging(poolSchemas) { first, _ in first }.merging(workerSchemas) { first, _ in
+            first
+        }.merging(workflowSchemas) { first, _ in first }
             .merging(renderSchemas) { first, _ in first }
     }
 
@@ -106,7 +108,9 @@ enum Schemas {
                 "name": name,
                 "description": description,
                 "music_file_path": ["type": ["string", "null"], "readOnly": true],
-                "music_duration": ["type": ["number", "null"], "minimum": 0, "readOnly": true, "description": "Seconds, read from the file"],
+                "music_duration": [
+                    "type": ["number", "null"], "minimum": 0, "readOnly": true, "description": "Seconds, read from the file",
+                ],
                 "music_url": [
                     "type": ["string", "null"], "format": "uri-reference", "readOnly": true,
                     "description": "Where GET streams the song (`/api/projects/{id}/music`); null until one is uploaded",
@@ -115,7 +119,8 @@ enum Schemas {
             optional: [
                 "scenes": [
                     "type": "array", "items": ref("Scene"), "readOnly": true,
-                    "description": "Only with `?include=scenes` or `scenes.clips`: the primary scenes in order, each with its `alternates` (and, with `scenes.clips`, its `clips`)",
+                    "description":
+                        "Only with `?include=scenes` or `scenes.clips`: the primary scenes in order, each with its `alternates` (and, with `scenes.clips`, its `clips`)",
                 ]
             ]
         )
@@ -148,13 +153,16 @@ enum Schemas {
     static let styleNotes: JSONValue = ["type": ["string", "null"], "maxLength": limit(Limits.description)]
     static let order: JSONValue = ["type": "integer", "minimum": 0, "description": "0-based place among the primary items"]
     static let length: JSONValue = [
-        "type": "number", "exclusiveMinimum": 0, "maximum": .number(Limits.timelinePosition.upperBound), "description": "Seconds; more than 0",
+        "type": "number", "exclusiveMinimum": 0, "maximum": .number(Limits.timelinePosition.upperBound),
+        "description": "Seconds; more than 0",
     ]
     static let position: JSONValue = [
         "type": "number", "minimum": .number(Limits.timelinePosition.lowerBound), "maximum": .number(Limits.timelinePosition.upperBound),
         "description": "Absolute seconds on the song",
     ]
-    static let mediaURL: JSONValue = ["type": ["string", "null"], "format": "uri-reference", "description": "`/api/media/{id}`; null without a file"]
+    static let mediaURL: JSONValue = [
+        "type": ["string", "null"], "format": "uri-reference", "description": "`/api/media/{id}`; null without a file",
+    ]
     static let nullableObject: JSONValue = ["type": ["object", "null"]]
     static let alternateNumber: JSONValue = ["type": ["integer", "null"], "minimum": 1, "description": "Null for a primary"]
 
@@ -244,9 +252,12 @@ enum Schemas {
             optional: [
                 "clips": [
                     "type": "array", "items": ref("Clip"),
-                    "description": "Only in a tree read with `include=scenes.clips`: the primary clips in order, with galleries and alternates",
+                    "description":
+                        "Only in a tree read with `include=scenes.clips`: the primary clips in order, with galleries and alternates",
                 ],
-                "alternates": ["type": "array", "items": ref("Scene"), "description": "Only in a project tree: the scene's alternates by number"],
+                "alternates": [
+                    "type": "array", "items": ref("Scene"), "description": "Only in a project tree: the scene's alternates by number",
+                ],
             ]
         )
     }
@@ -259,7 +270,9 @@ enum Schemas {
     }
 
     static var scenePatch: JSONValue {
-        body(["name": name, "description": description, "lyrics": lyrics, "order": order], description: "Only the fields given change; null clears")
+        body(
+            ["name": name, "description": description, "lyrics": lyrics, "order": order],
+            description: "Only the fields given change; null clears")
     }
 
     static var sceneReorder: JSONValue {
@@ -278,17 +291,27 @@ enum Schemas {
     static var clip: JSONValue {
         resource(
             [
-                "project_id": uuid, "scene_id": uuid, "name": name, "lyrics": lyrics, "length": length, "timeline_position": position, "order": order,
+                "project_id": uuid, "scene_id": uuid, "name": name, "lyrics": lyrics, "length": length, "timeline_position": position,
+                "order": order,
                 "image_prompt": prompt, "video_prompt": prompt, "negative_prompt": prompt,
-                "selected_image_id": nullableUUID, "selected_video_id": nullableUUID, "character_id": nullableUUID, "style_template_id": nullableUUID,
-                "active_version": ["type": ["integer", "null"], "minimum": 1, "description": "The number of the version last made or activated"],
+                "selected_image_id": nullableUUID, "selected_video_id": nullableUUID, "character_id": nullableUUID,
+                "style_template_id": nullableUUID,
+                "active_version": [
+                    "type": ["integer", "null"], "minimum": 1, "description": "The number of the version last made or activated",
+                ],
                 "parent_clip_id": ["type": ["string", "null"], "format": "uuid", "description": "The primary this is an alternate of"],
                 "is_alternate": ["type": "boolean"], "alternate_number": alternateNumber,
             ],
             optional: [
-                "generated_images": ["type": "array", "items": ref("GalleryItem"), "description": "Only in a tree read with `include=scenes.clips`"],
-                "generated_videos": ["type": "array", "items": ref("GalleryItem"), "description": "Only in a tree read with `include=scenes.clips`"],
-                "alternates": ["type": "array", "items": ref("Clip"), "description": "Only in a project tree: the clip's alternates by number"],
+                "generated_images": [
+                    "type": "array", "items": ref("GalleryItem"), "description": "Only in a tree read with `include=scenes.clips`",
+                ],
+                "generated_videos": [
+                    "type": "array", "items": ref("GalleryItem"), "description": "Only in a tree read with `include=scenes.clips`",
+                ],
+                "alternates": [
+                    "type": "array", "items": ref("Clip"), "description": "Only in a project tree: the clip's alternates by number",
+                ],
             ]
         )
     }
@@ -310,7 +333,9 @@ enum Schemas {
             [
                 "name": name, "lyrics": lyrics, "length": length, "timeline_position": position, "order": order,
                 "image_prompt": prompt, "video_prompt": prompt, "negative_prompt": prompt,
-                "character_id": ["type": ["string", "null"], "format": "uuid", "description": "A live character of the same project; null unlinks"],
+                "character_id": [
+                    "type": ["string", "null"], "format": "uuid", "description": "A live character of the same project; null unlinks",
+                ],
             ],
             description: "Only the fields given change; null clears"
         )
@@ -326,7 +351,8 @@ enum Schemas {
     static var clipMove: JSONValue {
         body(
             required: ["scene_id"], ["scene_id": uuid, "order": order],
-            description: "A scene of the same project; without `order` the clip goes last. Its alternates move with it; its time on the song stays"
+            description:
+                "A scene of the same project; without `order` the clip goes last. Its alternates move with it; its time on the song stays"
         )
     }
 
@@ -353,7 +379,8 @@ enum Schemas {
     static var clipVersionCreate: JSONValue {
         body(
             ["generation_params": nullableObject],
-            description: "Snapshots the clip's prompts, selection and timing as the next version, which becomes active. The body may be left out"
+            description:
+                "Snapshots the clip's prompts, selection and timing as the next version, which becomes active. The body may be left out"
         )
     }
 
@@ -367,7 +394,8 @@ enum Schemas {
             "prompt": ["type": ["string", "null"]], "negative_prompt": ["type": ["string", "null"]],
             "seed": ["type": ["integer", "null"]],
             "server_id": nullableUUID, "server_name": ["type": ["string", "null"]],
-            "model_name": ["type": ["string", "null"]], "model_type": ["type": ["string", "null"], "description": "The detected base model"],
+            "model_name": ["type": ["string", "null"]],
+            "model_type": ["type": ["string", "null"], "description": "The detected base model"],
             "generation_params": nullableObject,
             "job_id": nullableUUID,
             "is_selected": ["type": "boolean"],
@@ -405,10 +433,13 @@ enum Schemas {
     static var character: JSONValue {
         resource(
             [
-                "project_id": uuid, "name": name, "description": description, "lora": lora, "trigger_words": triggerWords, "style_notes": styleNotes,
+                "project_id": uuid, "name": name, "description": description, "lora": lora, "trigger_words": triggerWords,
+                "style_notes": styleNotes,
             ],
             optional: [
-                "reference_images": ["type": "array", "items": ref("CharacterImage"), "description": "Only when one character is read (GET)"]
+                "reference_images": [
+                    "type": "array", "items": ref("CharacterImage"), "description": "Only when one character is read (GET)",
+                ]
             ]
         )
     }
@@ -431,7 +462,10 @@ enum Schemas {
         resource([
             "character_id": uuid,
             "content_type": ["type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]],
-            "kind": ["type": "string", "enum": .array(CharacterImageKind.allCases.map { .string($0.rawValue) }), "description": "A reference image, or a generated sample"],
+            "kind": [
+                "type": "string", "enum": .array(CharacterImageKind.allCases.map { .string($0.rawValue) }),
+                "description": "A reference image, or a generated sample",
+            ],
             "url": ["type": "string", "format": "uri-reference", "description": "`/api/media/{id}`"],
             "job_id": ["type": ["string", "null"], "format": "uuid", "description": "The job that generated a sample"],
             "seed": ["type": ["integer", "null"]],
@@ -465,7 +499,9 @@ enum Schemas {
             required: ["name", "prompt_template"],
             [
                 "name": name,
-                "project_id": ["type": ["string", "null"], "format": "uuid", "description": "A live project; without one the template is global"],
+                "project_id": [
+                    "type": ["string", "null"], "format": "uuid", "description": "A live project; without one the template is global",
+                ],
                 "is_global": ["type": "boolean", "description": "Cannot be true with a project_id"],
                 "description": description,
                 "prompt_template": template, "negative_prompt_template": nullableTemplate,
@@ -527,7 +563,8 @@ enum Schemas {
 
     static let serverURL: JSONValue = [
         "type": "string", "format": "uri", "maxLength": 2000,
-        "description": "http or https with a host; no credentials, query or fragment. Stored lower-cased, without a trailing slash; unique among live servers",
+        "description":
+            "http or https with a host; no credentials, query or fragment. Stored lower-cased, without a trailing slash; unique among live servers",
     ]
     static let serverType: JSONValue = ["type": "string", "enum": .array(ServerType.allCases.map { .string($0.rawValue) })]
     static let endpointID: JSONValue = [
@@ -537,23 +574,28 @@ enum Schemas {
         "type": ["string", "null"], "minLength": 1, "maxLength": 500, "writeOnly": true,
         "description": "Write-only: stored and used to call the server, never returned (see has_api_key). Required for runpod",
     ]
-    static let maxConcurrent: JSONValue = ["type": "integer", "minimum": 1, "maximum": 64, "default": 1, "description": "Jobs at once on this server"]
+    static let maxConcurrent: JSONValue = [
+        "type": "integer", "minimum": 1, "maximum": 64, "default": 1, "description": "Jobs at once on this server",
+    ]
     static let pullMode: JSONValue = [
         "type": "boolean", "default": false,
-        "description": "A GPU box this server cannot reach: it calls in for work (/api/workers/{id}/claim) and is never called by the dispatcher or the checks",
+        "description":
+            "A GPU box this server cannot reach: it calls in for work (/api/workers/{id}/claim) and is never called by the dispatcher or the checks",
     ]
 
     static var server: JSONValue {
-        resource([
-            "name": name, "url": serverURL, "server_type": serverType, "endpoint_id": endpointID,
-            "has_api_key": ["type": "boolean", "description": "Whether an API key is stored (the key itself is never sent)"],
-            "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
-        ], optional: [
-            "status": [
-                "description": "Only in `GET /api/servers?include=status`: the last check, null before the first",
-                "oneOf": [["$ref": "#/components/schemas/ServerStatus"], ["type": "null"]],
+        resource(
+            [
+                "name": name, "url": serverURL, "server_type": serverType, "endpoint_id": endpointID,
+                "has_api_key": ["type": "boolean", "description": "Whether an API key is stored (the key itself is never sent)"],
+                "is_active": ["type": "boolean"], "max_concurrent": maxConcurrent, "pull_mode": pullMode,
             ],
-        ])
+            optional: [
+                "status": [
+                    "description": "Only in `GET /api/servers?include=status`: the last check, null before the first",
+                    "oneOf": [["$ref": "#/components/schemas/ServerStatus"], ["type": "null"]],
+                ]
+            ])
     }
 
     static var serverCreate: JSONValue {

@@ -15,13 +15,15 @@ struct JSONBody {
     /// Reads at most `limit` bytes (413 beyond) and insists on a JSON object.
     static func read(_ request: Request, limit: Int) async throws -> JSONBody {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw AppError(.fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
+            throw AppError(
+                .fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
         }
         var buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw AppError(.fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
+            throw AppError(
+                .fileTooLarge, "The request body is larger than \(limit) bytes", details: ["limit_bytes": .number(Double(limit))])
         }
         let data = buffer.readData(length: buffer.readableBytes) ?? Data()
         if data.isEmpty { return JSONBody(object: [:]) }
@@ -33,7 +35,8 @@ struct JSONBody {
             throw AppError(.validationError, "The request body is not valid JSON", details: ["fields": ["body": "is not valid JSON"]])
         }
         guard case .object(let object) = value else {
-            throw AppError(.validationError, "The request body must be a JSON object", details: ["fields": ["body": "must be a JSON object"]])
+            throw AppError(
+                .validationError, "The request body must be a JSON object", details: ["fields": ["body": "must be a JSON object"]])
         }
         return JSONBody(object: object)
     }

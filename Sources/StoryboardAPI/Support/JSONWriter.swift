@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import StoryboardCore
 
 /// Writes JSON straight into bytes. The content routes use it instead of `JSONEncoder`, which

@@ -20,7 +20,8 @@ struct Routes {
 extension Routes {
     /// `DELETE {path}` (to the trash, honouring `If-Match`) and `POST {path}/restore`, which
     /// answers with the restored resource as `restored` writes it.
-    func addTrashRoutes(_ path: String, kind: TrashKind, trash: TrashService, restored: @escaping @Sendable (UUID) async throws -> Response) {
+    func addTrashRoutes(_ path: String, kind: TrashKind, trash: TrashService, restored: @escaping @Sendable (UUID) async throws -> Response)
+    {
         add(.delete, path) { request, context in
             try await trash.delete(kind, id: try context.uuidParameter(), expectedVersion: try request.expectedVersion())
             return Response(status: .noContent)

@@ -71,7 +71,9 @@ public struct RenderSettings: Sendable, Equatable {
             }
         }
         if let path = reader.string("STORYBOARD_FFMPEG") {
-            guard !path.isEmpty, !path.hasPrefix("-") else { throw ConfigurationError(variable: "STORYBOARD_FFMPEG", reason: "must be a path or a program name") }
+            guard !path.isEmpty, !path.hasPrefix("-") else {
+                throw ConfigurationError(variable: "STORYBOARD_FFMPEG", reason: "must be a path or a program name")
+            }
             ffmpeg = path
         }
         leaseSeconds = try reader.seconds("STORYBOARD_RENDER_LEASE", in: 1...3600) ?? 60
@@ -258,7 +260,8 @@ struct EnvironmentReader {
     func int(_ name: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
         guard let text = string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(variable: name, reason: "is '\(text)'; allowed: a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(
+                variable: name, reason: "is '\(text)'; allowed: a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -276,7 +279,8 @@ struct EnvironmentReader {
         guard let seconds = value, seconds.isFinite, range.contains(seconds) else {
             throw ConfigurationError(
                 variable: name,
-                reason: "is '\(text)'; allowed: seconds from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)) (e.g. 3, 0.5, 500ms, 2m)"
+                reason:
+                    "is '\(text)'; allowed: seconds from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)) (e.g. 3, 0.5, 500ms, 2m)"
             )
         }
         return seconds
@@ -295,7 +299,8 @@ struct EnvironmentReader {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !raw.isEmpty else { return nil }
         guard text.count >= 16, text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
-            throw ConfigurationError(variable: name, reason: "is not usable; allowed: at least 16 printable ASCII characters without spaces")
+            throw ConfigurationError(
+                variable: name, reason: "is not usable; allowed: at least 16 printable ASCII characters without spaces")
         }
         return text
     }
@@ -312,7 +317,8 @@ struct EnvironmentReader {
         guard let text = string(name) else { return [] }
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         for host in names where !Self.isHostName(host) {
-            throw ConfigurationError(variable: name, reason: "contains '\(host)'; allowed: comma-separated host names without scheme or port")
+            throw ConfigurationError(
+                variable: name, reason: "contains '\(host)'; allowed: comma-separated host names without scheme or port")
         }
         return names
     }
@@ -366,7 +372,9 @@ struct EnvironmentReader {
 
     static func isHostName(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 253
-            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]") }
+            && text.allSatisfy {
+                $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]")
+            }
     }
 
     static func format(_ value: Double) -> String {

@@ -116,8 +116,14 @@ extension AppError {
 
 /// What a row is, in words a client reads; also picks the specific not-found code.
 public enum ResourceKind: String, Sendable, CaseIterable {
-    case project, scene, clip, character, styleTemplate = "style_template", server, job, batch, model, resource
-    case galleryItem = "gallery_item", clipVersion = "clip_version", characterImage = "character_image", poolItem = "pool_item", workflow, media, deletion, render
+    case project, scene, clip, character
+    case styleTemplate = "style_template"
+    case server, job, batch, model, resource
+    case galleryItem = "gallery_item"
+    case clipVersion = "clip_version"
+    case characterImage = "character_image"
+    case poolItem = "pool_item"
+    case workflow, media, deletion, render
 
     public var notFoundCode: ErrorCode {
         switch self {

@@ -28,7 +28,8 @@ public struct BackendStatus: Sendable, Equatable {
     public var updatedAt: Timestamp
 
     public init(
-        id: UUID, name: String, url: String, isOnline: Bool = false, lastCheck: Timestamp? = nil, latencyMs: Double? = nil, queueRunning: Int = 0,
+        id: UUID, name: String, url: String, isOnline: Bool = false, lastCheck: Timestamp? = nil, latencyMs: Double? = nil,
+        queueRunning: Int = 0,
         queuePending: Int = 0, devices: String? = nil, system: String? = nil, capabilities: ServerCapabilities = ServerCapabilities(),
         modelCount: Int = 0, consecutiveFailures: Int = 0, lastError: String? = nil, retryAt: Timestamp? = nil, lastModel: String? = nil,
         updatedAt: Timestamp = .now()
@@ -131,7 +132,9 @@ public enum ServerPicker {
         }
         let others = usable.filter { $0.server.meta.id != avoid }
         // The asked-for server, unless the job just failed there and another can take it.
-        if let preferred, let match = usable.first(where: { $0.server.meta.id == preferred }), preferred != avoid || others.isEmpty { return match }
+        if let preferred, let match = usable.first(where: { $0.server.meta.id == preferred }), preferred != avoid || others.isEmpty {
+            return match
+        }
         let pool = others.isEmpty ? usable : others
         return pool.min { score($0, model: model) < score($1, model: model) }
     }

@@ -33,7 +33,8 @@ public struct CustomWorkflow: Sendable, Equatable {
     public var mapping: String
 
     public init(
-        meta: RecordMetadata = RecordMetadata(), name: String, description: String? = nil, generationType: GenerationType, graph: String, mapping: String
+        meta: RecordMetadata = RecordMetadata(), name: String, description: String? = nil, generationType: GenerationType, graph: String,
+        mapping: String
     ) {
         self.meta = meta
         self.name = name
@@ -59,7 +60,9 @@ public struct WorkflowMapping: Sendable, Equatable {
     /// Checks `graph` (an API-format graph) and `mapping` (`{"prompt": {"node": "6", "input":
     /// "text"}, "seed": [{…}, {…}], …}`) together, naming each problem under `graph` or
     /// `mapping.<slot>`. `prompt` is required, and `image` for a video workflow.
-    public static func parse(graph: JSONValue?, mapping: JSONValue?, generationType: GenerationType, errors: inout FieldErrors) -> WorkflowMapping {
+    public static func parse(
+        graph: JSONValue?, mapping: JSONValue?, generationType: GenerationType, errors: inout FieldErrors
+    ) -> WorkflowMapping {
         guard let nodes = graph?.objectValue, !nodes.isEmpty else {
             errors.add("graph", "must be a ComfyUI API-format graph: an object of nodes")
             return WorkflowMapping(targets: [:])
@@ -71,7 +74,9 @@ public struct WorkflowMapping: Sendable, Equatable {
                 continue
             }
             for (input, value) in node["inputs"]?.objectValue ?? [:] {
-                if let link = value.arrayValue, link.count == 2, let target = link[0].stringValue, link[1].doubleValue != nil, nodes[target] == nil {
+                if let link = value.arrayValue, link.count == 2, let target = link[0].stringValue, link[1].doubleValue != nil,
+                    nodes[target] == nil
+                {
                     errors.add("graph.\(id).\(input)", "links to node \(target), which the graph does not have")
                 }
             }
@@ -89,7 +94,8 @@ public struct WorkflowMapping: Sendable, Equatable {
             let entries = value.arrayValue ?? [value]
             var parsed: [WorkflowTarget] = []
             for entry in entries {
-                guard let fields = entry.objectValue, Set(fields.keys) == ["node", "input"], let node = fields["node"]?.stringValue, let input = fields["input"]?.stringValue
+                guard let fields = entry.objectValue, Set(fields.keys) == ["node", "input"], let node = fields["node"]?.stringValue,
+                    let input = fields["input"]?.stringValue
                 else {
                     errors.add("mapping.\(key)", "must be {\"node\": id, \"input\": name} or a list of them")
                     continue
@@ -112,7 +118,9 @@ public struct WorkflowMapping: Sendable, Equatable {
             targets[slot] = parsed
         }
         if targets[.prompt] == nil { errors.add("mapping.prompt", "is required: where the prompt goes") }
-        if generationType == .video, targets[.image] == nil { errors.add("mapping.image", "is required for a video workflow: where the first frame goes") }
+        if generationType == .video, targets[.image] == nil {
+            errors.add("mapping.image", "is required for a video workflow: where the first frame goes")
+        }
         return WorkflowMapping(targets: targets)
     }
 
@@ -131,9 +139,11 @@ public struct WorkflowMapping: Sendable, Equatable {
 
     /// The mapping as stored.
     public var json: JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: targets.map { slot, list in
-            (slot.rawValue, JSONValue.array(list.map { ["node": .string($0.node), "input": .string($0.input)] }))
-        }))
+        .object(
+            Dictionary(
+                uniqueKeysWithValues: targets.map { slot, list in
+                    (slot.rawValue, JSONValue.array(list.map { ["node": .string($0.node), "input": .string($0.input)] }))
+                }))
     }
 
     /// `graph` with the mapped inputs set; slots without a value keep what the graph has.
@@ -152,7 +162,9 @@ public struct WorkflowMapping: Sendable, Equatable {
     }
 
     /// The values a job gives the slots.
-    public static func values(prompt: String, negativePrompt: String?, params: GenerationParams, checkpoint: String?, image: String?) -> [WorkflowSlot: JSONValue] {
+    public static func values(
+        prompt: String, negativePrompt: String?, params: GenerationParams, checkpoint: String?, image: String?
+    ) -> [WorkflowSlot: JSONValue] {
         var values: [WorkflowSlot: JSONValue] = [.prompt: .string(prompt)]
         func put(_ slot: WorkflowSlot, _ value: JSONValue?) { if let value { values[slot] = value } }
         put(.negativePrompt, negativePrompt.map(JSONValue.string))

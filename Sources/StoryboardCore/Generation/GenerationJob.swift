@@ -87,10 +87,13 @@ public struct GenerationJob: Sendable, Equatable {
 
     public init(
         meta: RecordMetadata = RecordMetadata(), projectID: UUID, clipID: UUID? = nil, characterID: UUID? = nil, batchID: UUID? = nil,
-        target: JobTarget, destination: JobDestination = .gallery, generationType: GenerationType, status: JobStatus = .queued, priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
-        availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil, preferredServerID: UUID? = nil,
+        target: JobTarget, destination: JobDestination = .gallery, generationType: GenerationType, status: JobStatus = .queued,
+        priority: Int = 0, attempts: Int = 0, maxRetries: Int = 3,
+        availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil, leaseOwner: String? = nil, serverID: UUID? = nil,
+        preferredServerID: UUID? = nil,
         model: String? = nil, prompt: String, negativePrompt: String? = nil, params: String = "{}", upstreamID: String? = nil,
-        progressValue: Int? = nil, progressMax: Int? = nil, progressAt: Timestamp? = nil, error: String? = nil, resultMediaIDs: String? = nil,
+        progressValue: Int? = nil, progressMax: Int? = nil, progressAt: Timestamp? = nil, error: String? = nil,
+        resultMediaIDs: String? = nil,
         startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil, retriedBy: UUID? = nil, sourceMediaID: String? = nil,
         workflowID: UUID? = nil, customWorkflow: String? = nil
     ) {
@@ -131,7 +134,9 @@ public struct GenerationJob: Sendable, Equatable {
 }
 
 public enum BatchStatus: String, Sendable, CaseIterable {
-    case queued, running, completed, completedWithErrors = "completed_with_errors", cancelled
+    case queued, running, completed
+    case completedWithErrors = "completed_with_errors"
+    case cancelled
 
     public var isFinished: Bool { self == .completed || self == .completedWithErrors || self == .cancelled }
 }
@@ -153,8 +158,10 @@ public struct GenerationBatch: Sendable, Equatable {
     public var finishedAt: Timestamp?
 
     public init(
-        meta: RecordMetadata = RecordMetadata(), projectID: UUID, generationType: GenerationType, status: BatchStatus = .queued, total: Int = 0,
-        completed: Int = 0, failed: Int = 0, cancelled: Int = 0, params: String = "{}", startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil
+        meta: RecordMetadata = RecordMetadata(), projectID: UUID, generationType: GenerationType, status: BatchStatus = .queued,
+        total: Int = 0,
+        completed: Int = 0, failed: Int = 0, cancelled: Int = 0, params: String = "{}", startedAt: Timestamp? = nil,
+        finishedAt: Timestamp? = nil
     ) {
         self.meta = meta
         self.projectID = projectID

@@ -32,7 +32,8 @@ public struct GenerationParams: Sendable, Equatable {
 
     public init(
         width: Int? = nil, height: Int? = nil, steps: Int? = nil, cfg: Double? = nil, seed: Int64? = nil, sampler: String? = nil,
-        scheduler: String? = nil, denoise: Double? = nil, clipSkip: Int? = nil, frames: Int? = nil, fps: Int? = nil, motionBucket: Int? = nil,
+        scheduler: String? = nil, denoise: Double? = nil, clipSkip: Int? = nil, frames: Int? = nil, fps: Int? = nil,
+        motionBucket: Int? = nil,
         loras: [LoraUse]? = nil
     ) {
         self.width = width
@@ -51,7 +52,8 @@ public struct GenerationParams: Sendable, Equatable {
     }
 
     public static let keys = [
-        "width", "height", "steps", "cfg", "seed", "sampler", "scheduler", "denoise", "clip_skip", "frames", "fps", "motion_bucket", "loras",
+        "width", "height", "steps", "cfg", "seed", "sampler", "scheduler", "denoise", "clip_skip", "frames", "fps", "motion_bucket",
+        "loras",
     ]
 
     /// What the built-in workflows use when nothing else says otherwise.
@@ -62,13 +64,15 @@ public struct GenerationParams: Sendable, Equatable {
 
     /// What image-to-video changes of the built-in defaults (Stable Video Diffusion's
     /// native size and sampling); model presets, templates and the request still win.
-    public static let videoDefaults = GenerationParams(width: 1024, height: 576, steps: 20, cfg: 2.5, sampler: "euler", scheduler: "karras", frames: 25, fps: 8)
+    public static let videoDefaults = GenerationParams(
+        width: 1024, height: 576, steps: 20, cfg: 2.5, sampler: "euler", scheduler: "karras", frames: 25, fps: 8)
 
     /// `self` with every value `top` sets laid over it.
     public func overlaid(by top: GenerationParams) -> GenerationParams {
         GenerationParams(
             width: top.width ?? width, height: top.height ?? height, steps: top.steps ?? steps, cfg: top.cfg ?? cfg, seed: top.seed ?? seed,
-            sampler: top.sampler ?? sampler, scheduler: top.scheduler ?? scheduler, denoise: top.denoise ?? denoise, clipSkip: top.clipSkip ?? clipSkip,
+            sampler: top.sampler ?? sampler, scheduler: top.scheduler ?? scheduler, denoise: top.denoise ?? denoise,
+            clipSkip: top.clipSkip ?? clipSkip,
             frames: top.frames ?? frames, fps: top.fps ?? fps, motionBucket: top.motionBucket ?? motionBucket, loras: top.loras ?? loras
         )
     }
@@ -100,7 +104,9 @@ public struct GenerationParams: Sendable, Equatable {
             case "steps": steps = Self.integer(value, field, 1...200, &errors)
             case "cfg": cfg = Self.number(value, field, 0.1...30, &errors)
             case "seed":
-                if let number = value.doubleValue, number == -1 || (number >= 0 && number <= Double(Self.maxSeed)), number.rounded() == number {
+                if let number = value.doubleValue, number == -1 || (number >= 0 && number <= Double(Self.maxSeed)),
+                    number.rounded() == number
+                {
                     seed = Int64(number)
                 } else {
                     errors.add(field, "must be -1 (random) or a whole number from 0 to \(Self.maxSeed)")
@@ -137,8 +143,11 @@ public struct GenerationParams: Sendable, Equatable {
         return .object(object)
     }
 
-    private static func integer(_ value: JSONValue, _ field: String, _ range: ClosedRange<Int>, multipleOf step: Int = 1, _ errors: inout FieldErrors) -> Int? {
-        guard let number = value.doubleValue, number.rounded() == number, number >= Double(range.lowerBound), number <= Double(range.upperBound),
+    private static func integer(
+        _ value: JSONValue, _ field: String, _ range: ClosedRange<Int>, multipleOf step: Int = 1, _ errors: inout FieldErrors
+    ) -> Int? {
+        guard let number = value.doubleValue, number.rounded() == number, number >= Double(range.lowerBound),
+            number <= Double(range.upperBound),
             Int(number) % step == 0
         else {
             let rule = step > 1 ? ", a multiple of \(step)" : ""
@@ -159,7 +168,9 @@ public struct GenerationParams: Sendable, Equatable {
     /// Sampler and scheduler names: ComfyUI's are short identifiers.
     private static func word(_ value: JSONValue, _ field: String, _ errors: inout FieldErrors) -> String? {
         guard let text = value.stringValue, (1...100).contains(text.count),
-            text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" || $0 == ".") })
+            text.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" || $0 == ".")
+            })
         else {
             errors.add(field, "must be a name of 1 to 100 letters, digits, _, - or .")
             return nil

@@ -2,8 +2,19 @@ import Foundation
 
 /// The family a model belongs to, guessed from its file name (DOMAIN.md): picks presets.
 public enum BaseModel: String, Sendable, CaseIterable {
-    case fluxDev = "flux_dev", fluxKrea = "flux_krea", sdxl, pony, wan21 = "wan_2_1", wan22 = "wan_2_2", hidream, qwenImage = "qwen_image"
-    case qwenEdit = "qwen_edit", illustrious, ltxVideo = "ltx_video", hunyuanVideo = "hunyuan_video", sd15 = "sd_1_5", unknown
+    case fluxDev = "flux_dev"
+    case fluxKrea = "flux_krea"
+    case sdxl, pony
+    case wan21 = "wan_2_1"
+    case wan22 = "wan_2_2"
+    case hidream
+    case qwenImage = "qwen_image"
+    case qwenEdit = "qwen_edit"
+    case illustrious
+    case ltxVideo = "ltx_video"
+    case hunyuanVideo = "hunyuan_video"
+    case sd15 = "sd_1_5"
+    case unknown
 
     /// First match wins, in DOMAIN.md's order.
     public static func detect(fileName: String) -> BaseModel {
@@ -30,9 +41,12 @@ public enum Preset: String, Sendable, CaseIterable {
 public enum ModelPresets {
     public static func params(for base: BaseModel, preset: Preset) -> GenerationParams {
         let fast = preset == .fast
-        func make(_ steps: (Int, Int), _ cfg: (Double, Double), _ sampler: (String, String)?, _ scheduler: (String, String)?, size: Int) -> GenerationParams {
+        func make(
+            _ steps: (Int, Int), _ cfg: (Double, Double), _ sampler: (String, String)?, _ scheduler: (String, String)?, size: Int
+        ) -> GenerationParams {
             GenerationParams(
-                width: size, height: size, steps: fast ? steps.0 : steps.1, cfg: fast ? cfg.0 : cfg.1, sampler: sampler.map { fast ? $0.0 : $0.1 },
+                width: size, height: size, steps: fast ? steps.0 : steps.1, cfg: fast ? cfg.0 : cfg.1,
+                sampler: sampler.map { fast ? $0.0 : $0.1 },
                 scheduler: scheduler.map { fast ? $0.0 : $0.1 }
             )
         }

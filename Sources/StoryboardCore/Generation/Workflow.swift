@@ -44,7 +44,10 @@ public enum Workflow {
             let id = "\(20 + index)"
             graph[id] = node(
                 "LoraLoader",
-                ["lora_name": .string(lora.name), "strength_model": .number(lora.strength), "strength_clip": .number(lora.strength), "model": model, "clip": clip]
+                [
+                    "lora_name": .string(lora.name), "strength_model": .number(lora.strength), "strength_clip": .number(lora.strength),
+                    "model": model, "clip": clip,
+                ]
             )
             model = link(id, 0)
             clip = link(id, 1)
@@ -59,7 +62,8 @@ public enum Workflow {
         graph["6"] = node(
             "KSampler",
             [
-                "seed": .number(Double(p.seed ?? 0)), "steps": number(p.steps), "cfg": .number(p.cfg ?? 7), "sampler_name": .string(p.sampler ?? "euler"),
+                "seed": .number(Double(p.seed ?? 0)), "steps": number(p.steps), "cfg": .number(p.cfg ?? 7),
+                "sampler_name": .string(p.sampler ?? "euler"),
                 "scheduler": .string(p.scheduler ?? "normal"), "denoise": .number(p.denoise ?? 1), "model": model, "positive": link("2", 0),
                 "negative": link("3", 0), "latent_image": link("4", 0),
             ]
@@ -81,7 +85,8 @@ public enum Workflow {
         graph["3"] = node(
             "SVD_img2vid_Conditioning",
             [
-                "clip_vision": link("1", 1), "init_image": link("2", 0), "vae": link("1", 2), "width": number(p.width), "height": number(p.height),
+                "clip_vision": link("1", 1), "init_image": link("2", 0), "vae": link("1", 2), "width": number(p.width),
+                "height": number(p.height),
                 "video_frames": number(p.frames), "motion_bucket_id": number(p.motionBucket), "fps": number(p.fps), "augmentation_level": 0,
             ]
         )
@@ -89,15 +94,20 @@ public enum Workflow {
         graph["5"] = node(
             "KSampler",
             [
-                "seed": .number(Double(p.seed ?? 0)), "steps": number(p.steps), "cfg": .number(p.cfg ?? 2.5), "sampler_name": .string(p.sampler ?? "euler"),
-                "scheduler": .string(p.scheduler ?? "karras"), "denoise": .number(p.denoise ?? 1), "model": link("4", 0), "positive": link("3", 0),
+                "seed": .number(Double(p.seed ?? 0)), "steps": number(p.steps), "cfg": .number(p.cfg ?? 2.5),
+                "sampler_name": .string(p.sampler ?? "euler"),
+                "scheduler": .string(p.scheduler ?? "karras"), "denoise": .number(p.denoise ?? 1), "model": link("4", 0),
+                "positive": link("3", 0),
                 "negative": link("3", 1), "latent_image": link("3", 2),
             ]
         )
         graph["6"] = node("VAEDecode", ["samples": link("5", 0), "vae": link("1", 2)])
         graph["7"] = node(
             "SaveAnimatedWEBP",
-            ["images": link("6", 0), "filename_prefix": "storyboard", "fps": number(p.fps), "lossless": false, "quality": 85, "method": "default"]
+            [
+                "images": link("6", 0), "filename_prefix": "storyboard", "fps": number(p.fps), "lossless": false, "quality": 85,
+                "method": "default",
+            ]
         )
         return .object(graph)
     }

@@ -295,7 +295,9 @@ public enum MediaProbe {
 
     /// The first box of `type` among the sibling boxes in `start..<end`: where its body starts
     /// and where it ends (clamped to `end` when the file is cut short).
-    static func findBox(_ type: String, _ reader: ProbeReader, from start: Int, to end: Int) throws(MediaProbeError) -> (body: Int, end: Int)? {
+    static func findBox(
+        _ type: String, _ reader: ProbeReader, from start: Int, to end: Int
+    ) throws(MediaProbeError) -> (body: Int, end: Int)? {
         var offset = start
         var steps = 0
         while steps < maxSteps, end - offset >= 8, let header = try reader.exact(offset, 8) {
@@ -346,7 +348,8 @@ public enum MediaProbe {
             candidate += 1
         }
         guard let first else { throw MediaProbeError("the MP3 has no audio frames") }
-        let firstOffset = first.offset, reference = first.frame
+        let firstOffset = first.offset
+        let reference = first.frame
 
         var walkFrom = firstOffset
         if reference.layer == 3, let frameBytes = try reader.exact(firstOffset, reference.length) {
@@ -444,7 +447,9 @@ struct MP3Frame: Equatable {
     /// bitrate, reserved values and reserved emphasis are refused).
     init?(_ bytes: [UInt8], at offset: Int) {
         guard offset >= 0, bytes.count - offset >= 4 else { return nil }
-        let b1 = bytes[offset + 1], b2 = bytes[offset + 2], b3 = bytes[offset + 3]
+        let b1 = bytes[offset + 1]
+        let b2 = bytes[offset + 2]
+        let b3 = bytes[offset + 3]
         guard bytes[offset] == 0xFF, b1 & 0xE0 == 0xE0 else { return nil }
         switch (b1 >> 3) & 3 {
         case 3: version = .mpeg1
@@ -458,7 +463,8 @@ struct MP3Frame: Equatable {
         case 1: layer = 3
         default: return nil
         }
-        let bitrateIndex = Int(b2 >> 4), rateIndex = Int((b2 >> 2) & 3)
+        let bitrateIndex = Int(b2 >> 4)
+        let rateIndex = Int((b2 >> 2) & 3)
         guard bitrateIndex != 0, bitrateIndex != 15, rateIndex != 3, b3 & 3 != 2 else { return nil }
         let bitrateTable: [Int] =
             switch (version, layer) {

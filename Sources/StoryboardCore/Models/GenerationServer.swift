@@ -34,7 +34,8 @@ public struct GenerationServer: Sendable, Equatable {
     public var pullMode: Bool
 
     public init(
-        meta: RecordMetadata = RecordMetadata(), name: String, url: String, serverType: ServerType, apiKey: Secret? = nil, endpointID: String? = nil,
+        meta: RecordMetadata = RecordMetadata(), name: String, url: String, serverType: ServerType, apiKey: Secret? = nil,
+        endpointID: String? = nil,
         isActive: Bool = true, maxConcurrent: Int = 1, pullMode: Bool = false
     ) {
         self.meta = meta

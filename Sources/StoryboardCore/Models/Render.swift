@@ -27,7 +27,8 @@ public struct Render: Sendable, Equatable {
 
     public init(
         meta: RecordMetadata = RecordMetadata(), projectID: UUID, status: JobStatus = .queued, width: Int = Render.defaultWidth,
-        height: Int = Render.defaultHeight, fps: Int = Render.defaultFPS, duration: Double? = nil, progress: Double = 0, progressAt: Timestamp? = nil,
+        height: Int = Render.defaultHeight, fps: Int = Render.defaultFPS, duration: Double? = nil, progress: Double = 0,
+        progressAt: Timestamp? = nil,
         error: String? = nil, mediaFileID: String? = nil, attempts: Int = 0, availableAt: Timestamp? = nil, leaseUntil: Timestamp? = nil,
         leaseOwner: String? = nil, startedAt: Timestamp? = nil, finishedAt: Timestamp? = nil
     ) {

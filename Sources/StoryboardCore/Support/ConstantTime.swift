@@ -1,7 +1,8 @@
 /// Compares two secrets in time that depends only on their lengths, so a caller cannot learn
 /// a token byte by byte from response times.
 public func constantTimeEquals(_ lhs: some StringProtocol, _ rhs: some StringProtocol) -> Bool {
-    let left = Array(lhs.utf8), right = Array(rhs.utf8)
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
     var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
     let length = max(left.count, right.count)
     for index in 0..<length {

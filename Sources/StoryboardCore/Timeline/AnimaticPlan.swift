@@ -46,8 +46,10 @@ public struct AnimaticPlan: Sendable, Equatable {
         let total = max(0, Int((duration * Double(fps)).rounded()))
         self.totalFrames = total
         func frame(_ seconds: Double) -> Int { min(total, max(0, Int((seconds * Double(fps)).rounded()))) }
-        let spans = clips.enumerated().map { (index: $0.offset, start: frame($0.element.start), end: frame($0.element.end), clip: $0.element) }
-            .filter { $0.end > $0.start }
+        let spans = clips.enumerated().map {
+            (index: $0.offset, start: frame($0.element.start), end: frame($0.element.end), clip: $0.element)
+        }
+        .filter { $0.end > $0.start }
         var boundaries = Set([0, total])
         for span in spans {
             boundaries.insert(span.start)

@@ -44,7 +44,9 @@ public struct FieldErrors: Sendable {
 
     /// A clip length: more than 0 and finite.
     public mutating func length(_ value: Double, field: String = "length") -> Double {
-        if !(value > 0) || !value.isFinite || value > Limits.timelinePosition.upperBound { add(field, "must be more than 0 and at most 10000 seconds") }
+        if !(value > 0) || !value.isFinite || value > Limits.timelinePosition.upperBound {
+            add(field, "must be more than 0 and at most 10000 seconds")
+        }
         return value
     }
 
@@ -60,7 +62,9 @@ public struct FieldErrors: Sendable {
 
     public mutating func triggerWords(_ words: [String], field: String = "trigger_words") -> [String] {
         let cleaned = words.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        if cleaned.reduce(0, { $0 + $1.count }) > Limits.triggerWords { add(field, "must be at most \(Limits.triggerWords) characters together") }
+        if cleaned.reduce(0, { $0 + $1.count }) > Limits.triggerWords {
+            add(field, "must be at most \(Limits.triggerWords) characters together")
+        }
         return cleaned
     }
 

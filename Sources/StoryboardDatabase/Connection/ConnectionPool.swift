@@ -66,7 +66,10 @@ final class ConnectionPool: Sendable {
     private let waitTimer: Metrics.Timer
     private let waitCounter: Counter
 
-    init(name: String, maxConnections: Int, acquireTimeout: Double, logger: Logger, metrics: any MetricsFactory, connector: @escaping Connector) {
+    init(
+        name: String, maxConnections: Int, acquireTimeout: Double, logger: Logger, metrics: any MetricsFactory,
+        connector: @escaping Connector
+    ) {
         self.name = name
         self.maxConnections = max(1, maxConnections)
         self.acquireTimeout = acquireTimeout
@@ -268,7 +271,8 @@ final class ConnectionPool: Sendable {
         updateGauges()
         for connection in dropped { await connection.close() }
         if !dropped.isEmpty {
-            logger.notice("dropped idle database connections after a connection failure", metadata: ["pool": "\(name)", "count": "\(dropped.count)"])
+            logger.notice(
+                "dropped idle database connections after a connection failure", metadata: ["pool": "\(name)", "count": "\(dropped.count)"])
         }
     }
 

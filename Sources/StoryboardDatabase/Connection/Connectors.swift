@@ -16,23 +16,26 @@ import Synchronization
 enum Connectors {
     enum SQLiteRole: String { case reader, writer }
 
-    static func sqlite(path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger, counter: StatementCounter) -> ConnectionPool.Connector {
+    static func sqlite(
+        path: String, role: SQLiteRole, busyTimeout: Double, logger: Logger, counter: StatementCounter
+    ) -> ConnectionPool.Connector {
         { id in
             let handle = try SQLiteHandle.open(path: path)
             do {
                 // WAL lets readers run beside the one writer; the busy timeout bounds how long a
                 // statement waits on a lock held by another process (e.g. `storyboard migrate`).
-                let pragmas = [
-                    "PRAGMA busy_timeout = \(Int(busyTimeout * 1000))",
-                    "PRAGMA journal_mode = WAL",
-                    "PRAGMA foreign_keys = ON",
-                    "PRAGMA synchronous = NORMAL",
-                    // Pages of a big project stay in memory: the writer walks thousands of rows in
-                    // one cascade; readers map the file instead of copying pages per connection.
-                    "PRAGMA cache_size = -\(role == .writer ? 65536 : 8192)",
-                    "PRAGMA mmap_size = 268435456",
-                    "PRAGMA temp_store = MEMORY",
-                ] + (role == .reader ? ["PRAGMA query_only = ON"] : [])
+                let pragmas =
+                    [
+                        "PRAGMA busy_timeout = \(Int(busyTimeout * 1000))",
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA synchronous = NORMAL",
+                        // Pages of a big project stay in memory: the writer walks thousands of rows in
+                        // one cascade; readers map the file instead of copying pages per connection.
+                        "PRAGMA cache_size = -\(role == .writer ? 65536 : 8192)",
+                        "PRAGMA mmap_size = 268435456",
+                        "PRAGMA temp_store = MEMORY",
+                    ] + (role == .reader ? ["PRAGMA query_only = ON"] : [])
                 for pragma in pragmas {
                     try handle.query(pragma, []) { _, _ in }
                 }
@@ -40,7 +43,8 @@ enum Connectors {
                 handle.close()
                 throw error
             }
-            let database = DirectSQLiteDatabase(handle: handle, logger: logger, counter: counter, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
+            let database = DirectSQLiteDatabase(
+                handle: handle, logger: logger, counter: counter, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
             return PooledConnection(id: id, sql: database, isClosed: { handle.isClosed }, close: { handle.close() })
         }
     }
@@ -61,7 +65,9 @@ enum Connectors {
     }
 
     /// A connection of its own, outside the pool, for `LISTEN` (it is never handed to a query).
-    static func postgresListener(_ settings: PostgresSettings, connectTimeout: Double, logger: Logger) throws -> @Sendable () async throws -> PostgresConnection {
+    static func postgresListener(
+        _ settings: PostgresSettings, connectTimeout: Double, logger: Logger
+    ) throws -> @Sendable () async throws -> PostgresConnection {
         let configuration = try postgresConfiguration(settings, connectTimeout: connectTimeout, statementTimeout: 0)
         return { try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger) }
     }

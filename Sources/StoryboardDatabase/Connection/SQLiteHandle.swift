@@ -121,7 +121,9 @@ final class SQLiteHandle: Sendable {
 
     // MARK: - C calls
 
-    private static func run(_ prepared: inout Prepared, _ binds: [SQLiteData], on database: OpaquePointer, _ onRow: (SQLiteColumnNames, [SQLiteData]) -> Void) throws {
+    private static func run(
+        _ prepared: inout Prepared, _ binds: [SQLiteData], on database: OpaquePointer, _ onRow: (SQLiteColumnNames, [SQLiteData]) -> Void
+    ) throws {
         let statement = prepared.statement
         try bind(binds, to: statement, on: database)
         var result = sqlite_nio_sqlite3_step(statement)
@@ -153,12 +155,15 @@ final class SQLiteHandle: Sendable {
             if let statement { sqlite_nio_sqlite3_finalize(statement) }
             throw failure(on: database, code: result == SQLITE_OK ? SQLITE_MISUSE : result)
         }
-        return Prepared(statement: statement, columns: columns(of: statement), prepareCount: sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0))
+        return Prepared(
+            statement: statement, columns: columns(of: statement),
+            prepareCount: sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0))
     }
 
     private static func columns(of statement: OpaquePointer) -> SQLiteColumnNames {
         let count = sqlite_nio_sqlite3_column_count(statement)
-        return SQLiteColumnNames((0..<count).map { index in sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "" })
+        return SQLiteColumnNames(
+            (0..<count).map { index in sqlite_nio_sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "" })
     }
 
     private static func bind(_ binds: [SQLiteData], to statement: OpaquePointer, on database: OpaquePointer) throws {
@@ -234,7 +239,9 @@ final class SQLiteHandle: Sendable {
     }
 
     private static func firstWord(of sql: String, isOneOf words: [String]) -> Bool {
-        let word = sql.utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }).prefix(while: { $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D })
+        let word = sql.utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }).prefix(while: {
+            $0 != 0x20 && $0 != 0x0A && $0 != 0x09 && $0 != 0x0D
+        })
         let upper = String(decoding: word, as: UTF8.self).uppercased()
         return words.contains(upper)
     }

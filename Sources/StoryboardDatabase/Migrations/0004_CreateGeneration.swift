@@ -87,7 +87,8 @@ extension Migration {
         },
         down: { _ in
             [
-                "DROP TABLE backends", "DROP TABLE generation_jobs", "DROP INDEX character_images_job_output", "DROP INDEX character_images_kind",
+                "DROP TABLE backends", "DROP TABLE generation_jobs", "DROP INDEX character_images_job_output",
+                "DROP INDEX character_images_kind",
                 "ALTER TABLE character_images DROP COLUMN seed", "ALTER TABLE character_images DROP COLUMN output_index",
                 "ALTER TABLE character_images DROP COLUMN job_id", "ALTER TABLE character_images DROP COLUMN kind",
             ]

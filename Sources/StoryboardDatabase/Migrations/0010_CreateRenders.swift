@@ -79,5 +79,6 @@ extension Migration {
 /// must never change once shipped, whatever later code adds).
 enum JobEventTypes {
     static let jobsOnly = ["queued", "started", "progress", "preview", "succeeded", "failed", "cancelled", "retrying"]
-    static let withRenders = jobsOnly + ["render_queued", "render_started", "render_progress", "render_succeeded", "render_failed", "render_cancelled"]
+    static let withRenders =
+        jobsOnly + ["render_queued", "render_started", "render_progress", "render_succeeded", "render_failed", "render_cancelled"]
 }

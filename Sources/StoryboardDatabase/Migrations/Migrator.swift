@@ -32,9 +32,11 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unknownMigrations(let ids):
-            return "the database has migration\(ids.count == 1 ? "" : "s") \(ids.map(String.init).joined(separator: ", ")) that this storyboard binary does not know; it was migrated by a newer version — run that version, or restore a backup"
+            return
+                "the database has migration\(ids.count == 1 ? "" : "s") \(ids.map(String.init).joined(separator: ", ")) that this storyboard binary does not know; it was migrated by a newer version — run that version, or restore a backup"
         case .alteredMigrations(let labels):
-            return "migration\(labels.count == 1 ? "" : "s") \(labels.joined(separator: ", ")) changed since they were applied (checksum mismatch); refusing to run against a schema this binary did not create"
+            return
+                "migration\(labels.count == 1 ? "" : "s") \(labels.joined(separator: ", ")) changed since they were applied (checksum mismatch); refusing to run against a schema this binary did not create"
         case .unknownTarget(let id):
             return "there is no migration \(id); `storyboard migrate status` lists them"
         case .failed(let migration, let reason):

@@ -32,8 +32,10 @@ public struct BackendRepository: Sendable {
         let values: [DatabaseValue] = [
             DatabaseValue(status.id), .text(status.name), .text(status.url), .bool(status.isOnline), DatabaseValue(status.lastCheck),
             DatabaseValue(status.latencyMs), .integer(status.queueRunning), .integer(status.queuePending), DatabaseValue(status.devices),
-            DatabaseValue(status.system), .text(Self.encode(status.capabilities)), .integer(status.modelCount), .integer(status.consecutiveFailures),
-            DatabaseValue(status.lastError), DatabaseValue(status.retryAt), DatabaseValue(status.lastModel), DatabaseValue(status.updatedAt),
+            DatabaseValue(status.system), .text(Self.encode(status.capabilities)), .integer(status.modelCount),
+            .integer(status.consecutiveFailures),
+            DatabaseValue(status.lastError), DatabaseValue(status.retryAt), DatabaseValue(status.lastModel),
+            DatabaseValue(status.updatedAt),
         ]
         try await executor.write { sql in
             let insert = sql.insert(into: "backends").columns(Self.columns).values(values.map(\.expression))
@@ -53,7 +55,8 @@ public struct BackendRepository: Sendable {
         let key = id.uuidString.lowercased()
         let reset = urlChanged ? ", is_online = \(executor.engine == .sqlite ? "0" : "false"), last_check = NULL" : ""
         try await executor.write { sql in
-            try await sql.raw("UPDATE backends SET name = \(bind: name), url = \(bind: url)\(unsafeRaw: reset) WHERE id = \(bind: key)").run()
+            try await sql.raw("UPDATE backends SET name = \(bind: name), url = \(bind: url)\(unsafeRaw: reset) WHERE id = \(bind: key)")
+                .run()
         }
     }
 

@@ -135,7 +135,8 @@ public struct BaseRepository<R: Record>: Sendable {
     public func count(_ filter: Filter = .all, includeDeleted: Bool = false) async throws -> Int {
         let predicate = try predicate(filter, includeDeleted: includeDeleted)
         return try await executor.read { sql in
-            let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(R.table).where(predicate).first()
+            let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(R.table).where(predicate)
+                .first()
             return try row?.decode(column: "n", as: Int.self) ?? 0
         }
     }
@@ -201,7 +202,9 @@ public struct BaseRepository<R: Record>: Sendable {
         try await updateAll(filter, changes, includeDeleted: includeDeleted, returning: columnList).map { try R(row: $0) }
     }
 
-    private func updateAll(_ filter: Filter, _ changes: Changes, includeDeleted: Bool, returning: [any SQLExpression]) async throws -> [any SQLRow] {
+    private func updateAll(
+        _ filter: Filter, _ changes: Changes, includeDeleted: Bool, returning: [any SQLExpression]
+    ) async throws -> [any SQLRow] {
         for assignment in changes.assignments where !R.columns.contains(assignment.column) {
             throw ProgrammingError(description: "\(assignment.column) is not a column of \(R.table) that can be changed")
         }
@@ -232,7 +235,9 @@ public struct BaseRepository<R: Record>: Sendable {
     public func softDeleteAll(_ filter: Filter, deletedBy: String? = nil, deletionID: UUID) async throws -> [R] {
         let predicate = try predicate(filter, includeDeleted: false)
         return try await executor.write { sql in
-            try await trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID).returning(columnList).all().map { try R(row: $0) }
+            try await trashing(sql, predicate, deletedBy: deletedBy, deletionID: deletionID).returning(columnList).all().map {
+                try R(row: $0)
+            }
         }
     }
 
@@ -259,7 +264,8 @@ public struct BaseRepository<R: Record>: Sendable {
     }
 
     /// `UPDATE … SET deleted_at, deleted_by, deletion_id, version + 1, updated_at WHERE predicate`.
-    private func trashing(_ sql: any SQLDatabase, _ predicate: any SQLExpression, deletedBy: String?, deletionID: UUID) -> SQLUpdateBuilder {
+    private func trashing(_ sql: any SQLDatabase, _ predicate: any SQLExpression, deletedBy: String?, deletionID: UUID) -> SQLUpdateBuilder
+    {
         let now = DatabaseValue(Timestamp.now()).expression
         return sql.update(R.table)
             .set(SQLIdentifier("deleted_at"), to: now)

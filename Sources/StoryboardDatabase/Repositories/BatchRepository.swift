@@ -5,12 +5,15 @@ import StoryboardCore
 extension GenerationBatch: Record {
     public static let table = "generation_batches"
     public static let resource = ResourceKind.batch
-    public static let columns = ["project_id", "generation_type", "status", "total", "completed", "failed", "cancelled", "params", "started_at", "finished_at"]
+    public static let columns = [
+        "project_id", "generation_type", "status", "total", "completed", "failed", "cancelled", "params", "started_at", "finished_at",
+    ]
     public static let sortableColumns: [String: SortKind] = [:]
 
     public var values: [DatabaseValue] {
         [
-            DatabaseValue(projectID), .text(generationType.rawValue), .text(status.rawValue), .integer(total), .integer(completed), .integer(failed),
+            DatabaseValue(projectID), .text(generationType.rawValue), .text(status.rawValue), .integer(total), .integer(completed),
+            .integer(failed),
             .integer(cancelled), .text(params), DatabaseValue(startedAt), DatabaseValue(finishedAt),
         ]
     }
@@ -18,7 +21,9 @@ extension GenerationBatch: Record {
     public init(meta: RecordMetadata, row: any SQLRow) throws {
         let type = try row.decode(column: "generation_type", as: String.self)
         let state = try row.decode(column: "status", as: String.self)
-        guard let generationType = GenerationType(rawValue: type) else { throw StoredDataError(column: "generation_type", problem: "is \(type)") }
+        guard let generationType = GenerationType(rawValue: type) else {
+            throw StoredDataError(column: "generation_type", problem: "is \(type)")
+        }
         guard let status = BatchStatus(rawValue: state) else { throw StoredDataError(column: "status", problem: "is \(state)") }
         self.init(
             meta: meta,
@@ -57,7 +62,9 @@ extension BaseRepository where R == GenerationBatch {
         let stamp = now.description
         return try await executor.write { sql in
             if executor.engine == .postgresql {
-                guard try await sql.raw("SELECT id FROM generation_batches WHERE id = \(bind: key) FOR UPDATE").first() != nil else { return nil }
+                guard try await sql.raw("SELECT id FROM generation_batches WHERE id = \(bind: key) FOR UPDATE").first() != nil else {
+                    return nil
+                }
             }
             var counts: [String: Int] = [:]
             for row in try await sql.raw(

@@ -9,12 +9,17 @@ extension ProjectCharacter: Record {
     public static let sortableColumns: [String: SortKind] = ["name": .text]
 
     public var values: [DatabaseValue] {
-        [DatabaseValue(projectID), .text(name), DatabaseValue(description), DatabaseValue(lora), .text(JSONText.encode(triggerWords)), DatabaseValue(styleNotes)]
+        [
+            DatabaseValue(projectID), .text(name), DatabaseValue(description), DatabaseValue(lora), .text(JSONText.encode(triggerWords)),
+            DatabaseValue(styleNotes),
+        ]
     }
 
     public init(meta: RecordMetadata, row: any SQLRow) throws {
         let words = try row.decode(column: "trigger_words", as: String.self)
-        guard let triggerWords = JSONText.decodeStrings(words) else { throw StoredDataError(column: "trigger_words", problem: "is not a JSON list of strings") }
+        guard let triggerWords = JSONText.decodeStrings(words) else {
+            throw StoredDataError(column: "trigger_words", problem: "is not a JSON list of strings")
+        }
         self.init(
             meta: meta,
             projectID: try row.uuid("project_id"),
@@ -37,7 +42,8 @@ extension CharacterImage: Record {
 
     public var values: [DatabaseValue] {
         [
-            DatabaseValue(projectID), DatabaseValue(characterID), .text(mediaFileID), .text(contentType), .text(kind.rawValue), DatabaseValue(jobID),
+            DatabaseValue(projectID), DatabaseValue(characterID), .text(mediaFileID), .text(contentType), .text(kind.rawValue),
+            DatabaseValue(jobID),
             DatabaseValue(outputIndex), seed.map { DatabaseValue.integer(Int($0)) } ?? .null,
         ]
     }

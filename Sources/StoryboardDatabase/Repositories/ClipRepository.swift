@@ -6,7 +6,8 @@ extension Clip: OrderedRecord {
     public static let table = "clips"
     public static let resource = ResourceKind.clip
     public static let columns = [
-        "project_id", "scene_id", "name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt", "negative_prompt",
+        "project_id", "scene_id", "name", "lyrics", "length", "timeline_position", "order", "image_prompt", "video_prompt",
+        "negative_prompt",
         "selected_image_id", "selected_video_id", "character_id", "style_template_id", "active_version", "parent_clip_id", "is_alternate",
         "alternate_number",
     ]
@@ -20,7 +21,8 @@ extension Clip: OrderedRecord {
     public var values: [DatabaseValue] {
         [
             DatabaseValue(projectID), DatabaseValue(sceneID), .text(name), DatabaseValue(lyrics), .real(length), .real(timelinePosition),
-            .integer(order), DatabaseValue(imagePrompt), DatabaseValue(videoPrompt), DatabaseValue(negativePrompt), DatabaseValue(selectedImageID),
+            .integer(order), DatabaseValue(imagePrompt), DatabaseValue(videoPrompt), DatabaseValue(negativePrompt),
+            DatabaseValue(selectedImageID),
             DatabaseValue(selectedVideoID), DatabaseValue(characterID), DatabaseValue(styleTemplateID), DatabaseValue(activeVersion),
             DatabaseValue(parentClipID), .bool(isAlternate), DatabaseValue(alternateNumber),
         ]
@@ -76,7 +78,8 @@ extension BaseRepository where R == Clip {
     /// Clears a selection that points at `mediaID`, so a trashed item is never "selected".
     public func clearSelection(of mediaID: UUID, kind: MediaKind, clipID: UUID) async throws {
         let column = kind == .image ? "selected_image_id" : "selected_video_id"
-        _ = try await updateOne(Filter.equals("id", DatabaseValue(clipID)).and(.equals(column, DatabaseValue(mediaID))), Changes([column: .null]))
+        _ = try await updateOne(
+            Filter.equals("id", DatabaseValue(clipID)).and(.equals(column, DatabaseValue(mediaID))), Changes([column: .null]))
     }
 }
 

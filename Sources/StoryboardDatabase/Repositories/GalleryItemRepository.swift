@@ -6,7 +6,8 @@ extension GalleryItem: Record {
     public static let table = "gallery_items"
     public static let resource = ResourceKind.galleryItem
     public static let columns = [
-        "project_id", "clip_id", "content_type", "media_file_id", "prompt", "negative_prompt", "seed", "server_id", "server_name", "model_name",
+        "project_id", "clip_id", "content_type", "media_file_id", "prompt", "negative_prompt", "seed", "server_id", "server_name",
+        "model_name",
         "model_type", "generation_params", "job_id", "output_index",
     ]
     public static let sortableColumns: [String: SortKind] = [:]
@@ -14,7 +15,8 @@ extension GalleryItem: Record {
     public var values: [DatabaseValue] {
         [
             DatabaseValue(projectID), DatabaseValue(clipID), .text(contentType.rawValue), DatabaseValue(mediaFileID), DatabaseValue(prompt),
-            DatabaseValue(negativePrompt), DatabaseValue(seed), DatabaseValue(serverID), DatabaseValue(serverName), DatabaseValue(modelName),
+            DatabaseValue(negativePrompt), DatabaseValue(seed), DatabaseValue(serverID), DatabaseValue(serverName),
+            DatabaseValue(modelName),
             DatabaseValue(modelType), DatabaseValue(generationParams), DatabaseValue(jobID), DatabaseValue(outputIndex),
         ]
     }
@@ -52,7 +54,8 @@ extension ClipVersion: Record {
     public static let table = "clip_versions"
     public static let resource = ResourceKind.clipVersion
     public static let columns = [
-        "project_id", "clip_id", "number", "image_prompt", "video_prompt", "negative_prompt", "selected_image_id", "selected_video_id", "length",
+        "project_id", "clip_id", "number", "image_prompt", "video_prompt", "negative_prompt", "selected_image_id", "selected_video_id",
+        "length",
         "timeline_position", "generation_params",
     ]
     public static let sortableColumns: [String: SortKind] = ["number": .number]
@@ -60,7 +63,8 @@ extension ClipVersion: Record {
     public var values: [DatabaseValue] {
         [
             DatabaseValue(projectID), DatabaseValue(clipID), .integer(number), DatabaseValue(imagePrompt), DatabaseValue(videoPrompt),
-            DatabaseValue(negativePrompt), DatabaseValue(selectedImageID), DatabaseValue(selectedVideoID), .real(length), .real(timelinePosition),
+            DatabaseValue(negativePrompt), DatabaseValue(selectedImageID), DatabaseValue(selectedVideoID), .real(length),
+            .real(timelinePosition),
             DatabaseValue(generationParams),
         ]
     }

@@ -7,8 +7,12 @@ public struct JobEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case queued, started, progress, preview, succeeded, failed, cancelled, retrying
         // Animatic renders, on the same stream (`job_id` is then the render's id).
-        case renderQueued = "render_queued", renderStarted = "render_started", renderProgress = "render_progress"
-        case renderSucceeded = "render_succeeded", renderFailed = "render_failed", renderCancelled = "render_cancelled"
+        case renderQueued = "render_queued"
+        case renderStarted = "render_started"
+        case renderProgress = "render_progress"
+        case renderSucceeded = "render_succeeded"
+        case renderFailed = "render_failed"
+        case renderCancelled = "render_cancelled"
     }
 
     /// Increasing in commit order (the `id:` of the event stream).
@@ -49,10 +53,12 @@ public struct JobEventRepository: Sendable {
             for chunk in stride(from: 0, to: events.count, by: 200) {
                 let insert = sql.insert(into: "job_events").columns(["job_id", "batch_id", "project_id", "type", "data", "created_at"])
                 for event in events[chunk..<min(chunk + 200, events.count)] {
-                    insert.values([
-                        DatabaseValue(event.jobID), DatabaseValue(event.batchID), DatabaseValue(event.projectID), .text(event.kind.rawValue), .text(event.data),
-                        DatabaseValue(event.createdAt),
-                    ].map(\.expression))
+                    insert.values(
+                        [
+                            DatabaseValue(event.jobID), DatabaseValue(event.batchID), DatabaseValue(event.projectID),
+                            .text(event.kind.rawValue), .text(event.data),
+                            DatabaseValue(event.createdAt),
+                        ].map(\.expression))
                 }
                 try await insert.run()
             }
@@ -70,7 +76,8 @@ public struct JobEventRepository: Sendable {
                 let type = try row.decode(column: "type", as: String.self)
                 guard let kind = JobEvent.Kind(rawValue: type) else { throw StoredDataError(column: "type", problem: "is \(type)") }
                 return JobEvent(
-                    id: try row.decode(column: "id", as: Int64.self), jobID: try row.uuid("job_id"), batchID: try row.optionalUUID("batch_id"),
+                    id: try row.decode(column: "id", as: Int64.self), jobID: try row.uuid("job_id"),
+                    batchID: try row.optionalUUID("batch_id"),
                     projectID: try row.uuid("project_id"), kind: kind, data: try row.decode(column: "data", as: String.self),
                     createdAt: try row.timestamp("created_at")
                 )
@@ -102,16 +109,19 @@ extension JobEvent {
     /// A new preview image of a running job: where to fetch it, not the bytes (an event
     /// stream stays small; a client that skips a few previews loses nothing).
     public static func preview(of job: GenerationJob, sequence: Int, contentType: String) -> JobEvent {
-        of(job, .preview, extra: [
-            "sequence": .number(Double(sequence)), "content_type": .string(contentType),
-            "url": .string("/api/jobs/\(job.meta.id.uuidString.lowercased())/preview"),
-        ])
+        of(
+            job, .preview,
+            extra: [
+                "sequence": .number(Double(sequence)), "content_type": .string(contentType),
+                "url": .string("/api/jobs/\(job.meta.id.uuidString.lowercased())/preview"),
+            ])
     }
 
     /// The event for `job` now, with what a client needs to act on it.
     public static func of(_ job: GenerationJob, _ kind: Kind, mediaIDs: [String]? = nil, extra: [String: JSONValue] = [:]) -> JobEvent {
         var data: [String: JSONValue] = extra.merging([
-            "job_id": .string(job.meta.id.uuidString.lowercased()), "status": .string(job.status.rawValue), "attempts": .number(Double(job.attempts)),
+            "job_id": .string(job.meta.id.uuidString.lowercased()), "status": .string(job.status.rawValue),
+            "attempts": .number(Double(job.attempts)),
             "target": .string(job.target.rawValue),
         ]) { _, own in own }
         if let clip = job.clipID { data["clip_id"] = .string(clip.uuidString.lowercased()) }

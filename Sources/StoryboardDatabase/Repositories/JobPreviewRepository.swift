@@ -54,13 +54,14 @@ public struct JobPreviewRepository: Sendable {
     public func find(jobID: UUID) async throws -> JobPreview? {
         let key = jobID.uuidString.lowercased()
         return try await executor.read { sql in
-            try await sql.raw("SELECT job_id, content_type, bytes, sequence, updated_at FROM job_previews WHERE job_id = \(bind: key)").first().map { row in
-                JobPreview(
-                    jobID: try row.uuid("job_id"), contentType: try row.decode(column: "content_type", as: String.self),
-                    bytes: try row.decode(column: "bytes", as: Data.self), sequence: try row.decode(column: "sequence", as: Int.self),
-                    updatedAt: try row.timestamp("updated_at")
-                )
-            }
+            try await sql.raw("SELECT job_id, content_type, bytes, sequence, updated_at FROM job_previews WHERE job_id = \(bind: key)")
+                .first().map { row in
+                    JobPreview(
+                        jobID: try row.uuid("job_id"), contentType: try row.decode(column: "content_type", as: String.self),
+                        bytes: try row.decode(column: "bytes", as: Data.self), sequence: try row.decode(column: "sequence", as: Int.self),
+                        updatedAt: try row.timestamp("updated_at")
+                    )
+                }
         }
     }
 

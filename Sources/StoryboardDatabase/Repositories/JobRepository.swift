@@ -8,7 +8,8 @@ extension GenerationJob: Record {
     public static let columns = [
         "project_id", "clip_id", "character_id", "batch_id", "target", "generation_type", "status", "priority", "attempts", "max_retries",
         "available_at", "lease_until", "lease_owner", "server_id", "preferred_server_id", "model", "prompt", "negative_prompt", "params",
-        "upstream_id", "progress_value", "progress_max", "progress_at", "error", "result_media_ids", "started_at", "finished_at", "retried_by",
+        "upstream_id", "progress_value", "progress_max", "progress_at", "error", "result_media_ids", "started_at", "finished_at",
+        "retried_by",
         "destination", "source_media_id", "workflow_id", "custom_workflow",
     ]
     public static let sortableColumns: [String: SortKind] = ["priority": .number]
@@ -17,10 +18,14 @@ extension GenerationJob: Record {
         [
             DatabaseValue(projectID), DatabaseValue(clipID), DatabaseValue(characterID), DatabaseValue(batchID), .text(target.rawValue),
             .text(generationType.rawValue), .text(status.rawValue), .integer(priority), .integer(attempts), .integer(maxRetries),
-            DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID), DatabaseValue(preferredServerID),
-            DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID), DatabaseValue(progressValue),
-            DatabaseValue(progressMax), DatabaseValue(progressAt), DatabaseValue(error), DatabaseValue(resultMediaIDs), DatabaseValue(startedAt),
-            DatabaseValue(finishedAt), DatabaseValue(retriedBy), .text(destination.rawValue), DatabaseValue(sourceMediaID), DatabaseValue(workflowID),
+            DatabaseValue(availableAt), DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(serverID),
+            DatabaseValue(preferredServerID),
+            DatabaseValue(model), .text(prompt), DatabaseValue(negativePrompt), .text(params), DatabaseValue(upstreamID),
+            DatabaseValue(progressValue),
+            DatabaseValue(progressMax), DatabaseValue(progressAt), DatabaseValue(error), DatabaseValue(resultMediaIDs),
+            DatabaseValue(startedAt),
+            DatabaseValue(finishedAt), DatabaseValue(retriedBy), .text(destination.rawValue), DatabaseValue(sourceMediaID),
+            DatabaseValue(workflowID),
             DatabaseValue(customWorkflow),
         ]
     }
@@ -92,7 +97,9 @@ extension BaseRepository where R == GenerationJob {
     /// The next due job for a pull-mode server that calls in: asked for that server or for
     /// none, and (when it names its checkpoints) needing one of them or none. The claim
     /// records the server and counts the attempt, since no dispatcher does.
-    public func claim(forServer serverID: UUID, checkpoints: [String], owner: String, leaseSeconds: Double, now: Timestamp = .now()) async throws -> GenerationJob? {
+    public func claim(
+        forServer serverID: UUID, checkpoints: [String], owner: String, leaseSeconds: Double, now: Timestamp = .now()
+    ) async throws -> GenerationJob? {
         var condition: SQLQueryString = "(preferred_server_id IS NULL OR preferred_server_id = \(bind: serverID.uuidString.lowercased()))"
         if !checkpoints.isEmpty {
             condition = "\(condition) AND (model IS NULL OR model IN (\(binds: checkpoints)))"
@@ -100,18 +107,21 @@ extension BaseRepository where R == GenerationJob {
         return try await claim(owner: owner, leaseSeconds: leaseSeconds, now: now, condition: condition, assign: serverID)
     }
 
-    private func claim(owner: String, leaseSeconds: Double, now: Timestamp, condition: any SQLExpression, assign serverID: UUID?) async throws -> GenerationJob? {
+    private func claim(
+        owner: String, leaseSeconds: Double, now: Timestamp, condition: any SQLExpression, assign serverID: UUID?
+    ) async throws -> GenerationJob? {
         let skipLocked = executor.engine == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
         // Without stats SQLite prefers the status index and sorts every queued job for each
         // claim (1 ms at 1,000 queued); the claim index already holds them in claim order.
         let claimIndex = executor.engine == .sqlite ? " INDEXED BY generation_jobs_claim" : ""
         let nowText = now.description
         let lease = now.adding(seconds: leaseSeconds).description
-        let assignment: SQLQueryString = if let serverID {
-            ", server_id = \(bind: serverID.uuidString.lowercased()), attempts = attempts + 1, error = NULL"
-        } else {
-            ""
-        }
+        let assignment: SQLQueryString =
+            if let serverID {
+                ", server_id = \(bind: serverID.uuidString.lowercased()), attempts = attempts + 1, error = NULL"
+            } else {
+                ""
+            }
         return try await executor.write { sql in
             let row = try await sql.raw(
                 """
@@ -145,7 +155,8 @@ extension BaseRepository where R == GenerationJob {
         let cancelled = try await updateAllReturning(
             unfinished,
             Changes([
-                "status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null, "finished_at": DatabaseValue(now),
+                "status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null,
+                "finished_at": DatabaseValue(now),
                 "error": .text(reason),
             ])
         )
@@ -183,7 +194,8 @@ extension BaseRepository where R == GenerationJob {
     public func countByStatus() async throws -> [JobStatus: Int] {
         try await executor.read { sql in
             var counts: [JobStatus: Int] = [:]
-            for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM generation_jobs WHERE deleted_at IS NULL GROUP BY status").all() {
+            for row in try await sql.raw("SELECT status, COUNT(*) AS n FROM generation_jobs WHERE deleted_at IS NULL GROUP BY status").all()
+            {
                 if let status = JobStatus(rawValue: try row.decode(column: "status", as: String.self)) {
                     counts[status] = try row.decode(column: "n", as: Int.self)
                 }
@@ -198,7 +210,9 @@ extension BaseRepository where R == GenerationJob {
     public func runningCountByServer() async throws -> [UUID: Int] {
         try await executor.read { sql in
             var counts: [UUID: Int] = [:]
-            for row in try await sql.raw("SELECT server_id, COUNT(*) AS n FROM generation_jobs WHERE status = 'running' AND server_id IS NOT NULL GROUP BY server_id").all() {
+            for row in try await sql.raw(
+                "SELECT server_id, COUNT(*) AS n FROM generation_jobs WHERE status = 'running' AND server_id IS NOT NULL GROUP BY server_id"
+            ).all() {
                 if let id = try row.optionalUUID("server_id") { counts[id] = try row.decode(column: "n", as: Int.self) }
             }
             return counts

@@ -13,14 +13,17 @@ extension BaseRepository where R: LeasedRecord {
     /// or its lease expired and another process took it).
     public func updateHeld(id: UUID, owner: String, _ changes: Changes) async throws -> R? {
         try await updateOne(
-            Filter.equals("id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.running.rawValue))).and(.equals("lease_owner", .text(owner))),
+            Filter.equals("id", DatabaseValue(id)).and(.equals("status", .text(JobStatus.running.rawValue))).and(
+                .equals("lease_owner", .text(owner))),
             changes
         )
     }
 
     /// Moves a row to `next` if its status allows it (JobStatus.canMove), and with `owner` only
     /// while that owner holds it; nil otherwise.
-    public func move(id: UUID, to next: JobStatus, owner: String? = nil, _ extra: Changes = Changes(), now: Timestamp = .now()) async throws -> R? {
+    public func move(
+        id: UUID, to next: JobStatus, owner: String? = nil, _ extra: Changes = Changes(), now: Timestamp = .now()
+    ) async throws -> R? {
         var changes = extra
         changes.set("status", .text(next.rawValue))
         if next != .running {

@@ -50,7 +50,8 @@ extension BaseRepository where R: OrderedRecord {
     public func shiftOrders(in scope: UUID, from: Int, by delta: Int) async throws {
         let order = SQLIdentifier("order")
         let now = DatabaseValue(Timestamp.now()).expression
-        let atOrAfter = try primariesPredicate(in: scope, extra: SQLBinaryExpression(order, .greaterThanOrEqual, SQLLiteral.numeric("\(from)")))
+        let atOrAfter = try primariesPredicate(
+            in: scope, extra: SQLBinaryExpression(order, .greaterThanOrEqual, SQLLiteral.numeric("\(from)")))
         let negative = try primariesPredicate(in: scope, extra: SQLBinaryExpression(order, .lessThan, SQLLiteral.numeric("0")))
         try await executor.write { sql in
             // order → -(order + delta) - 1, then → -order - 1 = order + delta.

@@ -25,7 +25,9 @@ extension PoolItem: Record {
         let source = try row.decode(column: "source_type", as: String.self)
         guard let sourceType = PoolSource(rawValue: source) else { throw StoredDataError(column: "source_type", problem: "is \(source)") }
         let tagText = try row.decode(column: "tags", as: String.self)
-        guard let tags = JSONText.decodeStrings(tagText) else { throw StoredDataError(column: "tags", problem: "is not a JSON list of strings") }
+        guard let tags = JSONText.decodeStrings(tagText) else {
+            throw StoredDataError(column: "tags", problem: "is not a JSON list of strings")
+        }
         self.init(
             meta: meta,
             projectID: try row.uuid("project_id"),

@@ -89,9 +89,11 @@ extension BaseRepository where R == Project {
             if let postgres = sql as? DirectPostgresDatabase {
                 return try await postgres.run(TreeStampStatement(id: key)).map { "\($0.0).\($0.1).\($0.2)" }
             }
-            guard let row = try await sql.raw(
-                "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
-            ).first() else { return nil }
+            guard
+                let row = try await sql.raw(
+                    "SELECT version, tree_version FROM projects WHERE id = \(bind: key) AND deleted_at IS NULL"
+                ).first()
+            else { return nil }
             return "\(try row.decode(column: "version", as: Int.self)).\(try row.decode(column: "tree_version", as: Int.self))"
         }
     }

@@ -116,7 +116,9 @@ struct KeysetCursor: Equatable {
         let invalid = AppError.invalidParameter("cursor", "is not a cursor this server issued")
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 2048, let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else { throw invalid }
+        guard text.count <= 2048, let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else {
+            throw invalid
+        }
         let fields = decoded.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 5, fields[1] == "d" || fields[1] == "a", UUID(parsing: fields[4]) != nil else { throw invalid }
         let cursor: KeysetCursor

@@ -6,14 +6,16 @@ extension Render: Record {
     public static let table = "renders"
     public static let resource = ResourceKind.render
     public static let columns = [
-        "project_id", "status", "width", "height", "fps", "duration", "progress", "progress_at", "error", "media_file_id", "attempts", "available_at",
+        "project_id", "status", "width", "height", "fps", "duration", "progress", "progress_at", "error", "media_file_id", "attempts",
+        "available_at",
         "lease_until", "lease_owner", "started_at", "finished_at",
     ]
     public static let sortableColumns: [String: SortKind] = [:]
 
     public var values: [DatabaseValue] {
         [
-            DatabaseValue(projectID), .text(status.rawValue), .integer(width), .integer(height), .integer(fps), DatabaseValue(duration), .real(progress),
+            DatabaseValue(projectID), .text(status.rawValue), .integer(width), .integer(height), .integer(fps), DatabaseValue(duration),
+            .real(progress),
             DatabaseValue(progressAt), DatabaseValue(error), DatabaseValue(mediaFileID), .integer(attempts), DatabaseValue(availableAt),
             DatabaseValue(leaseUntil), DatabaseValue(leaseOwner), DatabaseValue(startedAt), DatabaseValue(finishedAt),
         ]
@@ -88,7 +90,10 @@ extension BaseRepository where R == Render {
         let unfinished = filter.and(.oneOf("status", [.text(JobStatus.queued.rawValue), .text(JobStatus.running.rawValue)]))
         let cancelled = try await updateAllReturning(
             unfinished,
-            Changes(["status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null, "finished_at": DatabaseValue(now), "error": .text(reason)])
+            Changes([
+                "status": .text(JobStatus.cancelled.rawValue), "lease_until": .null, "lease_owner": .null,
+                "finished_at": DatabaseValue(now), "error": .text(reason),
+            ])
         )
         try await executor.jobEvents.append(cancelled.map { JobEvent.of($0, .renderCancelled) })
         return cancelled

@@ -5,7 +5,9 @@ import StoryboardCore
 extension Scene: OrderedRecord {
     public static let table = "scenes"
     public static let resource = ResourceKind.scene
-    public static let columns = ["project_id", "name", "description", "lyrics", "order", "parent_scene_id", "is_alternate", "alternate_number"]
+    public static let columns = [
+        "project_id", "name", "description", "lyrics", "order", "parent_scene_id", "is_alternate", "alternate_number",
+    ]
     public static let sortableColumns: [String: SortKind] = ["order": .number, "name": .text]
     public static let orderScopeColumn = "project_id"
     public static let alternateParentColumn = "parent_scene_id"
@@ -15,7 +17,8 @@ extension Scene: OrderedRecord {
 
     public var values: [DatabaseValue] {
         [
-            DatabaseValue(projectID), .text(name), DatabaseValue(description), DatabaseValue(lyrics), .integer(order), DatabaseValue(parentSceneID),
+            DatabaseValue(projectID), .text(name), DatabaseValue(description), DatabaseValue(lyrics), .integer(order),
+            DatabaseValue(parentSceneID),
             .bool(isAlternate), DatabaseValue(alternateNumber),
         ]
     }

@@ -67,7 +67,8 @@ extension BaseRepository where R == GenerationServer {
                 """
             ).all().map { row in
                 DispatchableServer(
-                    server: try GenerationServer(row: row), status: try BackendRepository.decode(PrefixedRow(row: row, prefix: Self.statusPrefix)),
+                    server: try GenerationServer(row: row),
+                    status: try BackendRepository.decode(PrefixedRow(row: row, prefix: Self.statusPrefix)),
                     running: try row.decode(column: "running_jobs", as: Int.self)
                 )
             }

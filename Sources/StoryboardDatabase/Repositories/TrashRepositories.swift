@@ -11,10 +11,13 @@ public struct DeletionRepository: Sendable {
 
     public func create(_ deletion: Deletion) async throws {
         try await executor.write { sql in
-            try await sql.insert(into: "deletions").columns(Self.columns).values([
-                DatabaseValue(deletion.id), .text(deletion.rootType.rawValue), DatabaseValue(deletion.rootID), .text(deletion.rootName),
-                DatabaseValue(deletion.projectID), DatabaseValue(deletion.deletedAt), DatabaseValue(deletion.deletedBy), .integer(deletion.itemCount),
-            ].map(\.expression)).run()
+            try await sql.insert(into: "deletions").columns(Self.columns).values(
+                [
+                    DatabaseValue(deletion.id), .text(deletion.rootType.rawValue), DatabaseValue(deletion.rootID), .text(deletion.rootName),
+                    DatabaseValue(deletion.projectID), DatabaseValue(deletion.deletedAt), DatabaseValue(deletion.deletedBy),
+                    .integer(deletion.itemCount),
+                ].map(\.expression)
+            ).run()
         }
     }
 
@@ -67,7 +70,10 @@ public struct DeletionRepository: Sendable {
 
     /// Drops the index rows of deletes none of whose rows remain (purged, or restored with a parent).
     public func removeEmpty() async throws {
-        let tables = ["projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images", "pool_items", "workflows", "comfyui_servers"]
+        let tables = [
+            "projects", "scenes", "clips", "characters", "style_templates", "gallery_items", "clip_versions", "character_images",
+            "pool_items", "workflows", "comfyui_servers",
+        ]
         let conditions = tables.map { "NOT EXISTS (SELECT 1 FROM \($0) WHERE \($0).deletion_id = deletions.id)" }.joined(separator: " AND ")
         try await executor.write { sql in
             try await sql.raw("DELETE FROM deletions WHERE \(unsafeRaw: conditions)").run()
@@ -78,7 +84,8 @@ public struct DeletionRepository: Sendable {
         let type = try row.decode(column: "root_type", as: String.self)
         guard let kind = TrashKind(rawValue: type) else { throw StoredDataError(column: "root_type", problem: "is \(type)") }
         return Deletion(
-            id: try row.uuid("id"), rootType: kind, rootID: try row.uuid("root_id"), rootName: try row.decode(column: "root_name", as: String.self),
+            id: try row.uuid("id"), rootType: kind, rootID: try row.uuid("root_id"),
+            rootName: try row.decode(column: "root_name", as: String.self),
             projectID: try row.optionalUUID("project_id"), deletedAt: try row.timestamp("deleted_at"),
             deletedBy: try row.optional("deleted_by", as: String.self), itemCount: try row.decode(column: "item_count", as: Int.self)
         )
@@ -97,7 +104,12 @@ public struct MediaFileRepository: Sendable {
     public func register(_ file: MediaFile) async throws {
         try await executor.write { sql in
             try await sql.insert(into: "media_files").columns(["id", "content_type", "file_extension", "size_bytes", "created_at"])
-                .values([.text(file.id), .text(file.contentType), .text(file.fileExtension), .integer(file.sizeBytes), DatabaseValue(Timestamp.now())].map(\.expression))
+                .values(
+                    [
+                        .text(file.id), .text(file.contentType), .text(file.fileExtension), .integer(file.sizeBytes),
+                        DatabaseValue(Timestamp.now()),
+                    ].map(\.expression)
+                )
                 .onConflict(with: ["id"]) { $0.set(excludedValueOf: "created_at") }
                 .run()
         }
@@ -113,8 +125,10 @@ public struct MediaFileRepository: Sendable {
                 .from("media_files").where("id", .equal, SQLBind(id)).first()
                 .map {
                     MediaFile(
-                        id: try $0.decode(column: "id", as: String.self), contentType: try $0.decode(column: "content_type", as: String.self),
-                        fileExtension: try $0.decode(column: "file_extension", as: String.self), sizeBytes: try $0.decode(column: "size_bytes", as: Int.self),
+                        id: try $0.decode(column: "id", as: String.self),
+                        contentType: try $0.decode(column: "content_type", as: String.self),
+                        fileExtension: try $0.decode(column: "file_extension", as: String.self),
+                        sizeBytes: try $0.decode(column: "size_bytes", as: Int.self),
                         createdAt: try $0.timestamp("created_at")
                     )
                 }
@@ -140,7 +154,8 @@ public struct MediaFileRepository: Sendable {
             ).all().map {
                 MediaFile(
                     id: try $0.decode(column: "id", as: String.self), contentType: try $0.decode(column: "content_type", as: String.self),
-                    fileExtension: try $0.decode(column: "file_extension", as: String.self), sizeBytes: try $0.decode(column: "size_bytes", as: Int.self),
+                    fileExtension: try $0.decode(column: "file_extension", as: String.self),
+                    sizeBytes: try $0.decode(column: "size_bytes", as: Int.self),
                     createdAt: try $0.timestamp("created_at")
                 )
             }

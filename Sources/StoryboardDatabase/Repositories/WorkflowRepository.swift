@@ -14,7 +14,9 @@ extension CustomWorkflow: Record {
 
     public init(meta: RecordMetadata, row: any SQLRow) throws {
         let type = try row.decode(column: "generation_type", as: String.self)
-        guard let generationType = GenerationType(rawValue: type) else { throw StoredDataError(column: "generation_type", problem: "is \(type)") }
+        guard let generationType = GenerationType(rawValue: type) else {
+            throw StoredDataError(column: "generation_type", problem: "is \(type)")
+        }
         self.init(
             meta: meta,
             name: try row.decode(column: "name", as: String.self),

@@ -25,7 +25,9 @@ public struct CharacterPatch: Sendable {
     public var triggerWords: [String]?
     public var styleNotes: String??
 
-    public init(name: String? = nil, description: String?? = nil, lora: String?? = nil, triggerWords: [String]? = nil, styleNotes: String?? = nil) {
+    public init(
+        name: String? = nil, description: String?? = nil, lora: String?? = nil, triggerWords: [String]? = nil, styleNotes: String?? = nil
+    ) {
         self.name = name
         self.description = description
         self.lora = lora
@@ -55,8 +57,10 @@ public struct CharacterService: Sendable {
     public func create(projectID: UUID, _ input: CharacterInput) async throws -> ProjectCharacter {
         var errors = FieldErrors()
         let character = ProjectCharacter(
-            projectID: projectID, name: errors.name(input.name), description: errors.text(input.description, field: "description", max: Limits.description),
-            lora: errors.text(input.lora, field: "lora", max: Limits.name.upperBound), triggerWords: errors.triggerWords(input.triggerWords),
+            projectID: projectID, name: errors.name(input.name),
+            description: errors.text(input.description, field: "description", max: Limits.description),
+            lora: errors.text(input.lora, field: "lora", max: Limits.name.upperBound),
+            triggerWords: errors.triggerWords(input.triggerWords),
             styleNotes: errors.text(input.styleNotes, field: "style_notes", max: Limits.description)
         )
         try errors.throwIfAny()
@@ -74,10 +78,14 @@ public struct CharacterService: Sendable {
         var errors = FieldErrors()
         var changes = Changes()
         if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-        if let value = patch.description { changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description))) }
+        if let value = patch.description {
+            changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description)))
+        }
         if let value = patch.lora { changes.set("lora", DatabaseValue(errors.text(value, field: "lora", max: Limits.name.upperBound))) }
         if let words = patch.triggerWords { changes.set("trigger_words", .text(JSONText.encode(errors.triggerWords(words)))) }
-        if let value = patch.styleNotes { changes.set("style_notes", DatabaseValue(errors.text(value, field: "style_notes", max: Limits.description))) }
+        if let value = patch.styleNotes {
+            changes.set("style_notes", DatabaseValue(errors.text(value, field: "style_notes", max: Limits.description)))
+        }
         try errors.throwIfAny()
         return try await database.characters.update(id: id, changes, expectedVersion: expectedVersion)
     }
@@ -87,9 +95,14 @@ public struct CharacterService: Sendable {
     public func apply(characterID: UUID, toClip clipID: UUID) async throws -> Clip {
         try await database.transaction { tx in
             let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
-            guard let clip = try await tx.clips.find(id: clipID) else { throw AppError.validation(["clip_id": "is not a clip of this project"]) }
+            guard let clip = try await tx.clips.find(id: clipID) else {
+                throw AppError.validation(["clip_id": "is not a clip of this project"])
+            }
             guard clip.projectID == character.projectID else { throw AppError.validation(["clip_id": "belongs to another project"]) }
-            let previous: ProjectCharacter? = if let old = clip.characterID, old != characterID { try await tx.characters.find(id: old, includeDeleted: true) } else { nil }
+            let previous: ProjectCharacter? =
+                if let old = clip.characterID, old != characterID { try await tx.characters.find(id: old, includeDeleted: true) } else {
+                    nil
+                }
             return try await tx.clips.update(
                 id: clipID,
                 Changes([
@@ -106,7 +119,8 @@ public struct CharacterService: Sendable {
     /// The character's reference images, or its generated samples.
     public func images(of id: UUID, kind: CharacterImageKind = .reference) async throws -> [CharacterImage] {
         _ = try await database.characters.get(id: id)
-        return try await database.characterImages.all(Filter.equals("character_id", DatabaseValue(id)).and(.equals("kind", .text(kind.rawValue))))
+        return try await database.characterImages.all(
+            Filter.equals("character_id", DatabaseValue(id)).and(.equals("kind", .text(kind.rawValue))))
     }
 
     /// Makes a generated sample one of the character's reference images.
@@ -129,7 +143,9 @@ public struct CharacterService: Sendable {
             try await tx.mediaFiles.register(received.file)
             _ = try await tx.characters.update(id: characterID, Changes())
             return try await tx.characterImages.create(
-                CharacterImage(projectID: character.projectID, characterID: characterID, mediaFileID: received.file.id, contentType: received.file.contentType)
+                CharacterImage(
+                    projectID: character.projectID, characterID: characterID, mediaFileID: received.file.id,
+                    contentType: received.file.contentType)
             )
         }
     }
@@ -184,14 +200,19 @@ public struct StyleTemplateService: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Most used first. With a project: its templates, plus the global ones when `includeGlobal`.
-    public func list(projectID: UUID?, includeGlobal: Bool, limit: Int, cursor: String?, includeDeleted: Bool) async throws -> Page<StyleTemplate> {
+    public func list(
+        projectID: UUID?, includeGlobal: Bool, limit: Int, cursor: String?, includeDeleted: Bool
+    ) async throws -> Page<StyleTemplate> {
         // Without a project: the global templates.
         var filter = Filter([.isNull("project_id")])
         if let projectID {
             _ = try await database.projects.get(id: projectID)
-            filter = Filter([includeGlobal ? .equalsOrNull("project_id", DatabaseValue(projectID)) : .equals("project_id", DatabaseValue(projectID))])
+            filter = Filter([
+                includeGlobal ? .equalsOrNull("project_id", DatabaseValue(projectID)) : .equals("project_id", DatabaseValue(projectID))
+            ])
         }
-        return try await database.styleTemplates.findMany(filter, sort: Sort("use_count", descending: true), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.styleTemplates.findMany(
+            filter, sort: Sort("use_count", descending: true), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func create(_ input: StyleTemplateInput) async throws -> StyleTemplate {
@@ -209,7 +230,9 @@ public struct StyleTemplateService: Sendable {
         )
         if let project = input.projectID {
             return try await database.transaction { tx in
-                guard try await tx.projects.find(id: project, forUpdate: true) != nil else { throw AppError.validation(["project_id": "is not a project"]) }
+                guard try await tx.projects.find(id: project, forUpdate: true) != nil else {
+                    throw AppError.validation(["project_id": "is not a project"])
+                }
                 return try await tx.styleTemplates.create(template)
             }
         }
@@ -224,10 +247,15 @@ public struct StyleTemplateService: Sendable {
         var errors = FieldErrors()
         var changes = Changes()
         if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-        if let value = patch.description { changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description))) }
-        if let value = patch.promptTemplate { changes.set("prompt_template", .text(Self.template(value, field: "prompt_template", &errors))) }
+        if let value = patch.description {
+            changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description)))
+        }
+        if let value = patch.promptTemplate {
+            changes.set("prompt_template", .text(Self.template(value, field: "prompt_template", &errors)))
+        }
         if let value = patch.negativePromptTemplate {
-            changes.set("negative_prompt_template", DatabaseValue(value.map { Self.template($0, field: "negative_prompt_template", &errors) }))
+            changes.set(
+                "negative_prompt_template", DatabaseValue(value.map { Self.template($0, field: "negative_prompt_template", &errors) }))
         }
         if let value = patch.defaultParams { changes.set("default_params", DatabaseValue(Self.params(value, &errors))) }
         try errors.throwIfAny()
@@ -245,16 +273,24 @@ public struct StyleTemplateService: Sendable {
                 throw AppError.validation(["clip_id": "belongs to another project than this template"])
             }
             var character: String?
-            if let id = clip.characterID, let linked = try await tx.characters.find(id: id) { character = PromptComposer.characterPrefix(linked) }
+            if let id = clip.characterID, let linked = try await tx.characters.find(id: id) {
+                character = PromptComposer.characterPrefix(linked)
+            }
             var lyrics = clip.lyrics
             if lyrics?.isEmpty ?? true { lyrics = try await tx.scenes.find(id: clip.sceneID)?.lyrics }
             var changes = Changes([
-                "image_prompt": .text(PromptComposer.render(template: template.promptTemplate, prompt: clip.imagePrompt, lyrics: lyrics, character: character)),
-                "video_prompt": .text(PromptComposer.render(template: template.promptTemplate, prompt: clip.videoPrompt, lyrics: lyrics, character: character)),
+                "image_prompt": .text(
+                    PromptComposer.render(template: template.promptTemplate, prompt: clip.imagePrompt, lyrics: lyrics, character: character)
+                ),
+                "video_prompt": .text(
+                    PromptComposer.render(template: template.promptTemplate, prompt: clip.videoPrompt, lyrics: lyrics, character: character)
+                ),
                 "style_template_id": DatabaseValue(templateID),
             ])
             if let negative = template.negativePromptTemplate {
-                changes.set("negative_prompt", .text(PromptComposer.render(template: negative, prompt: clip.negativePrompt, lyrics: lyrics, character: character)))
+                changes.set(
+                    "negative_prompt",
+                    .text(PromptComposer.render(template: negative, prompt: clip.negativePrompt, lyrics: lyrics, character: character)))
             }
             for (column, value) in changes.assignments {
                 if case .text(let text) = value, text.count > Limits.lyricsOrPrompt {

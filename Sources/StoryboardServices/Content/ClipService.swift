@@ -76,7 +76,8 @@ public struct ClipService: Sendable {
     public func list(sceneID: UUID, limit: Int, cursor: String?, includeDeleted: Bool) async throws -> Page<Clip> {
         _ = try await database.scenes.get(id: sceneID, includeDeleted: includeDeleted)
         let filter = Filter.equals("scene_id", DatabaseValue(sceneID)).and(.isNull("parent_clip_id"))
-        return try await database.clips.findMany(filter, sort: Sort("order", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.clips.findMany(
+            filter, sort: Sort("order", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     /// Every clip of a project (alternates included), oldest first; optionally one character's.
@@ -84,7 +85,8 @@ public struct ClipService: Sendable {
         _ = try await database.projects.get(id: projectID, includeDeleted: includeDeleted)
         var filter = Filter.equals("project_id", DatabaseValue(projectID))
         if let characterID { filter = filter.and(.equals("character_id", DatabaseValue(characterID))) }
-        return try await database.clips.findMany(filter, sort: Sort("created_at", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.clips.findMany(
+            filter, sort: Sort("created_at", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func get(id: UUID, includeDeleted: Bool = false) async throws -> Clip {
@@ -120,7 +122,8 @@ public struct ClipService: Sendable {
             return try await tx.clips.create(
                 Clip(
                     meta: RecordMetadata(id: id), projectID: scene.projectID, sceneID: sceneID, name: name, lyrics: lyrics, length: length,
-                    timelinePosition: position, order: order, imagePrompt: imagePrompt, videoPrompt: videoPrompt, negativePrompt: negativePrompt,
+                    timelinePosition: position, order: order, imagePrompt: imagePrompt, videoPrompt: videoPrompt,
+                    negativePrompt: negativePrompt,
                     characterID: input.characterID
                 )
             )
@@ -131,11 +134,15 @@ public struct ClipService: Sendable {
         var errors = FieldErrors()
         var changes = Changes()
         if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-        if let lyrics = patch.lyrics { changes.set("lyrics", DatabaseValue(errors.text(lyrics, field: "lyrics", max: Limits.lyricsOrPrompt))) }
+        if let lyrics = patch.lyrics {
+            changes.set("lyrics", DatabaseValue(errors.text(lyrics, field: "lyrics", max: Limits.lyricsOrPrompt)))
+        }
         if let length = patch.length { changes.set("length", .real(errors.length(length))) }
         if let position = patch.timelinePosition { changes.set("timeline_position", .real(errors.position(position))) }
         if let order = patch.order { _ = errors.order(order) }
-        for (field, value) in [("image_prompt", patch.imagePrompt), ("video_prompt", patch.videoPrompt), ("negative_prompt", patch.negativePrompt)] {
+        for (field, value) in [
+            ("image_prompt", patch.imagePrompt), ("video_prompt", patch.videoPrompt), ("negative_prompt", patch.negativePrompt),
+        ] {
             if let value { changes.set(field, DatabaseValue(errors.text(value, field: field, max: Limits.lyricsOrPrompt))) }
         }
         if let character = patch.characterID { changes.set("character_id", DatabaseValue(character)) }
@@ -146,11 +153,14 @@ public struct ClipService: Sendable {
             if let character = patch.characterID { _ = try await tx.characterForClip(character, projectID: clip.projectID) }
             if patch.length != nil || patch.timelinePosition != nil {
                 try await Self.checkTiming(
-                    clip, position: patch.timelinePosition ?? clip.timelinePosition, length: patch.length ?? clip.length, check: checkOverlap, in: tx
+                    clip, position: patch.timelinePosition ?? clip.timelinePosition, length: patch.length ?? clip.length,
+                    check: checkOverlap, in: tx
                 )
             }
             if let order = patch.order, order != clip.order {
-                guard clip.parentClipID == nil else { throw AppError.validation(["order": "an alternate has no place in the order; promote it instead"]) }
+                guard clip.parentClipID == nil else {
+                    throw AppError.validation(["order": "an alternate has no place in the order; promote it instead"])
+                }
                 var ids = try await tx.clips.primaries(in: clip.sceneID).map(\.meta.id).filter { $0 != id }
                 ids.insert(id, at: min(order, ids.count))
                 try await tx.clips.applyOrder(in: clip.sceneID, ids: ids)
@@ -162,13 +172,15 @@ public struct ClipService: Sendable {
 
     /// `PUT /api/clips/{id}/prompts`.
     public func setPrompts(id: UUID, imagePrompt: String??, videoPrompt: String??, expectedVersion: Int?) async throws -> Clip {
-        try await update(id: id, ClipPatch(imagePrompt: imagePrompt, videoPrompt: videoPrompt), expectedVersion: expectedVersion, checkOverlap: false)
+        try await update(
+            id: id, ClipPatch(imagePrompt: imagePrompt, videoPrompt: videoPrompt), expectedVersion: expectedVersion, checkOverlap: false)
     }
 
     /// `PUT /api/clips/{id}/timeline`: a new position (and length); an overlap is 409 with a
     /// suggested position unless `checkOverlap` is false.
     public func setTiming(id: UUID, position: Double, length: Double?, expectedVersion: Int?, checkOverlap: Bool) async throws -> Clip {
-        try await update(id: id, ClipPatch(length: length, timelinePosition: position), expectedVersion: expectedVersion, checkOverlap: checkOverlap)
+        try await update(
+            id: id, ClipPatch(length: length, timelinePosition: position), expectedVersion: expectedVersion, checkOverlap: checkOverlap)
     }
 
     static func checkTiming(_ clip: Clip, position: Double, length: Double, check: Bool, in tx: Transaction) async throws {
@@ -180,7 +192,9 @@ public struct ClipService: Sendable {
     }
 
     static func checkOverlap(_ span: TimelineSpan, _ timeline: [Clip]) throws {
-        let others = timeline.filter { $0.meta.id != span.id }.map { TimelineSpan(id: $0.meta.id, start: $0.timelinePosition, length: $0.length) }
+        let others = timeline.filter { $0.meta.id != span.id }.map {
+            TimelineSpan(id: $0.meta.id, start: $0.timelinePosition, length: $0.length)
+        }
         guard let hit = Timeline.firstOverlap(of: span, among: others) else { return }
         let suggestion = Timeline.suggestedPosition(for: span, among: others)
         throw AppError(
@@ -212,7 +226,9 @@ public struct ClipService: Sendable {
             let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             guard clip.parentClipID == nil else { throw AppError.validation(["id": "an alternate moves with its primary clip"]) }
-            guard let target = try await tx.scenes.find(id: sceneID) else { throw AppError.validation(["scene_id": "is not a scene of this project"]) }
+            guard let target = try await tx.scenes.find(id: sceneID) else {
+                throw AppError.validation(["scene_id": "is not a scene of this project"])
+            }
             guard target.projectID == clip.projectID else { throw AppError.validation(["scene_id": "belongs to another project"]) }
             if sceneID == clip.sceneID {
                 var ids = try await tx.clips.primaries(in: sceneID).map(\.meta.id).filter { $0 != id }
@@ -225,7 +241,8 @@ public struct ClipService: Sendable {
             try await tx.clips.shiftOrders(in: sceneID, from: position, by: 1)
             let moved = try await tx.clips.update(id: id, Changes(["scene_id": DatabaseValue(sceneID), "order": .integer(position)]))
             try await tx.clips.shiftOrders(in: clip.sceneID, from: clip.order + 1, by: -1)
-            try await tx.clips.updateAll(.equals("parent_clip_id", DatabaseValue(id)), Changes(["scene_id": DatabaseValue(sceneID)]), includeDeleted: true)
+            try await tx.clips.updateAll(
+                .equals("parent_clip_id", DatabaseValue(id)), Changes(["scene_id": DatabaseValue(sceneID)]), includeDeleted: true)
             return moved
         }
     }
@@ -262,11 +279,16 @@ public struct ClipService: Sendable {
     public func promote(_ id: UUID) async throws -> Clip {
         try await database.transaction { tx in
             let alternate = try await tx.locked(tx.clips, id: id) { $0.projectID }
-            guard let parentID = alternate.parentClipID else { throw AppError(.conflict, "Clip \(id.lowercasedString) is already a primary clip") }
+            guard let parentID = alternate.parentClipID else {
+                throw AppError(.conflict, "Clip \(id.lowercasedString) is already a primary clip")
+            }
             let primary = try await tx.clips.get(id: parentID)
             _ = try await tx.clips.update(
                 id: parentID,
-                Changes(["parent_clip_id": DatabaseValue(id), "is_alternate": .bool(true), "alternate_number": DatabaseValue(alternate.alternateNumber)])
+                Changes([
+                    "parent_clip_id": DatabaseValue(id), "is_alternate": .bool(true),
+                    "alternate_number": DatabaseValue(alternate.alternateNumber),
+                ])
             )
             let promoted = try await tx.clips.update(
                 id: id,
@@ -301,7 +323,9 @@ public struct ClipService: Sendable {
             try tx.checkVersion(clip, expected: expectedVersion)
             var errors = FieldErrors()
             var changes = Changes()
-            for (field, column, kind, value) in [("image_id", "selected_image_id", MediaKind.image, imageID), ("video_id", "selected_video_id", .video, videoID)] {
+            for (field, column, kind, value) in [
+                ("image_id", "selected_image_id", MediaKind.image, imageID), ("video_id", "selected_video_id", .video, videoID),
+            ] {
                 guard let value else { continue }
                 if let id = value {
                     let item = try await tx.galleryItems.find(id: id)
@@ -324,13 +348,15 @@ public struct ClipService: Sendable {
 
     /// Adds a stored file to a clip's gallery (an upload, or a generation result); the first of
     /// each kind becomes the selection.
-    public func addToGallery(clipID: UUID, item build: @Sendable (Clip) -> GalleryItem, media: MediaFile? = nil) async throws -> GalleryItem {
+    public func addToGallery(clipID: UUID, item build: @Sendable (Clip) -> GalleryItem, media: MediaFile? = nil) async throws -> GalleryItem
+    {
         try await database.transaction { tx in
             let clip = try await tx.locked(tx.clips, id: clipID) { $0.projectID }
             if let media { try await tx.mediaFiles.register(media) }
             let item = try await tx.galleryItems.create(build(clip))
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
-            _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
+            _ = try await tx.clips.updateOne(
+                Filter.equals("id", DatabaseValue(clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
             return item
         }
     }
@@ -366,8 +392,13 @@ public struct ClipService: Sendable {
         try await database.transaction { tx in
             let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
-            guard let version = try await tx.clipVersions.findOne(Filter.equals("clip_id", DatabaseValue(id)).and(.equals("number", .integer(number)))) else {
-                throw AppError(.resourceNotFound, "Clip \(id.lowercasedString) has no version \(number)", details: ["resource": "clip_version", "number": .number(Double(number))])
+            guard
+                let version = try await tx.clipVersions.findOne(
+                    Filter.equals("clip_id", DatabaseValue(id)).and(.equals("number", .integer(number))))
+            else {
+                throw AppError(
+                    .resourceNotFound, "Clip \(id.lowercasedString) has no version \(number)",
+                    details: ["resource": "clip_version", "number": .number(Double(number))])
             }
             var selection: [UUID?] = []
             for selected in [version.selectedImageID, version.selectedVideoID] {
@@ -380,9 +411,11 @@ public struct ClipService: Sendable {
             return try await tx.clips.update(
                 id: id,
                 Changes([
-                    "active_version": .integer(number), "image_prompt": DatabaseValue(version.imagePrompt), "video_prompt": DatabaseValue(version.videoPrompt),
+                    "active_version": .integer(number), "image_prompt": DatabaseValue(version.imagePrompt),
+                    "video_prompt": DatabaseValue(version.videoPrompt),
                     "negative_prompt": DatabaseValue(version.negativePrompt), "selected_image_id": DatabaseValue(selection[0]),
-                    "selected_video_id": DatabaseValue(selection[1]), "length": .real(version.length), "timeline_position": .real(version.timelinePosition),
+                    "selected_video_id": DatabaseValue(selection[1]), "length": .real(version.length),
+                    "timeline_position": .real(version.timelinePosition),
                 ])
             )
         }

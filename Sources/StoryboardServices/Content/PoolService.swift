@@ -78,7 +78,9 @@ public struct PoolService: Sendable {
         var errors = FieldErrors()
         var changes = Changes()
         if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-        if let value = patch.description { changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description))) }
+        if let value = patch.description {
+            changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description)))
+        }
         if let tags = patch.tags { changes.set("tags", .text(JSONText.encode(Self.tags(tags, &errors)))) }
         if let metadata = patch.metadata {
             guard case .object = metadata else { throw AppError.validation(["metadata": "must be an object"]) }
@@ -96,20 +98,25 @@ public struct PoolService: Sendable {
     public func apply(itemID: UUID, toClip clipID: UUID) async throws -> (item: GalleryItem, selected: Bool) {
         try await database.transaction { tx in
             let poolItem = try await tx.locked(tx.poolItems, id: itemID) { $0.projectID }
-            guard let clip = try await tx.clips.find(id: clipID) else { throw AppError.validation(["clip_id": "is not a clip of this project"]) }
+            guard let clip = try await tx.clips.find(id: clipID) else {
+                throw AppError.validation(["clip_id": "is not a clip of this project"])
+            }
             guard clip.projectID == poolItem.projectID else { throw AppError.validation(["clip_id": "belongs to another project"]) }
             let info = JSONValue(text: poolItem.metadata)
             let item = try await tx.galleryItems.create(
                 GalleryItem(
                     projectID: clip.projectID, clipID: clipID, contentType: poolItem.contentType, mediaFileID: poolItem.mediaFileID,
                     prompt: info?["prompt"]?.stringValue, negativePrompt: info?["negative_prompt"]?.stringValue,
-                    seed: info?["seed"]?.doubleValue.map { Int($0) }, serverID: info?["server_id"]?.stringValue.flatMap(UUID.init(parsing:)),
+                    seed: info?["seed"]?.doubleValue.map { Int($0) },
+                    serverID: info?["server_id"]?.stringValue.flatMap(UUID.init(parsing:)),
                     serverName: info?["server_name"]?.stringValue, modelName: info?["model_name"]?.stringValue,
                     modelType: info?["model_type"]?.stringValue, generationParams: poolItem.generationParams
                 )
             )
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
-            let selected = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)])) != nil
+            let selected =
+                try await tx.clips.updateOne(
+                    Filter.equals("id", DatabaseValue(clipID)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)])) != nil
             return (item, selected)
         }
     }
@@ -119,7 +126,9 @@ public struct PoolService: Sendable {
         var seen = Set<String>()
         let cleaned = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && seen.insert($0).inserted }
         if cleaned.count > PoolItem.maxTags { errors.add("tags", "must be at most \(PoolItem.maxTags) tags") }
-        if cleaned.contains(where: { $0.count > PoolItem.maxTagLength }) { errors.add("tags", "each tag must be at most \(PoolItem.maxTagLength) characters") }
+        if cleaned.contains(where: { $0.count > PoolItem.maxTagLength }) {
+            errors.add("tags", "each tag must be at most \(PoolItem.maxTagLength) characters")
+        }
         return cleaned
     }
 }

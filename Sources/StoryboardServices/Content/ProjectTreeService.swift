@@ -50,14 +50,18 @@ public struct ProjectTreeService: Sendable {
             var alternatesByClip: [UUID: [ClipNode]] = [:]
             func node(_ clip: Clip) -> ClipNode {
                 let items = itemsByClip[clip.meta.id] ?? []
-                return ClipNode(clip: clip, images: items.filter { $0.contentType == .image }, videos: items.filter { $0.contentType == .video }, alternates: [])
+                return ClipNode(
+                    clip: clip, images: items.filter { $0.contentType == .image }, videos: items.filter { $0.contentType == .video },
+                    alternates: [])
             }
             for clip in clips where clip.parentClipID != nil {
                 alternatesByClip[clip.parentClipID ?? clip.meta.id, default: []].append(node(clip))
             }
             for clip in clips where clip.parentClipID == nil {
                 var primary = node(clip)
-                primary.alternates = (alternatesByClip[clip.meta.id] ?? []).sorted { ($0.clip.alternateNumber ?? 0) < ($1.clip.alternateNumber ?? 0) }
+                primary.alternates = (alternatesByClip[clip.meta.id] ?? []).sorted {
+                    ($0.clip.alternateNumber ?? 0) < ($1.clip.alternateNumber ?? 0)
+                }
                 clipsByScene[clip.sceneID, default: []].append(primary)
             }
         }
@@ -69,7 +73,9 @@ public struct ProjectTreeService: Sendable {
         }
         var scenesByProject: [UUID: [SceneNode]] = [:]
         for scene in scenes where scene.parentSceneID == nil {
-            let alternates = (alternatesByScene[scene.meta.id] ?? []).sorted { ($0.scene.alternateNumber ?? 0) < ($1.scene.alternateNumber ?? 0) }
+            let alternates = (alternatesByScene[scene.meta.id] ?? []).sorted {
+                ($0.scene.alternateNumber ?? 0) < ($1.scene.alternateNumber ?? 0)
+            }
             scenesByProject[scene.projectID, default: []].append(
                 SceneNode(scene: scene, clips: depth == .clips ? clipsByScene[scene.meta.id] ?? [] : nil, alternates: alternates)
             )
@@ -89,7 +95,8 @@ public struct ProjectTreeService: Sendable {
     public func timeline(of projectID: UUID) async throws -> (project: Project, scenes: [(Scene, [Clip])], analysis: Timeline.Analysis) {
         let project = try await database.projects.get(id: projectID)
         let scenes = try await database.scenes.primaries(in: projectID)
-        let clips = try await database.clips.all(Filter.equals("project_id", DatabaseValue(projectID)).and(.isNull("parent_clip_id")), orderBy: "order")
+        let clips = try await database.clips.all(
+            Filter.equals("project_id", DatabaseValue(projectID)).and(.isNull("parent_clip_id")), orderBy: "order")
         var byScene: [UUID: [Clip]] = [:]
         for clip in clips { byScene[clip.sceneID, default: []].append(clip) }
         let laidOut = scenes.map { ($0, byScene[$0.meta.id] ?? []) }

@@ -41,7 +41,8 @@ public struct SceneService: Sendable {
     public func list(projectID: UUID, limit: Int, cursor: String?, includeDeleted: Bool) async throws -> Page<Scene> {
         _ = try await database.projects.get(id: projectID, includeDeleted: includeDeleted)
         let filter = Filter.equals("project_id", DatabaseValue(projectID)).and(.isNull("parent_scene_id"))
-        return try await database.scenes.findMany(filter, sort: Sort("order", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        return try await database.scenes.findMany(
+            filter, sort: Sort("order", descending: false), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func create(projectID: UUID, _ input: SceneInput) async throws -> Scene {
@@ -57,7 +58,8 @@ public struct SceneService: Sendable {
             // New scenes go to the end unless `order` says otherwise; the others make room.
             let order = min(input.order ?? count, count)
             try await tx.scenes.shiftOrders(in: projectID, from: order, by: 1)
-            return try await tx.scenes.create(Scene(projectID: projectID, name: name, description: description, lyrics: lyrics, order: order))
+            return try await tx.scenes.create(
+                Scene(projectID: projectID, name: name, description: description, lyrics: lyrics, order: order))
         }
     }
 
@@ -69,15 +71,21 @@ public struct SceneService: Sendable {
         var errors = FieldErrors()
         var changes = Changes()
         if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-        if let description = patch.description { changes.set("description", DatabaseValue(errors.text(description, field: "description", max: Limits.description))) }
-        if let lyrics = patch.lyrics { changes.set("lyrics", DatabaseValue(errors.text(lyrics, field: "lyrics", max: Limits.lyricsOrPrompt))) }
+        if let description = patch.description {
+            changes.set("description", DatabaseValue(errors.text(description, field: "description", max: Limits.description)))
+        }
+        if let lyrics = patch.lyrics {
+            changes.set("lyrics", DatabaseValue(errors.text(lyrics, field: "lyrics", max: Limits.lyricsOrPrompt)))
+        }
         if let order = patch.order { _ = errors.order(order) }
         try errors.throwIfAny()
         return try await database.transaction { tx in
             let scene = try await tx.locked(tx.scenes, id: id) { $0.projectID }
             try tx.checkVersion(scene, expected: expectedVersion)
             if let order = patch.order, order != scene.order {
-                guard scene.parentSceneID == nil else { throw AppError.validation(["order": "an alternate has no place in the order; promote it instead"]) }
+                guard scene.parentSceneID == nil else {
+                    throw AppError.validation(["order": "an alternate has no place in the order; promote it instead"])
+                }
                 var ids = try await tx.scenes.primaries(in: scene.projectID).map(\.meta.id).filter { $0 != id }
                 ids.insert(id, at: min(order, ids.count))
                 try await tx.scenes.applyOrder(in: scene.projectID, ids: ids)
@@ -103,7 +111,8 @@ public struct SceneService: Sendable {
     /// The alternates of a scene (of its primary, when it is an alternate itself), by number.
     public func alternates(of id: UUID) async throws -> [Scene] {
         let scene = try await database.scenes.get(id: id)
-        return try await database.scenes.all(.equals("parent_scene_id", DatabaseValue(scene.parentSceneID ?? id)), orderBy: "alternate_number")
+        return try await database.scenes.all(
+            .equals("parent_scene_id", DatabaseValue(scene.parentSceneID ?? id)), orderBy: "alternate_number")
     }
 
     /// "{source name} A{n}" under the source's primary, copying description, lyrics and order;
@@ -124,8 +133,10 @@ public struct SceneService: Sendable {
             )
             if copyClips {
                 // The clips with their galleries (same stored files, new rows) and selections.
-                let clips = try await tx.clips.all(.equals("scene_id", DatabaseValue(source.meta.id)).and(.isNull("parent_clip_id")), orderBy: "order")
-                let items = clips.isEmpty ? [] : try await tx.galleryItems.all(Filter([.oneOf("clip_id", clips.map { DatabaseValue($0.meta.id) })]))
+                let clips = try await tx.clips.all(
+                    .equals("scene_id", DatabaseValue(source.meta.id)).and(.isNull("parent_clip_id")), orderBy: "order")
+                let items =
+                    clips.isEmpty ? [] : try await tx.galleryItems.all(Filter([.oneOf("clip_id", clips.map { DatabaseValue($0.meta.id) })]))
                 var newItemIDs: [UUID: UUID] = [:]
                 for item in items { newItemIDs[item.meta.id] = UUID() }
                 var newClipIDs: [UUID: UUID] = [:]
@@ -133,10 +144,13 @@ public struct SceneService: Sendable {
                     let id = UUID()
                     newClipIDs[clip.meta.id] = id
                     return Clip(
-                        meta: RecordMetadata(id: id), projectID: clip.projectID, sceneID: alternate.meta.id, name: clip.name, lyrics: clip.lyrics,
+                        meta: RecordMetadata(id: id), projectID: clip.projectID, sceneID: alternate.meta.id, name: clip.name,
+                        lyrics: clip.lyrics,
                         length: clip.length, timelinePosition: clip.timelinePosition, order: clip.order, imagePrompt: clip.imagePrompt,
-                        videoPrompt: clip.videoPrompt, negativePrompt: clip.negativePrompt, selectedImageID: clip.selectedImageID.flatMap { newItemIDs[$0] },
-                        selectedVideoID: clip.selectedVideoID.flatMap { newItemIDs[$0] }, characterID: clip.characterID, styleTemplateID: clip.styleTemplateID
+                        videoPrompt: clip.videoPrompt, negativePrompt: clip.negativePrompt,
+                        selectedImageID: clip.selectedImageID.flatMap { newItemIDs[$0] },
+                        selectedVideoID: clip.selectedVideoID.flatMap { newItemIDs[$0] }, characterID: clip.characterID,
+                        styleTemplateID: clip.styleTemplateID
                     )
                 }
                 try await tx.clips.createAll(copies)
@@ -169,10 +183,16 @@ public struct SceneService: Sendable {
             // The primary leaves the order first, so the unique order is never held twice.
             _ = try await tx.scenes.update(
                 id: parentID,
-                Changes(["parent_scene_id": DatabaseValue(id), "is_alternate": .bool(true), "alternate_number": DatabaseValue(alternate.alternateNumber)])
+                Changes([
+                    "parent_scene_id": DatabaseValue(id), "is_alternate": .bool(true),
+                    "alternate_number": DatabaseValue(alternate.alternateNumber),
+                ])
             )
             let promoted = try await tx.scenes.update(
-                id: id, Changes(["parent_scene_id": .null, "is_alternate": .bool(false), "alternate_number": .null, "order": .integer(primary.order)])
+                id: id,
+                Changes([
+                    "parent_scene_id": .null, "is_alternate": .bool(false), "alternate_number": .null, "order": .integer(primary.order),
+                ])
             )
             try await tx.scenes.updateAll(
                 Filter.equals("parent_scene_id", DatabaseValue(parentID)).and(.notEquals("id", DatabaseValue(id))),

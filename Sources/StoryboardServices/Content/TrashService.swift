@@ -29,9 +29,13 @@ public struct TrashService: Sendable {
         }
     }
 
-    static func delete(_ kind: TrashKind, id: UUID, expectedVersion: Int?, deletedBy: String?, in tx: Transaction) async throws -> Deletion {
+    static func delete(_ kind: TrashKind, id: UUID, expectedVersion: Int?, deletedBy: String?, in tx: Transaction) async throws -> Deletion
+    {
         let deletionID = UUID()
-        let byDeletion = { (table: String) in Filter.Condition.inSelect("clip_id", table: table, selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID)) }
+        let byDeletion = { (table: String) in
+            Filter.Condition.inSelect(
+                "clip_id", table: table, selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID))
+        }
         let rootName: String
         let projectID: UUID?
         var count = 0
@@ -65,9 +69,12 @@ public struct TrashService: Sendable {
             try tx.checkVersion(scene, expected: expectedVersion)
             // The scene and its alternates; then their clips (alternates included); then the clips' children.
             count += try await tx.scenes.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
-            count += try await tx.scenes.softDeleteCount(.equals("parent_scene_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.scenes.softDeleteCount(
+                .equals("parent_scene_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clips.softDeleteCount(
-                Filter([.inSelect("scene_id", table: "scenes", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID))]),
+                Filter([
+                    .inSelect("scene_id", table: "scenes", selecting: "id", whereColumn: "deletion_id", value: DatabaseValue(deletionID))
+                ]),
                 deletedBy: deletedBy, deletionID: deletionID
             )
             count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
@@ -82,7 +89,8 @@ public struct TrashService: Sendable {
             let clip = try await tx.locked(tx.clips, id: id) { $0.projectID }
             try tx.checkVersion(clip, expected: expectedVersion)
             count += try await tx.clips.softDeleteCount(.equals("id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
-            count += try await tx.clips.softDeleteCount(.equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await tx.clips.softDeleteCount(
+                .equals("parent_clip_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.galleryItems.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             count += try await tx.clipVersions.softDeleteCount(Filter([byDeletion("clips")]), deletedBy: deletedBy, deletionID: deletionID)
             // The other clips move up before the jobs are cancelled: a cancel takes the event
@@ -100,8 +108,10 @@ public struct TrashService: Sendable {
             // PATCH of a character or template does not take the project lock: the version is
             // checked again in the statement itself.
             count += try await root(tx.characters, character, expectedVersion, deletedBy, deletionID)
-            count += try await tx.characterImages.softDeleteCount(.equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
-            count += try await trashJobs(.equals("character_id", DatabaseValue(id)), reason: "its character was deleted", deletedBy, deletionID, in: tx)
+            count += try await tx.characterImages.softDeleteCount(
+                .equals("character_id", DatabaseValue(id)), deletedBy: deletedBy, deletionID: deletionID)
+            count += try await trashJobs(
+                .equals("character_id", DatabaseValue(id)), reason: "its character was deleted", deletedBy, deletionID, in: tx)
             rootName = character.name
             projectID = character.projectID
         case .styleTemplate:
@@ -145,7 +155,8 @@ public struct TrashService: Sendable {
             projectID = image.projectID
         }
         let deletion = Deletion(
-            id: deletionID, rootType: kind, rootID: id, rootName: rootName, projectID: projectID, deletedAt: .now(), deletedBy: deletedBy, itemCount: count
+            id: deletionID, rootType: kind, rootID: id, rootName: rootName, projectID: projectID, deletedAt: .now(), deletedBy: deletedBy,
+            itemCount: count
         )
         try await tx.deletions.create(deletion)
         return deletion
@@ -154,7 +165,9 @@ public struct TrashService: Sendable {
     /// A deleted clip, project or character takes its jobs along: unfinished ones are cancelled
     /// (a dispatcher running one sees that and interrupts it upstream), and all go to the
     /// trash with the same deletion, as the history of what is gone.
-    private static func trashJobs(_ filter: Filter, reason: String, _ deletedBy: String?, _ deletionID: UUID, in tx: Transaction) async throws -> Int {
+    private static func trashJobs(
+        _ filter: Filter, reason: String, _ deletedBy: String?, _ deletionID: UUID, in tx: Transaction
+    ) async throws -> Int {
         let batches = try await tx.jobs.cancelUnfinished(filter, reason: reason)
         let count = try await tx.jobs.softDeleteCount(filter, deletedBy: deletedBy, deletionID: deletionID)
         try await tx.batches.refreshAll(batches)
@@ -254,7 +267,8 @@ public struct TrashService: Sendable {
         // back unless something else was selected meanwhile.
         if kind == .galleryItem, let item = try await tx.galleryItems.find(id: id) {
             let column = item.contentType == .image ? "selected_image_id" : "selected_video_id"
-            _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(item.clipID)).and(.isNull(column)), Changes([column: DatabaseValue(id)]))
+            _ = try await tx.clips.updateOne(
+                Filter.equals("id", DatabaseValue(item.clipID)).and(.isNull(column)), Changes([column: DatabaseValue(id)]))
         }
         try await tx.deletions.remove(id: deletionID)
     }
@@ -283,7 +297,8 @@ public struct TrashService: Sendable {
         let target = min(record.order, count)
         try await repository.shiftOrders(in: scope, from: target, by: 1)
         if target != record.order {
-            _ = try await repository.updateOne(.equals("id", DatabaseValue(record.meta.id)), Changes(["order": .integer(target)]), includeDeleted: true)
+            _ = try await repository.updateOne(
+                .equals("id", DatabaseValue(record.meta.id)), Changes(["order": .integer(target)]), includeDeleted: true)
         }
     }
 
@@ -340,7 +355,9 @@ public struct TrashService: Sendable {
                     failed += 1
                     logger.warning(
                         "purge of a trashed item failed; it stays in the trash",
-                        metadata: ["type": "\(deletion.rootType.rawValue)", "id": "\(deletion.rootID.lowercasedString)", "error": "\(error)"]
+                        metadata: [
+                            "type": "\(deletion.rootType.rawValue)", "id": "\(deletion.rootID.lowercasedString)", "error": "\(error)",
+                        ]
                     )
                 }
             }
@@ -375,7 +392,8 @@ public struct TrashService: Sendable {
             // Part of a larger delete: purging it alone would leave a hole in what that delete restores.
             if let deletionID = record.meta.deletionID, let root = try await tx.deletions.find(id: deletionID), root.rootID != id {
                 throw AppError(
-                    .conflict, "\(R.resource.displayName) \(id.lowercasedString) went to the trash with \(root.rootType.rawValue) \(root.rootID.lowercasedString); purge or restore that",
+                    .conflict,
+                    "\(R.resource.displayName) \(id.lowercasedString) went to the trash with \(root.rootType.rawValue) \(root.rootID.lowercasedString); purge or restore that",
                     details: ["root_type": .string(root.rootType.rawValue), "root_id": .string(root.rootID.lowercasedString)]
                 )
             }
@@ -399,7 +417,9 @@ public struct TrashService: Sendable {
             try await tx.poolItems.purgeAll(scope)
             try await tx.renders.purgeAll(scope)
             // Global templates stay; a project's own go with it.
-            try await tx.clips.updateAll(Filter([.inSelect("style_template_id", table: "style_templates", selecting: "id", whereColumn: "project_id", value: key)]), Changes(["style_template_id": .null]), includeDeleted: true)
+            try await tx.clips.updateAll(
+                Filter([.inSelect("style_template_id", table: "style_templates", selecting: "id", whereColumn: "project_id", value: key)]),
+                Changes(["style_template_id": .null]), includeDeleted: true)
             try await tx.styleTemplates.purgeAll(scope)
             try await tx.projects.purgeAll(.equals("id", key))
         case .scene:

@@ -17,7 +17,8 @@ public struct BatchRequest: Sendable {
     public var workflowID: UUID?
 
     public init(
-        generationType: GenerationType = .image, clipIDs: [UUID]? = nil, params: GenerationParams = GenerationParams(), model: String? = nil,
+        generationType: GenerationType = .image, clipIDs: [UUID]? = nil, params: GenerationParams = GenerationParams(),
+        model: String? = nil,
         preset: Preset? = nil, paramsJSON: JSONValue = [:], destination: JobDestination = .gallery,
         workflowID: UUID? = nil
     ) {
@@ -66,16 +67,23 @@ public struct BatchService: Sendable {
                 if !repeated.isEmpty {
                     throw AppError(
                         .validationError, "clip_ids lists a clip more than once",
-                        details: ["fields": ["clip_ids": "must list each clip once"], "duplicate_ids": .array(repeated.map { .string($0.lowercasedString) })]
+                        details: [
+                            "fields": ["clip_ids": "must list each clip once"],
+                            "duplicate_ids": .array(repeated.map { .string($0.lowercasedString) }),
+                        ]
                     )
                 }
-                let found = try await tx.clips.all(Filter([.oneOf("id", ids.map { DatabaseValue($0) })]).and(.equals("project_id", DatabaseValue(projectID))))
+                let found = try await tx.clips.all(
+                    Filter([.oneOf("id", ids.map { DatabaseValue($0) })]).and(.equals("project_id", DatabaseValue(projectID))))
                 let byID = Dictionary(found.map { ($0.meta.id, $0) }, uniquingKeysWith: { first, _ in first })
                 let missing = ids.filter { byID[$0] == nil }
                 if !missing.isEmpty {
                     throw AppError(
                         .validationError, "Some clip_ids are not clips of this project",
-                        details: ["fields": ["clip_ids": "must be clips of this project"], "missing_ids": .array(missing.map { .string($0.lowercasedString) })]
+                        details: [
+                            "fields": ["clip_ids": "must be clips of this project"],
+                            "missing_ids": .array(missing.map { .string($0.lowercasedString) }),
+                        ]
                     )
                 }
                 clips = ids.compactMap { byID[$0] }
@@ -85,7 +93,8 @@ public struct BatchService: Sendable {
             let batch = GenerationBatch(projectID: projectID, generationType: request.generationType, params: request.paramsJSON.text)
             try await tx.batches.create(batch)
             let generate = GenerateRequest(
-                generationType: request.generationType, model: request.model, params: request.params, preset: request.preset, destination: request.destination,
+                generationType: request.generationType, model: request.model, params: request.params, preset: request.preset,
+                destination: request.destination,
                 workflowID: request.workflowID
             )
             // Read once for every clip; a bad workflow is the request's fault, refused before any clip is skipped for it.
@@ -129,7 +138,9 @@ public struct BatchService: Sendable {
             // Project, then jobs, then the batch row: the order every writer of these takes.
             try await tx.lockProject(batch.projectID)
             guard !batch.status.isFinished else {
-                throw AppError(.conflict, "Batch \(id.lowercasedString) has already \(batch.status == .cancelled ? "been cancelled" : "finished")", details: ["status": .string(batch.status.rawValue)])
+                throw AppError(
+                    .conflict, "Batch \(id.lowercasedString) has already \(batch.status == .cancelled ? "been cancelled" : "finished")",
+                    details: ["status": .string(batch.status.rawValue)])
             }
             try await tx.jobs.cancelUnfinished(.equals("batch_id", DatabaseValue(id)), reason: "its batch was cancelled")
             _ = try await tx.batches.updateAll(.equals("id", DatabaseValue(id)), Changes(["status": .text(BatchStatus.cancelled.rawValue)]))
@@ -144,14 +155,16 @@ public struct BatchService: Sendable {
         try await database.transaction { tx in
             let batch = try await tx.batches.get(id: id)
             try await tx.lockProject(batch.projectID)
-            var failed = try await tx.jobs.all(Self.latestJobs(of: id).and(.equals("status", .text(JobStatus.failed.rawValue))), includeDeleted: true)
+            var failed = try await tx.jobs.all(
+                Self.latestJobs(of: id).and(.equals("status", .text(JobStatus.failed.rawValue))), includeDeleted: true)
             // A job cleared from the queue stays in its batch, but not once its clip is in the trash.
             let liveClips = try await tx.clips.all(Filter([.oneOf("id", Set(failed.compactMap(\.clipID)).map { DatabaseValue($0) })]))
             failed.removeAll { job in job.clipID.map { clip in !liveClips.contains { $0.meta.id == clip } } ?? false }
             guard !failed.isEmpty else { throw AppError(.conflict, "Batch \(id.lowercasedString) has no failed jobs to retry") }
             for job in failed { _ = try await JobService.rerun(job, in: tx) }
             if batch.status == .cancelled {
-                _ = try await tx.batches.updateAll(.equals("id", DatabaseValue(id)), Changes(["status": .text(BatchStatus.running.rawValue)]))
+                _ = try await tx.batches.updateAll(
+                    .equals("id", DatabaseValue(id)), Changes(["status": .text(BatchStatus.running.rawValue)]))
             }
             _ = try await tx.batches.refresh(id)
         }
@@ -181,7 +194,8 @@ public struct BatchService: Sendable {
         guard !durations.isEmpty else { return nil }
         let mean = durations.reduce(0, +) / Double(durations.count)
         let online = try await database.backends.all().filter(\.isOnline).map(\.id)
-        let servers = try await database.servers.all(Filter([.oneOf("id", online.map { DatabaseValue($0) })]).and(.equals("is_active", .bool(true))))
+        let servers = try await database.servers.all(
+            Filter([.oneOf("id", online.map { DatabaseValue($0) })]).and(.equals("is_active", .bool(true))))
         let capacity = max(1, servers.reduce(0) { $0 + $1.maxConcurrent })
         return (Double(unfinished.count) * mean / Double(capacity) * 10).rounded() / 10
     }

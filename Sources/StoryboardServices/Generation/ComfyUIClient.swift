@@ -64,7 +64,8 @@ public struct ComfyUIClient: Sendable {
         let queue = try await self.queue()
         let info = try await http.json(.GET, "\(base)/object_info", bearer: apiKey, timeout: timeout * 2)
         return ServerCheck(
-            latencyMs: latency, queueRunning: queue.running.count, queuePending: queue.pending.count, devices: stats["devices"], system: stats["system"],
+            latencyMs: latency, queueRunning: queue.running.count, queuePending: queue.pending.count, devices: stats["devices"],
+            system: stats["system"],
             capabilities: Self.capabilities(objectInfo: info)
         )
     }
@@ -82,14 +83,19 @@ public struct ComfyUIClient: Sendable {
     public func uploadImage(_ data: Data, name: String) async throws(UpstreamError) -> String {
         let boundary = "storyboard-\(UUID().uuidString)"
         var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        body.writeString(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
         body.writeBytes(data)
         for (field, value) in [("type", "input"), ("overwrite", "true")] {
             body.writeString("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)")
         }
         body.writeString("\r\n--\(boundary)--\r\n")
-        let answer = try await http.json(.POST, "\(base)/upload/image", raw: (body, "multipart/form-data; boundary=\(boundary)"), bearer: apiKey, timeout: timeout)
-        guard let stored = answer["name"]?.stringValue, !stored.isEmpty else { throw UpstreamError(.transient, "\(base)/upload/image answered without a name") }
+        let answer = try await http.json(
+            .POST, "\(base)/upload/image", raw: (body, "multipart/form-data; boundary=\(boundary)"), bearer: apiKey, timeout: timeout)
+        guard let stored = answer["name"]?.stringValue, !stored.isEmpty else {
+            throw UpstreamError(.transient, "\(base)/upload/image answered without a name")
+        }
         let subfolder = answer["subfolder"]?.stringValue ?? ""
         return subfolder.isEmpty ? stored : "\(subfolder)/\(stored)"
     }
@@ -103,12 +109,16 @@ public struct ComfyUIClient: Sendable {
             answer = try await http.json(.POST, "\(base)/prompt", body: body, bearer: apiKey, timeout: timeout)
         } catch {
             if error.kind == .permanent, let nodeErrors = error.details?["node_errors"] {
-                throw UpstreamError(.permanent, "the server refused the workflow: \(Self.describe(nodeErrors: nodeErrors, fallback: error.message))", details: nodeErrors)
+                throw UpstreamError(
+                    .permanent, "the server refused the workflow: \(Self.describe(nodeErrors: nodeErrors, fallback: error.message))",
+                    details: nodeErrors)
             }
             throw error
         }
         if let nodeErrors = answer["node_errors"]?.objectValue, !nodeErrors.isEmpty {
-            throw UpstreamError(.permanent, "the server refused the workflow: \(Self.describe(nodeErrors: .object(nodeErrors), fallback: ""))", details: .object(nodeErrors))
+            throw UpstreamError(
+                .permanent, "the server refused the workflow: \(Self.describe(nodeErrors: .object(nodeErrors), fallback: ""))",
+                details: .object(nodeErrors))
         }
         guard let id = answer["prompt_id"]?.stringValue, !id.isEmpty else {
             throw UpstreamError(.transient, "\(base)/prompt answered without a prompt_id")
@@ -137,7 +147,9 @@ public struct ComfyUIClient: Sendable {
         let url = "\(base)/view\(components.percentEncodedQuery.map { "?\($0)" } ?? "")"
         let response = try await http.send(.GET, url, bearer: apiKey, timeout: timeout)
         guard response.status == .ok else {
-            throw UpstreamError(response.status.code >= 500 || response.status.code == 404 ? .transient : .permanent, "\(base)/view answered \(response.status.code) for \(output.filename)")
+            throw UpstreamError(
+                response.status.code >= 500 || response.status.code == 404 ? .transient : .permanent,
+                "\(base)/view answered \(response.status.code) for \(output.filename)")
         }
         return response
     }
@@ -163,7 +175,8 @@ public struct ComfyUIClient: Sendable {
             nodes[node]?["input"]?["required"]?[input]?.arrayValue?.first?.arrayValue?.compactMap(\.stringValue) ?? []
         }
         return ServerCapabilities(
-            nodeTypes: Set(nodes.keys), checkpoints: choices("CheckpointLoaderSimple", "ckpt_name"), loras: choices("LoraLoader", "lora_name")
+            nodeTypes: Set(nodes.keys), checkpoints: choices("CheckpointLoaderSimple", "ckpt_name"),
+            loras: choices("LoraLoader", "lora_name")
         )
     }
 
@@ -171,7 +184,7 @@ public struct ComfyUIClient: Sendable {
     static func outputs(in value: JSONValue?) -> [UpstreamOutput] {
         let nodes = (value?.objectValue ?? [:]).sorted { lhs, rhs in
             switch (Int(lhs.key), Int(rhs.key)) {
-            case let (left?, right?): left < right
+            case (let left?, let right?): left < right
             default: lhs.key < rhs.key
             }
         }
@@ -185,7 +198,9 @@ public struct ComfyUIClient: Sendable {
                     let type = file["type"]?.stringValue ?? "output"
                     if type == "temp" { continue }
                     result.append(
-                        UpstreamOutput(filename: name, subfolder: file["subfolder"]?.stringValue ?? "", type: type, isVideo: key != "images" || animated)
+                        UpstreamOutput(
+                            filename: name, subfolder: file["subfolder"]?.stringValue ?? "", type: type,
+                            isVideo: key != "images" || animated)
                     )
                 }
             }

@@ -26,7 +26,8 @@ enum ComfyUIMessage: Sendable, Equatable {
 
     var promptID: String? {
         switch self {
-        case .started(let id), .cached(let id), .executing(_, let id), .progress(_, _, _, let id), .executed(_, _, let id), .succeeded(let id),
+        case .started(let id), .cached(let id), .executing(_, let id), .progress(_, _, _, let id), .executed(_, _, let id),
+            .succeeded(let id),
             .failed(_, let id), .interrupted(let id), .preview(_, _, let id):
             id
         case .status, .other: nil
@@ -89,7 +90,9 @@ enum ComfyUIMessage: Sendable, Equatable {
     static func imageType(of bytes: Data) -> String? {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), bytes.dropFirst(8).starts(with: Array("WEBP".utf8)) { return "image/webp" }
+        if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), bytes.dropFirst(8).starts(with: Array("WEBP".utf8)) {
+            return "image/webp"
+        }
         return nil
     }
 }
@@ -106,7 +109,9 @@ struct ComfyUISocket: Sendable {
 
     /// nil when `base` is not an http(s) URL (servers are validated on registration).
     init?(base: String, clientID: String, apiKey: Secret?, logger: Logger) {
-        guard var components = URLComponents(string: base), let scheme = components.scheme?.lowercased(), components.host != nil else { return nil }
+        guard var components = URLComponents(string: base), let scheme = components.scheme?.lowercased(), components.host != nil else {
+            return nil
+        }
         switch scheme {
         case "http": components.scheme = "ws"
         case "https": components.scheme = "wss"
@@ -128,7 +133,10 @@ struct ComfyUISocket: Sendable {
     /// frame and reads on until the server's answer, for a second at most, rather than being
     /// cancelled: a cancelled client shuts its read side at once and then waits for a close
     /// answer it can no longer read (docs/decisions.md).
-    func run(opened: @escaping @Sendable () -> Void, deliver: @escaping @Sendable (ComfyUIMessage) -> Void, until stop: @escaping @Sendable () async -> Void) async throws {
+    func run(
+        opened: @escaping @Sendable () -> Void, deliver: @escaping @Sendable (ComfyUIMessage) -> Void,
+        until stop: @escaping @Sendable () async -> Void
+    ) async throws {
         var configuration = WebSocketClientConfiguration(maxFrameSize: Self.maxMessageBytes, closeTimeout: .seconds(1))
         if let apiKey, let name = HTTPField.Name("Authorization") { configuration.additionalHeaders[name] = "Bearer \(apiKey.value)" }
         try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in

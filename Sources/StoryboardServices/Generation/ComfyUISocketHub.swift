@@ -156,7 +156,9 @@ final class ComfyUISocketHub: Sendable {
         var failed = state.withLock { $0.connection != .open || (!$0.stopRequested && !$0.watches.isEmpty) }
         if case .failure(let error) = result, !Task.isCancelled {
             failed = true
-            logger.info("ComfyUI websocket ended; jobs there are followed by polling", metadata: ["url": "\(UpstreamHTTP.redacted(socket.url))", "error": "\(error)"])
+            logger.info(
+                "ComfyUI websocket ended; jobs there are followed by polling",
+                metadata: ["url": "\(UpstreamHTTP.redacted(socket.url))", "error": "\(error)"])
         }
         ended(failed: failed)
     }

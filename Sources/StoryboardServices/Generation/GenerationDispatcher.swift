@@ -45,7 +45,8 @@ public final class GenerationDispatcher: Service, Sendable {
         self.results = JobResults(database: database)
         self.sockets = ComfyUISocketHubs(logger: logger)
         self.phases = JobPhaseMetrics(factory: metrics)
-        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
+        self.owner =
+            "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     public func run() async throws {
@@ -97,10 +98,14 @@ public final class GenerationDispatcher: Service, Sendable {
             let claim = try await database.transaction { tx -> Claim? in
                 guard let job = try await tx.jobs.claim(owner: owner, leaseSeconds: leaseSeconds) else { return nil }
                 let loras = (job.storedParams.loras ?? []).map(\.name)
-                guard let chosen = ServerPicker.pick(current, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
+                guard
+                    let chosen = ServerPicker.pick(
+                        current, model: job.model, loras: loras, preferred: job.preferredServerID, avoid: job.serverID, now: .now())
                 else {
                     // Nothing with room has what it needs right now: back in the queue for a moment.
-                    _ = try await tx.jobs.move(id: job.meta.id, to: .queued, owner: owner, Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: 2))]))
+                    _ = try await tx.jobs.move(
+                        id: job.meta.id, to: .queued, owner: owner,
+                        Changes(["available_at": DatabaseValue(Timestamp.now().adding(seconds: 2))]))
                     return .missed
                 }
                 // A job that will go out as it is starts its attempt in its claim's transaction:
@@ -108,7 +113,10 @@ public final class GenerationDispatcher: Service, Sendable {
                 // graph the server cannot run) start, or fail, in their run.
                 guard let checkpoint = JobRun.sendable(job, on: chosen) else { return .claimed(job, chosen, started: false) }
                 let markBatch = self.batchNeedsStart(job)
-                guard try await JobRun.writeStart(of: job, on: chosen.server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch, in: tx)
+                guard
+                    try await JobRun.writeStart(
+                        of: job, on: chosen.server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch,
+                        in: tx)
                 else { return .claimed(job, chosen, started: false) }
                 return .claimed(job, chosen, started: true, markedBatch: markBatch)
             }
@@ -165,7 +173,8 @@ public final class GenerationDispatcher: Service, Sendable {
     }
 
     private func execute(
-        _ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?, claimedAt: ContinuousClock.Instant, started: Bool
+        _ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?,
+        claimedAt: ContinuousClock.Instant, started: Bool
     ) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dispatcher: self, claimedAt: claimedAt)
         if started { run.start.recorded() }
@@ -175,7 +184,8 @@ public final class GenerationDispatcher: Service, Sendable {
         let attempt = { (message: String, retryable: Bool) in
             let started = run.start.isRecorded
             return FailedAttempt(
-                attempts: job.attempts + (started || retryable ? 1 : 0), serverID: server.meta.id, unannounced: !started, message: message, retryable: retryable
+                attempts: job.attempts + (started || retryable ? 1 : 0), serverID: server.meta.id, unannounced: !started, message: message,
+                retryable: retryable
             )
         }
         do {
@@ -197,14 +207,19 @@ public final class GenerationDispatcher: Service, Sendable {
 
     /// Back in the queue after back-off, or failed when no attempts are left.
     private func fail(_ job: GenerationJob, _ attempt: FailedAttempt) async {
-        let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
+        let failure = JobFailure(
+            database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
         let (attempts, message) = (attempt.attempts, attempt.message)
         await persist { [self] in
             switch try await failure.record(job, owner: owner, attempt) {
             case .retrying:
-                logger.notice("job failed; will retry", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(message.prefix(2000))"])
+                logger.notice(
+                    "job failed; will retry",
+                    metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempt": "\(attempts)", "error": "\(message.prefix(2000))"])
             case .failed:
-                logger.warning("job failed", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(message.prefix(2000))"])
+                logger.warning(
+                    "job failed",
+                    metadata: ["job_id": "\(job.meta.id.lowercasedString)", "attempts": "\(attempts)", "error": "\(message.prefix(2000))"])
             case .lost:
                 break
             }
@@ -216,7 +231,10 @@ public final class GenerationDispatcher: Service, Sendable {
         await persist { [self] in
             _ = try await database.jobs.move(
                 id: job.meta.id, to: .queued, owner: owner,
-                Changes(["attempts": .integer(job.attempts), "available_at": DatabaseValue(Timestamp.now()), "error": .text(reason), "upstream_id": .null])
+                Changes([
+                    "attempts": .integer(job.attempts), "available_at": DatabaseValue(Timestamp.now()), "error": .text(reason),
+                    "upstream_id": .null,
+                ])
             )
         }
     }
@@ -226,7 +244,9 @@ public final class GenerationDispatcher: Service, Sendable {
     private func persist(_ body: @escaping @Sendable () async throws -> Void) async {
         let logger = self.logger
         await Task {
-            do { try await body() } catch { logger.warning("job state could not be written; its lease will expire", metadata: ["error": "\(error)"]) }
+            do { try await body() } catch {
+                logger.warning("job state could not be written; its lease will expire", metadata: ["error": "\(error)"])
+            }
         }.value
     }
 }
@@ -280,7 +300,8 @@ struct JobRun: Sendable {
         }
         guard !outputs.isEmpty else { throw UpstreamError(.permanent, "the workflow finished without any output") }
         let attaching = ContinuousClock.now
-        let completion = try await dispatcher.results.complete(job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep)
+        let completion = try await dispatcher.results.complete(
+            job, owner: dispatcher.owner, outputs: outputs, server: server, model: checkpoint, progress: lastStep)
         _ = dispatcher.phases.record(.attach, since: attaching)
         switch completion {
         case .succeeded:
@@ -303,7 +324,8 @@ struct JobRun: Sendable {
         let markBatch = dispatcher.batchNeedsStart(job)
         let (job, server, owner, leaseSeconds) = (job, server, dispatcher.owner, settings.leaseSeconds)
         let held = try await database.transaction { tx in
-            try await Self.writeStart(of: job, on: server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch, in: tx)
+            try await Self.writeStart(
+                of: job, on: server, checkpoint: checkpoint, owner: owner, leaseSeconds: leaseSeconds, markBatch: markBatch, in: tx)
         }
         guard held else { throw Stop(reason: "no longer held (cancelled or taken over)") }
         start.recorded()
@@ -312,7 +334,8 @@ struct JobRun: Sendable {
 
     /// Writes an attempt's start in `tx`; false when `owner` no longer holds the job.
     static func writeStart(
-        of job: GenerationJob, on server: GenerationServer, checkpoint: String, owner: String, leaseSeconds: Double, markBatch: Bool, in tx: Transaction
+        of job: GenerationJob, on server: GenerationServer, checkpoint: String, owner: String, leaseSeconds: Double, markBatch: Bool,
+        in tx: Transaction
     ) async throws -> Bool {
         let changes = Changes([
             "server_id": DatabaseValue(server.meta.id), "attempts": .integer(job.attempts + 1), "model": .text(checkpoint), "error": .null,
@@ -329,7 +352,9 @@ struct JobRun: Sendable {
     /// claim and its sending: no first frame to read, a model known, a graph the server can
     /// run. `perform` decides the same from the same values.
     static func sendable(_ job: GenerationJob, on candidate: ServerCandidate) -> String? {
-        guard job.generationType != .video, let checkpoint = job.model ?? candidate.status.capabilities.checkpoints.first else { return nil }
+        guard job.generationType != .video, let checkpoint = job.model ?? candidate.status.capabilities.checkpoints.first else {
+            return nil
+        }
         if candidate.server.serverType == .comfyui, !candidate.status.capabilities.nodeTypes.isEmpty,
             !Workflow.problems(of: job.workflow(checkpoint: checkpoint, image: nil), on: candidate.status.capabilities).isEmpty
         {
@@ -363,7 +388,8 @@ struct JobRun: Sendable {
         } catch is Stop {
         } catch {
             dispatcher.logger.warning(
-                "the upstream id of a running job could not be written", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"]
+                "the upstream id of a running job could not be written",
+                metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"]
             )
         }
     }
@@ -379,7 +405,9 @@ struct JobRun: Sendable {
 
     /// The outputs, stored, and the progress not yet written (the last steps of a prompt that
     /// ended between two writes): it goes into the completing transaction.
-    private func runOnComfyUI(_ graph: JSONValue, source: SourceImage?, checkpoint: String) async throws -> ([StoredOutput], JobResults.LastStep?) {
+    private func runOnComfyUI(
+        _ graph: JSONValue, source: SourceImage?, checkpoint: String
+    ) async throws -> ([StoredOutput], JobResults.LastStep?) {
         let client = ComfyUIClient(http: dispatcher.http, server: server, timeout: settings.requestTimeout)
         var graph = graph
         if let source {
@@ -420,7 +448,8 @@ struct JobRun: Sendable {
         hub.bind(promptID, to: watch)
         // Written while the prompt runs, and done before the run ends either way.
         async let upstreamNoted: Void = noteUpstream(promptID)
-        let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) { () async throws -> [UpstreamOutput]? in
+        let outputs = try await follow(watch: watch, cancel: { try? await client.cancel(promptID) }) {
+            () async throws -> [UpstreamOutput]? in
             // Completion is confirmed by `/history` whatever the socket said; the files the socket
             // announced are downloaded meanwhile, and kept only if the history lists them.
             async let fetched: Void = fetchEarly(early.claim(watch.announcedOutputs), from: client, into: early)
@@ -441,9 +470,11 @@ struct JobRun: Sendable {
     private func store(_ file: UpstreamOutput, from client: ComfyUIClient) async throws -> StoredOutput {
         let response = try await client.download(file, timeout: settings.downloadTimeout)
         let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
-        let received = try await dispatcher.media.receive(response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
+        let received = try await dispatcher.media.receive(
+            response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
         try await dispatcher.media.commit(received, database: database)
-        return StoredOutput(file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true)
+        return StoredOutput(
+            file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true)
     }
 
     /// Best effort: a file that fails here is downloaded again once `/history` lists it, and
@@ -454,7 +485,9 @@ struct JobRun: Sendable {
             do {
                 early.keep(try await store(file, from: client), for: file)
             } catch {
-                dispatcher.logger.debug("an announced output could not be fetched early", metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
+                dispatcher.logger.debug(
+                    "an announced output could not be fetched early",
+                    metadata: ["job_id": "\(job.meta.id.lowercasedString)", "error": "\(error)"])
             }
         }
     }
@@ -477,14 +510,16 @@ struct JobRun: Sendable {
             let received: ReceivedMedia
             switch output {
             case .bytes(_, let data):
-                received = try await dispatcher.media.receive(OneChunk(bytes: Array(data)), expected: .generated, declaredLength: data.count)
+                received = try await dispatcher.media.receive(
+                    OneChunk(bytes: Array(data)), expected: .generated, declaredLength: data.count)
             case .url(let name, _):
                 // Outputs in a bucket need its credentials; worker-comfyui sends base64 unless told otherwise.
                 throw UpstreamError(.permanent, "output \(name) was sent as an S3 URL; configure the endpoint to return base64 images")
             }
             try await dispatcher.media.commit(received, database: database)
             // worker-comfyui lists an animated WebP among its images: what the job asked for decides.
-            let isVideo = job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"
+            let isVideo =
+                job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"
             stored.append(StoredOutput(file: received.file, isVideo: isVideo, justCommitted: true))
         }
         _ = dispatcher.phases.record(.collect, since: collecting)
@@ -532,7 +567,9 @@ struct JobRun: Sendable {
             }
             // Once the socket says the prompt is over, its result is about to be stored: the
             // last progress goes in with it (one transaction fewer), the last preview nowhere.
-            if let watch, !watch.ended, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) { lastHeartbeat = clock.now }
+            if let watch, !watch.ended, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) {
+                lastHeartbeat = clock.now
+            }
             if watch?.shouldLook(lastLook: lastLook, poll: poll, safety: poll * 10) ?? true {
                 lastLook = clock.now
                 if let result = try await look() { return result }
@@ -557,7 +594,8 @@ struct JobRun: Sendable {
     private func record(_ updates: JobWatch.Updates, cancel: @Sendable () async -> Void) async throws -> Bool {
         guard !updates.isEmpty else { return false }
         var changes = Changes([
-            "progress_at": DatabaseValue(updates.signAt), "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
+            "progress_at": DatabaseValue(updates.signAt),
+            "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
         ])
         if let progress = updates.progress {
             changes.set("progress_value", .integer(progress.value))

@@ -69,7 +69,8 @@ struct JobResults: Sendable {
     }
 
     private func attach(
-        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, changes: Changes, in tx: Transaction
+        _ job: GenerationJob, owner: String, outputs: [StoredOutput], server: GenerationServer, model: String?, changes: Changes,
+        in tx: Transaction
     ) async throws -> CompletionOutcome {
         // The target's row first, locked, rather than the project's: results for other clips
         // of the project attach side by side. A delete of the clip (or of its scene or
@@ -90,9 +91,12 @@ struct JobResults: Sendable {
             if let clip, job.destination == .pool {
                 try await tx.poolItems.create(
                     PoolItem(
-                        projectID: clip.projectID, name: outputs.count > 1 ? "\(clip.name) #\(index + 1)" : clip.name, contentType: output.isVideo ? .video : .image,
-                        sourceType: job.batchID == nil ? .clipGeneration : .batchGeneration, sourceClipID: clip.meta.id, mediaFileID: output.file.id,
-                        generationParams: job.params, metadata: Self.provenance(job, server: server, model: model).text, jobID: job.meta.id, outputIndex: index
+                        projectID: clip.projectID, name: outputs.count > 1 ? "\(clip.name) #\(index + 1)" : clip.name,
+                        contentType: output.isVideo ? .video : .image,
+                        sourceType: job.batchID == nil ? .clipGeneration : .batchGeneration, sourceClipID: clip.meta.id,
+                        mediaFileID: output.file.id,
+                        generationParams: job.params, metadata: Self.provenance(job, server: server, model: model).text, jobID: job.meta.id,
+                        outputIndex: index
                     )
                 )
             } else if let clip {
@@ -106,11 +110,13 @@ struct JobResults: Sendable {
                     )
                 )
                 let column = kind == .image ? "selected_image_id" : "selected_video_id"
-                _ = try await tx.clips.updateOne(Filter.equals("id", DatabaseValue(clip.meta.id)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
+                _ = try await tx.clips.updateOne(
+                    Filter.equals("id", DatabaseValue(clip.meta.id)).and(.isNull(column)), Changes([column: DatabaseValue(item.meta.id)]))
             } else if let character {
                 try await tx.characterImages.create(
                     CharacterImage(
-                        projectID: job.projectID, characterID: character.meta.id, mediaFileID: output.file.id, contentType: output.file.contentType,
+                        projectID: job.projectID, characterID: character.meta.id, mediaFileID: output.file.id,
+                        contentType: output.file.contentType,
                         kind: .sample, jobID: job.meta.id, outputIndex: index, seed: seed
                     )
                 )
@@ -137,7 +143,8 @@ struct JobResults: Sendable {
     /// The target is in the trash: the job ends cancelled (its delete would have cancelled it
     /// had it not been running).
     private func end(_ job: GenerationJob, owner: String, in tx: Transaction) async throws -> CompletionOutcome {
-        let moved = try await tx.jobs.move(id: job.meta.id, to: .cancelled, owner: owner, Changes(["error": .text("its \(job.target.rawValue) was deleted while it ran")]))
+        let moved = try await tx.jobs.move(
+            id: job.meta.id, to: .cancelled, owner: owner, Changes(["error": .text("its \(job.target.rawValue) was deleted while it ran")]))
         return moved.map(CompletionOutcome.targetGone) ?? .lost
     }
 }
@@ -212,12 +219,14 @@ extension GenerationJob {
     /// for a pull worker; `image` is the name its first frame has on the server (video).
     func workflow(checkpoint: String, image: String?) -> JSONValue {
         if let customWorkflow, let snapshot = JSONValue(text: customWorkflow), let graph = snapshot["graph"] {
-            let values = WorkflowMapping.values(prompt: prompt, negativePrompt: negativePrompt, params: storedParams, checkpoint: checkpoint, image: image)
+            let values = WorkflowMapping.values(
+                prompt: prompt, negativePrompt: negativePrompt, params: storedParams, checkpoint: checkpoint, image: image)
             return WorkflowMapping.stored(snapshot["mapping"]).render(graph, values: values)
         }
         return switch generationType {
         case .image:
-            Workflow.textToImage(WorkflowRequest(checkpoint: checkpoint, prompt: prompt, negativePrompt: negativePrompt ?? "", params: storedParams))
+            Workflow.textToImage(
+                WorkflowRequest(checkpoint: checkpoint, prompt: prompt, negativePrompt: negativePrompt ?? "", params: storedParams))
         case .video:
             Workflow.imageToVideo(checkpoint: checkpoint, image: image ?? "", params: storedParams)
         }

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import StoryboardCore
 import StoryboardDatabase
+import Synchronization
 
 /// A request to generate for a clip (`POST /api/clips/{id}/generate`), validated.
 public struct GenerateRequest: Sendable {
@@ -19,8 +19,10 @@ public struct GenerateRequest: Sendable {
     public var workflowID: UUID?
 
     public init(
-        generationType: GenerationType = .image, serverID: UUID? = nil, model: String? = nil, params: GenerationParams = GenerationParams(), count: Int = 1,
-        preset: Preset? = nil, replacePending: Bool = false, priority: Int = 0, destination: JobDestination = .gallery, workflowID: UUID? = nil
+        generationType: GenerationType = .image, serverID: UUID? = nil, model: String? = nil, params: GenerationParams = GenerationParams(),
+        count: Int = 1,
+        preset: Preset? = nil, replacePending: Bool = false, priority: Int = 0, destination: JobDestination = .gallery,
+        workflowID: UUID? = nil
     ) {
         self.generationType = generationType
         self.serverID = serverID
@@ -90,7 +92,8 @@ public struct JobService: Sendable {
             try await Self.checkServer(request.serverID, model: request.model, loras: (request.params.loras ?? []).map(\.name), in: tx)
             if request.replacePending {
                 let batches = try await tx.jobs.cancelUnfinished(
-                    Filter.equals("clip_id", DatabaseValue(clipID)).and(.equals("status", .text(JobStatus.queued.rawValue))), reason: "replaced by a newer request"
+                    Filter.equals("clip_id", DatabaseValue(clipID)).and(.equals("status", .text(JobStatus.queued.rawValue))),
+                    reason: "replaced by a newer request"
                 )
                 try await tx.batches.refreshAll(batches)
             }
@@ -106,25 +109,33 @@ public struct JobService: Sendable {
 
     /// The jobs for one clip: the final prompt (the clip's, with its character's trigger words
     /// once), the merged parameters, one seed each. Nothing is written.
-    static func jobs(for clip: Clip, _ request: GenerateRequest, workflow: QueuedWorkflow?, batchID: UUID?, in tx: Transaction) async throws -> [GenerationJob] {
+    static func jobs(
+        for clip: Clip, _ request: GenerateRequest, workflow: QueuedWorkflow?, batchID: UUID?, in tx: Transaction
+    ) async throws -> [GenerationJob] {
         let character = try await clip.characterID.asyncMap { try await tx.characters.find(id: $0) } ?? nil
         let template = try await clip.styleTemplateID.asyncMap { try await tx.styleTemplates.find(id: $0) } ?? nil
         let basePrompt = request.generationType == .image ? clip.imagePrompt : (clip.videoPrompt ?? clip.imagePrompt)
         var prompt = (basePrompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if let character { prompt = PromptComposer.apply(character, to: prompt) }
         guard !prompt.isEmpty else {
-            throw AppError.validation(["\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"])
+            throw AppError.validation([
+                "\(request.generationType == .image ? "image" : "video")_prompt": "the clip has no prompt to generate from"
+            ])
         }
         // Image-to-video starts from the clip's selected still, fixed when the job is queued.
         var source: String?
         if request.generationType == .video {
-            guard let selected = clip.selectedImageID, let item = try await tx.galleryItems.find(id: selected), let file = item.mediaFileID else {
-                throw AppError.validation(["selected_image_id": "video generation starts from the clip's selected image; select or generate one first"])
+            guard let selected = clip.selectedImageID, let item = try await tx.galleryItems.find(id: selected), let file = item.mediaFileID
+            else {
+                throw AppError.validation([
+                    "selected_image_id": "video generation starts from the clip's selected image; select or generate one first"
+                ])
             }
             source = file
         }
         var errors = FieldErrors()
-        let templateParams = GenerationParams(json: template?.defaultParams.flatMap(JSONValue.init(text:)), field: "style_template.default_params", errors: &errors)
+        let templateParams = GenerationParams(
+            json: template?.defaultParams.flatMap(JSONValue.init(text:)), field: "style_template.default_params", errors: &errors)
         // A stored template that no longer validates is left out rather than failing every job.
         let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
         let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
@@ -146,8 +157,10 @@ public struct JobService: Sendable {
             var jobParams = params
             jobParams.seed = seed
             return GenerationJob(
-                meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID, target: .clip,
-                destination: request.destination, generationType: request.generationType, priority: request.priority, preferredServerID: request.serverID, model: model,
+                meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: clip.projectID, clipID: clip.meta.id, batchID: batchID,
+                target: .clip,
+                destination: request.destination, generationType: request.generationType, priority: request.priority,
+                preferredServerID: request.serverID, model: model,
                 prompt: prompt, negativePrompt: negative, params: jobParams.json.text, sourceMediaID: source, workflowID: workflow?.id,
                 customWorkflow: workflow?.snapshot
             )
@@ -163,7 +176,9 @@ public struct JobService: Sendable {
             let prompt: String
             if let given = request.prompt?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty {
                 var text = ([given] + character.triggerWords).joined(separator: " ")
-                if let description = character.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty { text += ", \(description)" }
+                if let description = character.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
+                    text += ", \(description)"
+                }
                 prompt = text
             } else {
                 prompt = "portrait of \(character.name), high quality, detailed"
@@ -176,7 +191,8 @@ public struct JobService: Sendable {
                 var jobParams = params
                 jobParams.seed = seed
                 return GenerationJob(
-                    meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: character.projectID, characterID: character.meta.id, target: .character,
+                    meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: character.projectID, characterID: character.meta.id,
+                    target: .character,
                     generationType: .image, preferredServerID: request.serverID, model: request.model, prompt: prompt,
                     negativePrompt: ModelPresets.defaultNegative(for: base), params: jobParams.json.text
                 )
@@ -222,7 +238,9 @@ public struct JobService: Sendable {
         let job = try await database.transaction { tx in
             let current = try await tx.jobs.get(id: id, forUpdate: true)
             guard !current.status.isFinished else {
-                throw AppError(.conflict, "Job \(id.lowercasedString) has already \(current.status.rawValue)", details: ["status": .string(current.status.rawValue)])
+                throw AppError(
+                    .conflict, "Job \(id.lowercasedString) has already \(current.status.rawValue)",
+                    details: ["status": .string(current.status.rawValue)])
             }
             guard let cancelled = try await tx.jobs.move(id: id, to: .cancelled, Changes(["error": .text("cancelled by request")])) else {
                 throw AppError(.conflict, "Job \(id.lowercasedString) changed while being cancelled; try again")
@@ -242,10 +260,13 @@ public struct JobService: Sendable {
         let job = try await database.transaction { tx in
             let old = try await tx.jobs.get(id: id, forUpdate: true)
             guard old.status == .failed || old.status == .cancelled else {
-                throw AppError(.conflict, "Only a failed or cancelled job can be retried; job \(id.lowercasedString) is \(old.status.rawValue)")
+                throw AppError(
+                    .conflict, "Only a failed or cancelled job can be retried; job \(id.lowercasedString) is \(old.status.rawValue)")
             }
             if let newer = old.retriedBy {
-                throw AppError(.conflict, "Job \(id.lowercasedString) was already retried as \(newer.lowercasedString)", details: ["retried_by": .string(newer.lowercasedString)])
+                throw AppError(
+                    .conflict, "Job \(id.lowercasedString) was already retried as \(newer.lowercasedString)",
+                    details: ["retried_by": .string(newer.lowercasedString)])
             }
             if let clipID = old.clipID { _ = try await tx.clips.get(id: clipID) }
             if let characterID = old.characterID { _ = try await tx.characters.get(id: characterID) }
@@ -264,7 +285,8 @@ public struct JobService: Sendable {
         let current = try await database.jobs.get(id: id)
         if let expectedVersion, current.meta.version != expectedVersion {
             throw AppError(
-                .preconditionFailed, "Job \(id.lowercasedString) was changed by someone else (version \(current.meta.version), expected \(expectedVersion))",
+                .preconditionFailed,
+                "Job \(id.lowercasedString) was changed by someone else (version \(current.meta.version), expected \(expectedVersion))",
                 details: ["current_version": .number(Double(current.meta.version))]
             )
         }
@@ -295,15 +317,19 @@ public struct JobService: Sendable {
     static func rerun(_ old: GenerationJob, in tx: Transaction) async throws -> GenerationJob {
         let now = Timestamp.now()
         let fresh = GenerationJob(
-            meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID, characterID: old.characterID,
-            batchID: old.batchID, target: old.target, destination: old.destination, generationType: old.generationType, priority: old.priority, maxRetries: old.maxRetries,
-            preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt, params: old.params,
+            meta: RecordMetadata(createdAt: now, updatedAt: now), projectID: old.projectID, clipID: old.clipID,
+            characterID: old.characterID,
+            batchID: old.batchID, target: old.target, destination: old.destination, generationType: old.generationType,
+            priority: old.priority, maxRetries: old.maxRetries,
+            preferredServerID: old.preferredServerID, model: old.model, prompt: old.prompt, negativePrompt: old.negativePrompt,
+            params: old.params,
             sourceMediaID: old.sourceMediaID, workflowID: old.workflowID, customWorkflow: old.customWorkflow
         )
         try await tx.jobs.create(fresh)
         try await tx.jobEvents.append([JobEvent.of(fresh, .queued)])
         // A job cleared from the queue is still its batch's to retry.
-        _ = try await tx.jobs.updateAll(.equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]), includeDeleted: true)
+        _ = try await tx.jobs.updateAll(
+            .equals("id", DatabaseValue(old.meta.id)), Changes(["retried_by": DatabaseValue(fresh.meta.id)]), includeDeleted: true)
         return fresh
     }
 
@@ -313,7 +339,9 @@ public struct JobService: Sendable {
     /// when none is named, as far as the last checks know. Refused before anything is queued.
     static func checkServer(_ serverID: UUID?, model: String?, loras: [String], in tx: Transaction) async throws {
         if let serverID {
-            guard try await tx.servers.find(id: serverID) != nil else { throw AppError.validation(["server_id": "is not a registered server"]) }
+            guard try await tx.servers.find(id: serverID) != nil else {
+                throw AppError.validation(["server_id": "is not a registered server"])
+            }
         }
         guard model != nil || !loras.isEmpty else { return }
         if let model, !ModelFileName.isValid(model) { throw AppError.validation(["model": "must be a model file name"]) }
@@ -321,7 +349,9 @@ public struct JobService: Sendable {
         // Nothing checked yet (or a RunPod endpoint, which lists no models): the dispatcher decides.
         guard !known.isEmpty else { return }
         if let model, !known.contains(where: { $0.capabilities.checkpoints.contains(model) }) {
-            throw AppError.validation(["model": serverID == nil ? "no registered server has the checkpoint \(model)" : "the server has no checkpoint \(model)"])
+            throw AppError.validation([
+                "model": serverID == nil ? "no registered server has the checkpoint \(model)" : "the server has no checkpoint \(model)"
+            ])
         }
         for lora in loras where !known.contains(where: { $0.capabilities.loras.contains(lora) }) {
             throw AppError.validation(["params.loras": "no \(serverID == nil ? "registered server" : "such server") has the LoRA \(lora)"])

@@ -37,7 +37,8 @@ public struct RunPodClient: Sendable {
         }
         func count(_ value: JSONValue?, _ key: String) -> Int { Int(value?[key]?.doubleValue ?? 0) }
         return ServerCheck(
-            latencyMs: (ContinuousClock.now - start).milliseconds, queueRunning: count(jobs, "inProgress"), queuePending: count(jobs, "inQueue"),
+            latencyMs: (ContinuousClock.now - start).milliseconds, queueRunning: count(jobs, "inProgress"),
+            queuePending: count(jobs, "inQueue"),
             devices: workers, system: nil, capabilities: nil
         )
     }
@@ -46,9 +47,13 @@ public struct RunPodClient: Sendable {
     /// `LoadImage` node finds them by name.
     public func run(_ graph: JSONValue, images: [(name: String, data: Data)] = []) async throws(UpstreamError) -> String {
         var input: [String: JSONValue] = ["workflow": graph]
-        if !images.isEmpty { input["images"] = .array(images.map { ["name": .string($0.name), "image": .string($0.data.base64EncodedString())] }) }
+        if !images.isEmpty {
+            input["images"] = .array(images.map { ["name": .string($0.name), "image": .string($0.data.base64EncodedString())] })
+        }
         let answer = try await http.json(.POST, "\(endpoint)/run", body: ["input": .object(input)], bearer: apiKey, timeout: timeout)
-        guard let id = answer["id"]?.stringValue, !id.isEmpty else { throw UpstreamError(.transient, "\(endpoint)/run answered without an id") }
+        guard let id = answer["id"]?.stringValue, !id.isEmpty else {
+            throw UpstreamError(.transient, "\(endpoint)/run answered without an id")
+        }
         return id
     }
 

@@ -12,7 +12,8 @@ public struct ServerMonitor: Sendable {
     let settings: GenerationSettings
     let logger: Logger
 
-    public init(database: Database, http: UpstreamHTTP, settings: GenerationSettings, logger: Logger = Logger(label: "storyboard.servers")) {
+    public init(database: Database, http: UpstreamHTTP, settings: GenerationSettings, logger: Logger = Logger(label: "storyboard.servers"))
+    {
         self.database = database
         self.http = http
         self.settings = settings
@@ -26,7 +27,9 @@ public struct ServerMonitor: Sendable {
     public func check(id: UUID) async throws -> BackendStatus {
         let server = try await database.servers.get(id: id)
         guard !server.pullMode else {
-            throw AppError(.conflict, "Server \(id.lowercasedString) is in pull mode: it calls in for work and is never called", details: ["pull_mode": true])
+            throw AppError(
+                .conflict, "Server \(id.lowercasedString) is in pull mode: it calls in for work and is never called",
+                details: ["pull_mode": true])
         }
         return try await check(server)
     }
@@ -46,8 +49,12 @@ public struct ServerMonitor: Sendable {
         let now = Timestamp.now()
         return try await database.transaction { tx in
             // The server may have been deleted while it was being called.
-            guard try await tx.servers.find(id: server.meta.id) != nil else { throw AppError.notFound(.server, id: server.meta.id.lowercasedString) }
-            var status = try await tx.backends.find(id: server.meta.id, forUpdate: true) ?? BackendStatus(id: server.meta.id, name: server.name, url: server.url)
+            guard try await tx.servers.find(id: server.meta.id) != nil else {
+                throw AppError.notFound(.server, id: server.meta.id.lowercasedString)
+            }
+            var status =
+                try await tx.backends.find(id: server.meta.id, forUpdate: true)
+                ?? BackendStatus(id: server.meta.id, name: server.name, url: server.url)
             // A check that began after this one has already written what it saw: newer news wins.
             if let last = status.lastCheck, last > started { return status }
             status.name = server.name
@@ -100,15 +107,20 @@ public struct ServerMonitor: Sendable {
             let now = Timestamp.now()
             await withTaskGroup(of: Void.self) { group in
                 for server in servers {
-                    if let status = statuses[server.meta.id], !breaker.isCheckDue(status, interval: settings.checkInterval, now: now) { continue }
+                    if let status = statuses[server.meta.id], !breaker.isCheckDue(status, interval: settings.checkInterval, now: now) {
+                        continue
+                    }
                     group.addTask {
                         do {
                             let status = try await check(server)
                             if !status.isOnline {
-                                logger.notice("generation server is offline", metadata: ["server": "\(server.name)", "error": "\(status.lastError ?? "")"])
+                                logger.notice(
+                                    "generation server is offline",
+                                    metadata: ["server": "\(server.name)", "error": "\(status.lastError ?? "")"])
                             }
                         } catch {
-                            logger.warning("server check could not be recorded", metadata: ["server": "\(server.name)", "error": "\(error)"])
+                            logger.warning(
+                                "server check could not be recorded", metadata: ["server": "\(server.name)", "error": "\(error)"])
                         }
                     }
                 }
@@ -135,7 +147,8 @@ public struct ServerMonitor: Sendable {
                 if next != status { try await tx.backends.save(next) }
             }
         } catch {
-            logger.warning("server status could not be recorded", metadata: ["server_id": "\(serverID.lowercasedString)", "error": "\(error)"])
+            logger.warning(
+                "server status could not be recorded", metadata: ["server_id": "\(serverID.lowercasedString)", "error": "\(error)"])
         }
     }
 }

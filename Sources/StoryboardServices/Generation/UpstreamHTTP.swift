@@ -53,7 +53,8 @@ public final class UpstreamHTTP: Sendable {
 
     /// Sends a request and returns the response with its body still to be read.
     func send(
-        _ method: HTTPMethod, _ url: String, json: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil, bearer: Secret? = nil, timeout: Double
+        _ method: HTTPMethod, _ url: String, json: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil,
+        bearer: Secret? = nil, timeout: Double
     ) async throws(UpstreamError) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -75,7 +76,8 @@ public final class UpstreamHTTP: Sendable {
 
     /// A JSON answer; non-2xx statuses become errors carrying the upstream's message.
     func json(
-        _ method: HTTPMethod, _ url: String, body: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil, bearer: Secret? = nil, timeout: Double
+        _ method: HTTPMethod, _ url: String, body: JSONValue? = nil, raw: (bytes: ByteBuffer, contentType: String)? = nil,
+        bearer: Secret? = nil, timeout: Double
     ) async throws(UpstreamError) -> JSONValue {
         let response = try await send(method, url, json: body, raw: raw, bearer: bearer, timeout: timeout)
         let bytes: ByteBuffer
@@ -86,8 +88,11 @@ public final class UpstreamHTTP: Sendable {
         }
         let value = JSONValue(bytes: bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
-            let kind: UpstreamError.Kind = response.status.code >= 500 || response.status.code == 429 || response.status.code == 408 ? .transient : .permanent
-            throw UpstreamError(kind, "\(Self.redacted(url)) answered \(response.status.code)\(Self.message(in: value).map { ": \($0)" } ?? "")", details: value)
+            let kind: UpstreamError.Kind =
+                response.status.code >= 500 || response.status.code == 429 || response.status.code == 408 ? .transient : .permanent
+            throw UpstreamError(
+                kind, "\(Self.redacted(url)) answered \(response.status.code)\(Self.message(in: value).map { ": \($0)" } ?? "")",
+                details: value)
         }
         guard let value else { throw UpstreamError(.transient, "\(Self.redacted(url)) answered with something that is not JSON") }
         return value

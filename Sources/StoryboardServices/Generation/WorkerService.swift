@@ -35,9 +35,13 @@ public struct WorkerService: Sendable {
     public func claim(serverID: UUID, checkpoints: [String]) async throws -> WorkerAssignment? {
         let server = try await database.servers.get(id: serverID)
         guard server.pullMode else {
-            throw AppError(.conflict, "Server \(serverID.lowercasedString) is not in pull mode; the dispatcher sends its work", details: ["pull_mode": false])
+            throw AppError(
+                .conflict, "Server \(serverID.lowercasedString) is not in pull mode; the dispatcher sends its work",
+                details: ["pull_mode": false])
         }
-        guard server.isActive else { throw AppError(.conflict, "Server \(serverID.lowercasedString) is not active", details: ["is_active": false]) }
+        guard server.isActive else {
+            throw AppError(.conflict, "Server \(serverID.lowercasedString) is not active", details: ["is_active": false])
+        }
         // No dispatcher may run anywhere: a worker that died mid-job must not hold it forever.
         try await database.transaction { tx in
             try await tx.batches.refreshAll(try await tx.jobs.recoverExpiredLeases().failedBatches)
@@ -45,15 +49,21 @@ public struct WorkerService: Sendable {
         let running = try await database.jobs.runningCountByServer()[serverID] ?? 0
         guard running < server.maxConcurrent else { return nil }
         let owner = Self.owner(of: serverID)
-        guard let claimed = try await database.jobs.claim(forServer: serverID, checkpoints: checkpoints, owner: owner, leaseSeconds: settings.leaseSeconds) else {
+        guard
+            let claimed = try await database.jobs.claim(
+                forServer: serverID, checkpoints: checkpoints, owner: owner, leaseSeconds: settings.leaseSeconds)
+        else {
             return nil
         }
         guard let checkpoint = claimed.model ?? checkpoints.first else {
             // Nothing to run it with: back to the queue for a server that lists its models.
-            _ = try await database.jobs.move(id: claimed.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(claimed.attempts - 1)]))
+            _ = try await database.jobs.move(
+                id: claimed.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(claimed.attempts - 1)]))
             return nil
         }
-        guard let job = try await database.jobs.updateHeld(id: claimed.meta.id, owner: owner, Changes(["model": .text(checkpoint)])) else { return nil }
+        guard let job = try await database.jobs.updateHeld(id: claimed.meta.id, owner: owner, Changes(["model": .text(checkpoint)])) else {
+            return nil
+        }
         let source: SourceImage?
         do {
             source = try await SourceImage.load(for: job, database: database, media: media)
@@ -94,7 +104,9 @@ public struct WorkerService: Sendable {
     /// The job, if a pull worker holds it; 409 otherwise (404 when it does not exist).
     public func held(_ jobID: UUID) async throws -> GenerationJob {
         let job = try await database.jobs.get(id: jobID)
-        guard job.status == .running, let serverID = job.serverID, job.leaseOwner == Self.owner(of: serverID) else { throw Self.notHeld(job) }
+        guard job.status == .running, let serverID = job.serverID, job.leaseOwner == Self.owner(of: serverID) else {
+            throw Self.notHeld(job)
+        }
         return job
     }
 
@@ -107,7 +119,9 @@ public struct WorkerService: Sendable {
         var errors = FieldErrors()
         for (index, id) in mediaIDs.enumerated() {
             // Only what POST …/outputs accepts: a stored still or video, never some other file of the store (a song).
-            guard let file = try await database.mediaFiles.find(id: id), file.contentType.hasPrefix("image/") || file.contentType.hasPrefix("video/") else {
+            guard let file = try await database.mediaFiles.find(id: id),
+                file.contentType.hasPrefix("image/") || file.contentType.hasPrefix("video/")
+            else {
                 errors.add("outputs[\(index)].media_id", "is not an uploaded output")
                 continue
             }
@@ -116,7 +130,9 @@ public struct WorkerService: Sendable {
         try errors.throwIfAny()
         guard let serverID = job.serverID else { throw Self.notHeld(job) }
         let server = try await database.servers.get(id: serverID, includeDeleted: true)
-        switch try await JobResults(database: database).complete(job, owner: Self.owner(of: serverID), outputs: outputs, server: server, model: job.model) {
+        switch try await JobResults(database: database).complete(
+            job, owner: Self.owner(of: serverID), outputs: outputs, server: server, model: job.model)
+        {
         case .succeeded(let ended), .targetGone(let ended): return ended
         case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))
         }
@@ -128,8 +144,12 @@ public struct WorkerService: Sendable {
     public func fail(jobID: UUID, message: String, retryable: Bool, unannounced: Bool = false) async throws -> GenerationJob {
         let job = try await held(jobID)
         guard let serverID = job.serverID else { throw Self.notHeld(job) }
-        let failure = JobFailure(database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
-        switch try await failure.record(job, owner: Self.owner(of: serverID), FailedAttempt(attempts: job.attempts, unannounced: unannounced, message: message, retryable: retryable)) {
+        let failure = JobFailure(
+            database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
+        switch try await failure.record(
+            job, owner: Self.owner(of: serverID),
+            FailedAttempt(attempts: job.attempts, unannounced: unannounced, message: message, retryable: retryable))
+        {
         case .retrying(let queued): return queued
         case .failed(let failed): return failed
         case .lost: throw Self.notHeld(try await database.jobs.get(id: jobID))
@@ -138,7 +158,8 @@ public struct WorkerService: Sendable {
 
     static func notHeld(_ job: GenerationJob) -> AppError {
         AppError(
-            .conflict, "Job \(job.meta.id.lowercasedString) is not held by a pull worker (it is \(job.status.rawValue)); stop working on it",
+            .conflict,
+            "Job \(job.meta.id.lowercasedString) is not held by a pull worker (it is \(job.status.rawValue)); stop working on it",
             details: ["status": .string(job.status.rawValue)]
         )
     }

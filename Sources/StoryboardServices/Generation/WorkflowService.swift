@@ -28,7 +28,10 @@ public struct WorkflowPatch: Sendable {
     public var graph: JSONValue?
     public var mapping: JSONValue?
 
-    public init(name: String? = nil, description: String?? = nil, generationType: GenerationType? = nil, graph: JSONValue? = nil, mapping: JSONValue? = nil) {
+    public init(
+        name: String? = nil, description: String?? = nil, generationType: GenerationType? = nil, graph: JSONValue? = nil,
+        mapping: JSONValue? = nil
+    ) {
         self.name = name
         self.description = description
         self.generationType = generationType
@@ -47,7 +50,8 @@ public struct WorkflowService: Sendable {
     }
 
     public func list(limit: Int, cursor: String?, includeDeleted: Bool) async throws -> Page<CustomWorkflow> {
-        try await database.workflows.findMany(.all, sort: Sort("created_at", descending: true), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
+        try await database.workflows.findMany(
+            .all, sort: Sort("created_at", descending: true), limit: limit, cursor: cursor, includeDeleted: includeDeleted)
     }
 
     public func get(id: UUID, includeDeleted: Bool = false) async throws -> CustomWorkflow {
@@ -71,11 +75,14 @@ public struct WorkflowService: Sendable {
             var errors = FieldErrors()
             var changes = Changes()
             if let name = patch.name { changes.set("name", .text(errors.name(name))) }
-            if let value = patch.description { changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description))) }
+            if let value = patch.description {
+                changes.set("description", DatabaseValue(errors.text(value, field: "description", max: Limits.description)))
+            }
             if patch.graph != nil || patch.mapping != nil || patch.generationType != nil {
                 let type = patch.generationType ?? current.generationType
                 let (graph, mapping) = Self.checked(
-                    graph: patch.graph ?? JSONValue(text: current.graph), mapping: patch.mapping ?? JSONValue(text: current.mapping), type: type, &errors
+                    graph: patch.graph ?? JSONValue(text: current.graph), mapping: patch.mapping ?? JSONValue(text: current.mapping),
+                    type: type, &errors
                 )
                 changes.set("generation_type", .text(type.rawValue))
                 changes.set("graph", .text(graph))
@@ -90,7 +97,9 @@ public struct WorkflowService: Sendable {
     static func checked(graph: JSONValue?, mapping: JSONValue?, type: GenerationType, _ errors: inout FieldErrors) -> (String, String) {
         let parsed = WorkflowMapping.parse(graph: graph, mapping: mapping, generationType: type, errors: &errors)
         let graphText = graph?.text ?? "{}"
-        if graphText.utf8.count > CustomWorkflow.maxGraphBytes { errors.add("graph", "must be at most \(CustomWorkflow.maxGraphBytes / 1024) KiB of JSON") }
+        if graphText.utf8.count > CustomWorkflow.maxGraphBytes {
+            errors.add("graph", "must be at most \(CustomWorkflow.maxGraphBytes / 1024) KiB of JSON")
+        }
         return (graphText, parsed.json.text)
     }
 }
@@ -108,7 +117,10 @@ struct QueuedWorkflow: Sendable {
         guard let id = request.workflowID else { return nil }
         guard let workflow = try await tx.workflows.find(id: id) else { throw AppError.validation(["workflow_id": "is not a workflow"]) }
         guard workflow.generationType == request.generationType else {
-            throw AppError.validation(["workflow_id": "is for \(workflow.generationType.rawValue) generation; generation_type is \(request.generationType.rawValue)"])
+            throw AppError.validation([
+                "workflow_id":
+                    "is for \(workflow.generationType.rawValue) generation; generation_type is \(request.generationType.rawValue)"
+            ])
         }
         let graph = JSONValue(text: workflow.graph) ?? [:]
         let mapping = JSONValue(text: workflow.mapping) ?? [:]

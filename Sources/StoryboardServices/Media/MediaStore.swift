@@ -5,11 +5,11 @@ import StoryboardCore
 import StoryboardDatabase
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What an upload may be: decided from the bytes, never from the declared type or a name.
@@ -54,7 +54,9 @@ public final class MediaStore: Sendable {
 
     /// Streams `chunks` to a temporary file while hashing and counting: beyond the limit it stops
     /// reading at once (413), a full disk is 507, and bytes that are not `expected` are 422.
-    public func receive<Chunks: AsyncSequence>(_ chunks: Chunks, expected: MediaExpectation, declaredLength: Int?) async throws -> ReceivedMedia
+    public func receive<Chunks: AsyncSequence>(
+        _ chunks: Chunks, expected: MediaExpectation, declaredLength: Int?
+    ) async throws -> ReceivedMedia
     where Chunks.Element == [UInt8] {
         if let declaredLength, declaredLength > maxUploadBytes { throw Self.tooLarge(maxUploadBytes) }
         try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
@@ -91,7 +93,9 @@ public final class MediaStore: Sendable {
     /// Takes a file this process wrote under `<media>/tmp` (a render's output) as if it had been
     /// uploaded: hashed, typed from its bytes, then `commit` moves it into place.
     public func receiveFile(at path: String, expected: MediaExpectation) throws -> ReceivedMedia {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw AppError(.internalServerError, "The media store cannot read a file it wrote") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AppError(.internalServerError, "The media store cannot read a file it wrote")
+        }
         defer { try? handle.close() }
         var hasher = SHA256()
         var size = 0
@@ -116,7 +120,9 @@ public final class MediaStore: Sendable {
         switch expected {
         case .audio:
             guard MediaProbe.audioFormat(prefix: prefix) != nil else {
-                throw AppError(.invalidFileType, "The upload is not audio this server reads (WAV, MP3, FLAC, OGG or M4A)", details: ["accepted": ["wav", "mp3", "flac", "ogg", "m4a"]])
+                throw AppError(
+                    .invalidFileType, "The upload is not audio this server reads (WAV, MP3, FLAC, OGG or M4A)",
+                    details: ["accepted": ["wav", "mp3", "flac", "ogg", "m4a"]])
             }
             let info: AudioInfo
             do {
@@ -128,7 +134,8 @@ public final class MediaStore: Sendable {
             return ReceivedMedia(file: file, duration: info.duration, temporaryPath: path)
         case .image:
             guard let format = MediaProbe.imageFormat(prefix: prefix) else {
-                throw AppError(.invalidFileType, "The upload is not a PNG, JPEG or WebP image", details: ["accepted": ["png", "jpeg", "webp"]])
+                throw AppError(
+                    .invalidFileType, "The upload is not a PNG, JPEG or WebP image", details: ["accepted": ["png", "jpeg", "webp"]])
             }
             let file = MediaFile(id: id, contentType: format.mimeType, fileExtension: format.fileExtension, sizeBytes: size)
             return ReceivedMedia(file: file, duration: nil, temporaryPath: path)
@@ -161,7 +168,8 @@ public final class MediaStore: Sendable {
             throw error
         }
         let destination = path(of: media.file)
-        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         // Always the rename (atomic, same bytes if the file is there already): a clean-up that
         // moved the old copy aside an instant ago cannot take this one with it.
         if rename(media.temporaryPath, destination) != 0 {
@@ -222,11 +230,11 @@ public final class MediaStore: Sendable {
     /// and a `chmod`, before it can be opened: five calls per output where one will do.)
     private func createNew(_ path: String) -> FileHandle? {
         #if canImport(Glibc)
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #elseif canImport(Musl)
-        let descriptor = Musl.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let descriptor = Musl.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #else
-        let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         #endif
         guard descriptor >= 0 else { return nil }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)

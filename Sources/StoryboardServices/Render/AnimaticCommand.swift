@@ -29,15 +29,19 @@ struct AnimaticCommand: Sendable {
         var filters: [String] = []
         var labels: [String] = []
         var inputIndex = 0
-        let fit = "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"
+        let fit =
+            "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"
         for (index, segment) in plan.segments.enumerated() {
             let label = "s\(index)"
             // Enough of the source for the segment, with a second to spare: the trim below cuts exactly.
             let seconds = String(format: "%.3f", Double(segment.offsetFrames + segment.frames) / Double(fps) + 1)
-            let trim = "trim=start_frame=\(segment.offsetFrames):end_frame=\(segment.offsetFrames + segment.frames),setpts=PTS-STARTPTS,format=yuv420p"
+            let trim =
+                "trim=start_frame=\(segment.offsetFrames):end_frame=\(segment.offsetFrames + segment.frames),setpts=PTS-STARTPTS,format=yuv420p"
             switch segment.media {
             case nil:
-                filters.append("color=c=black:s=\(width)x\(height):r=\(fps),trim=end_frame=\(segment.frames),setpts=PTS-STARTPTS,format=yuv420p[\(label)]")
+                filters.append(
+                    "color=c=black:s=\(width)x\(height):r=\(fps),trim=end_frame=\(segment.frames),setpts=PTS-STARTPTS,format=yuv420p[\(label)]"
+                )
             case .still(let path):
                 inputs += ["-loop", "1", "-framerate", "\(fps)", "-t", seconds, "-i", "file:\(path)"]
                 filters.append("[\(inputIndex):v]\(fit),fps=\(fps),\(trim)[\(label)]")

@@ -48,7 +48,9 @@ struct AnimaticSources: Sendable {
             return nil
         }
         var song: String?
-        if let mediaID = project.musicMediaID, let file = try await database.mediaFiles.find(id: mediaID) { song = absolute(media.path(of: file)) }
+        if let mediaID = project.musicMediaID, let file = try await database.mediaFiles.find(id: mediaID) {
+            song = absolute(media.path(of: file))
+        }
         let duration = project.musicDuration.flatMap { $0 > 0 ? $0 : nil } ?? analysis.timelineEnd
         guard duration > 0 else { return nil }
         return Loaded(clips: laid, song: song, duration: duration)

@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the configured ffmpeg is: the setting itself when it holds a `/`, else the first
@@ -27,7 +27,9 @@ final class FFmpegProcess: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var status: Int32
         var stderr: String
-        var description: String { stderr.isEmpty ? "ffmpeg exited with status \(status)" : "ffmpeg exited with status \(status): \(stderr)" }
+        var description: String {
+            stderr.isEmpty ? "ffmpeg exited with status \(status)" : "ffmpeg exited with status \(status): \(stderr)"
+        }
     }
 
     private struct State {
@@ -57,7 +59,9 @@ final class FFmpegProcess: Sendable {
             state.withLock { $0.pid = pid }
             if Task.isCancelled { stop() }
             async let progressDone: Void = Self.readLines(stdout.fileHandleForReading) { line in
-                if line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)), micros >= 0 { onProgress(micros / 1_000_000) }
+                if line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)), micros >= 0 {
+                    onProgress(micros / 1_000_000)
+                }
             }
             async let errorsDone: Void = Self.readLines(stderr.fileHandleForReading) { [self] line in
                 state.withLock {
@@ -96,7 +100,8 @@ final class FFmpegProcess: Sendable {
                 while let chunk = try? handle.read(upToCount: 16 * 1024), !chunk.isEmpty {
                     pending.append(chunk)
                     while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        let text = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                        let text = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self).trimmingCharacters(
+                            in: .whitespacesAndNewlines)
                         pending.removeSubrange(pending.startIndex...newline)
                         if !text.isEmpty { line(text) }
                     }
@@ -113,7 +118,8 @@ final class FFmpegProcess: Sendable {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 process.waitUntilExit()
-                continuation.resume(returning: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus)
+                continuation.resume(
+                    returning: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus)
             }
         }
     }

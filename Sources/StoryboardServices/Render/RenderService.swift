@@ -51,7 +51,9 @@ public struct RenderService: Sendable {
         guard FFmpegLocator.resolve(settings.ffmpeg) != nil else { throw Self.ffmpegMissing }
         let render = try await database.transaction { tx in
             let project = try await tx.lockProject(projectID)
-            if project.musicDuration ?? 0 <= 0, try await tx.clips.count(.equals("project_id", DatabaseValue(projectID)).and(.isNull("parent_clip_id"))) == 0 {
+            if project.musicDuration ?? 0 <= 0,
+                try await tx.clips.count(.equals("project_id", DatabaseValue(projectID)).and(.isNull("parent_clip_id"))) == 0
+            {
                 throw AppError(
                     .validationError, "Project \(projectID.lowercasedString) has no song and no clips: there is nothing to render",
                     details: ["fields": ["project": "needs a song or at least one clip"]]
@@ -76,7 +78,8 @@ public struct RenderService: Sendable {
 
     public func list(projectID: UUID, limit: Int, cursor: String?) async throws -> Page<Render> {
         _ = try await database.projects.get(id: projectID)
-        return try await database.renders.findMany(.equals("project_id", DatabaseValue(projectID)), sort: .newestFirst, limit: limit, cursor: cursor)
+        return try await database.renders.findMany(
+            .equals("project_id", DatabaseValue(projectID)), sort: .newestFirst, limit: limit, cursor: cursor)
     }
 
     /// Cancels a queued or running render (the process running it stops ffmpeg); a finished
@@ -85,7 +88,9 @@ public struct RenderService: Sendable {
         try await database.transaction { tx in
             let current = try await tx.renders.get(id: id, forUpdate: true)
             guard let cancelled = try await tx.renders.move(id: id, to: .cancelled, Changes(["error": .text("cancelled")])) else {
-                throw AppError(.conflict, "Render \(id.lowercasedString) has already \(current.status.rawValue)", details: ["status": .string(current.status.rawValue)])
+                throw AppError(
+                    .conflict, "Render \(id.lowercasedString) has already \(current.status.rawValue)",
+                    details: ["status": .string(current.status.rawValue)])
             }
             try await tx.jobEvents.append([JobEvent.of(cancelled, .renderCancelled)])
             return cancelled
@@ -93,7 +98,8 @@ public struct RenderService: Sendable {
     }
 
     static let ffmpegMissing = AppError(
-        .externalServiceError, "Rendering an animatic needs ffmpeg, which is not installed on this server (install it, or set STORYBOARD_FFMPEG to its path)",
+        .externalServiceError,
+        "Rendering an animatic needs ffmpeg, which is not installed on this server (install it, or set STORYBOARD_FFMPEG to its path)",
         details: ["service": "ffmpeg"], status: 503
     )
 }

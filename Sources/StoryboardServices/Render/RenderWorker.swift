@@ -21,13 +21,17 @@ public final class RenderWorker: Service, Sendable {
     /// Seconds between progress writes (each also renews the lease and looks for a cancel).
     let tick: Double
 
-    public init(database: Database, media: MediaStore, settings: RenderSettings, wakeup: JobWakeup, logger: Logger = Logger(label: "storyboard.render")) {
+    public init(
+        database: Database, media: MediaStore, settings: RenderSettings, wakeup: JobWakeup,
+        logger: Logger = Logger(label: "storyboard.render")
+    ) {
         self.database = database
         self.media = media
         self.settings = settings
         self.wakeup = wakeup
         self.logger = logger
-        self.owner = "render:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
+        self.owner =
+            "render:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
         self.tick = min(0.5, settings.leaseSeconds / 3)
     }
 
@@ -77,7 +81,9 @@ public final class RenderWorker: Service, Sendable {
         var temporary: [String] = []
         defer { for path in temporary { try? FileManager.default.removeItem(atPath: path) } }
         do {
-            guard let ffmpeg = FFmpegLocator.resolve(settings.ffmpeg) else { throw RenderFailure(message: RenderService.ffmpegMissing.message) }
+            guard let ffmpeg = FFmpegLocator.resolve(settings.ffmpeg) else {
+                throw RenderFailure(message: RenderService.ffmpegMissing.message)
+            }
             guard let sources = try await AnimaticSources(database: database, media: media).load(projectID: render.projectID) else {
                 throw RenderFailure(message: "the project has no song and no clips: there is nothing to render")
             }
@@ -86,13 +92,15 @@ public final class RenderWorker: Service, Sendable {
             let output = try media.temporaryPath(extension: "mp4")
             let graphFile = try media.temporaryPath(extension: "filtergraph")
             temporary = [output, graphFile]
-            let command = AnimaticCommand(plan: plan, width: render.width, height: render.height, song: sources.song, output: output, graphFile: graphFile)
+            let command = AnimaticCommand(
+                plan: plan, width: render.width, height: render.height, song: sources.song, output: output, graphFile: graphFile)
             let (arguments, graph) = command.arguments()
             if let graph { try Data(graph.utf8).write(to: URL(fileURLWithPath: graphFile)) }
             let started = try await announceStart(render, duration: plan.duration)
             try await runFFmpeg(ffmpeg, arguments, render: started, duration: plan.duration)
             try await finish(started, output: output)
-            logger.info("render succeeded", metadata: ["render_id": "\(id)", "seconds": "\(plan.duration)", "segments": "\(plan.segments.count)"])
+            logger.info(
+                "render succeeded", metadata: ["render_id": "\(id)", "seconds": "\(plan.duration)", "segments": "\(plan.segments.count)"])
         } catch is Lost {
             logger.info("render stopped: it was cancelled or taken over", metadata: ["render_id": "\(id)"])
         } catch {
@@ -108,7 +116,8 @@ public final class RenderWorker: Service, Sendable {
     /// What a failed render says: ffmpeg's last lines, our own reason, or the error.
     private static func message(for error: any Error, sanitizing sanitized: (String) -> String) -> String {
         switch error {
-        case let failure as FFmpegProcess.Failure: "ffmpeg failed: \(sanitized(failure.stderr.isEmpty ? failure.description : failure.stderr))"
+        case let failure as FFmpegProcess.Failure:
+            "ffmpeg failed: \(sanitized(failure.stderr.isEmpty ? failure.description : failure.stderr))"
         case let failure as RenderFailure: failure.message
         case let error as AppError: error.message
         default: sanitized("\(error)")
@@ -118,7 +127,8 @@ public final class RenderWorker: Service, Sendable {
     /// Gives a render back (this process is stopping): queued again at once, the attempt not counted.
     private func release(_ render: Render) async {
         await persist { [self] in
-            _ = try await database.renders.move(id: render.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(max(0, render.attempts - 1))]))
+            _ = try await database.renders.move(
+                id: render.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(max(0, render.attempts - 1))]))
         }
     }
 
@@ -128,7 +138,10 @@ public final class RenderWorker: Service, Sendable {
 
     private func announceStart(_ render: Render, duration: Double) async throws -> Render {
         try await database.transaction { tx in
-            guard let started = try await tx.renders.updateHeld(id: render.meta.id, owner: owner, Changes(["duration": .real(duration), "progress": .real(0)])) else {
+            guard
+                let started = try await tx.renders.updateHeld(
+                    id: render.meta.id, owner: owner, Changes(["duration": .real(duration), "progress": .real(0)]))
+            else {
                 throw Lost()
             }
             try await tx.jobEvents.append([JobEvent.of(started, .renderStarted)])
@@ -202,10 +215,12 @@ public final class RenderWorker: Service, Sendable {
         try await media.commit(received, database: database)
         try await database.transaction { tx in
             try await tx.mediaFiles.register(received.file)
-            guard let done = try await tx.renders.move(
-                id: render.meta.id, to: .succeeded, owner: owner,
-                Changes(["media_file_id": .text(received.file.id), "progress": .real(1), "progress_at": DatabaseValue(Timestamp.now())])
-            ) else { throw Lost() }
+            guard
+                let done = try await tx.renders.move(
+                    id: render.meta.id, to: .succeeded, owner: owner,
+                    Changes(["media_file_id": .text(received.file.id), "progress": .real(1), "progress_at": DatabaseValue(Timestamp.now())])
+                )
+            else { throw Lost() }
             try await tx.jobEvents.append([JobEvent.of(done, .renderSucceeded)])
         }
     }
@@ -214,7 +229,9 @@ public final class RenderWorker: Service, Sendable {
         logger.warning("render failed", metadata: ["render_id": "\(render.meta.id.lowercasedString)", "error": "\(message.prefix(2000))"])
         await persist { [self] in
             try await database.transaction { tx in
-                if let failed = try await tx.renders.move(id: render.meta.id, to: .failed, owner: owner, Changes(["error": .text(String(message.prefix(2000)))])) {
+                if let failed = try await tx.renders.move(
+                    id: render.meta.id, to: .failed, owner: owner, Changes(["error": .text(String(message.prefix(2000)))]))
+                {
                     try await tx.jobEvents.append([JobEvent.of(failed, .renderFailed)])
                 }
             }
@@ -232,7 +249,9 @@ public final class RenderWorker: Service, Sendable {
     private func persist(_ body: @escaping @Sendable () async throws -> Void) async {
         let logger = self.logger
         await Task {
-            do { try await body() } catch { logger.warning("render state could not be written; its lease will expire", metadata: ["error": "\(error)"]) }
+            do { try await body() } catch {
+                logger.warning("render state could not be written; its lease will expire", metadata: ["error": "\(error)"])
+            }
         }.value
     }
 }

@@ -13,7 +13,8 @@ extension ComfyUIStandIn {
     func upload(_ request: Request) async throws -> Response {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 << 20)
-        guard let type = request.headers[.contentType], let boundary = type.components(separatedBy: "boundary=").last, type.hasPrefix("multipart/form-data"),
+        guard let type = request.headers[.contentType], let boundary = type.components(separatedBy: "boundary=").last,
+            type.hasPrefix("multipart/form-data"),
             let part = Self.formFile(Data(buffer.readableBytesView), boundary: boundary, field: "image")
         else {
             return Response(status: .badRequest)
@@ -50,11 +51,14 @@ extension ComfyUIStandIn {
         let int: JSONValue = ["INT", ["default": 0]]
         let float: JSONValue = ["FLOAT", ["default": 1.0]]
         return [
-            "ImageOnlyCheckpointLoader": node("ImageOnlyCheckpointLoader", ["ckpt_name": [.array(checkpoints.map(JSONValue.string)), [:]]], ["MODEL", "CLIP_VISION", "VAE"]),
+            "ImageOnlyCheckpointLoader": node(
+                "ImageOnlyCheckpointLoader", ["ckpt_name": [.array(checkpoints.map(JSONValue.string)), [:]]],
+                ["MODEL", "CLIP_VISION", "VAE"]),
             "SVD_img2vid_Conditioning": node(
                 "SVD_img2vid_Conditioning",
                 [
-                    "clip_vision": ["CLIP_VISION"], "init_image": ["IMAGE"], "vae": ["VAE"], "width": int, "height": int, "video_frames": int,
+                    "clip_vision": ["CLIP_VISION"], "init_image": ["IMAGE"], "vae": ["VAE"], "width": int, "height": int,
+                    "video_frames": int,
                     "motion_bucket_id": int, "fps": int, "augmentation_level": float,
                 ],
                 ["CONDITIONING", "CONDITIONING", "LATENT"]
@@ -68,9 +72,13 @@ extension ComfyUIStandIn {
     /// Every graph `POST /prompt` accepted, oldest first.
     public var submittedGraphs: [JSONValue] {
         state.withLock { state in
-            let headers = state.history.values.compactMap { $0["prompt"] } + (state.running.map { [$0] } ?? []).map { JSONValue.array([.number(Double($0.number)), .string($0.id), $0.graph]) }
+            let headers =
+                state.history.values.compactMap { $0["prompt"] }
+                + (state.running.map { [$0] } ?? []).map { JSONValue.array([.number(Double($0.number)), .string($0.id), $0.graph]) }
                 + state.pending.map { JSONValue.array([.number(Double($0.number)), .string($0.id), $0.graph]) }
-            return headers.compactMap { $0.arrayValue }.sorted { ($0.first?.doubleValue ?? 0) < ($1.first?.doubleValue ?? 0) }.compactMap { $0.count > 2 ? $0[2] : nil }
+            return headers.compactMap { $0.arrayValue }.sorted { ($0.first?.doubleValue ?? 0) < ($1.first?.doubleValue ?? 0) }.compactMap {
+                $0.count > 2 ? $0[2] : nil
+            }
         }
     }
 }

@@ -50,7 +50,9 @@ public enum PreviewFormat: UInt32, Sendable {
 /// graph's latent or image and seed, one prompt at a time, like ComfyUI's single worker.
 public final class ComfyUIStandIn: Sendable {
     public struct Options: Sendable {
-        public var checkpoints = ["sdxl_base_1.0.safetensors", "flux1-dev.safetensors", "sd15_dreamshaper.safetensors", "svd_xt_1_1.safetensors"]
+        public var checkpoints = [
+            "sdxl_base_1.0.safetensors", "flux1-dev.safetensors", "sd15_dreamshaper.safetensors", "svd_xt_1_1.safetensors",
+        ]
         public var loras = ["detail_tweaker.safetensors", "hero_character.safetensors"]
         /// Seconds each prompt takes.
         public var delay: Double = 0
@@ -152,7 +154,10 @@ public final class ComfyUIStandIn: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        func both(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        func both(
+            _ method: HTTPRequest.Method, _ path: String,
+            _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        ) {
             for prefix in ["", "/api"] {
                 router.on(RouterPath(prefix + path), method: method) { request, context in
                     switch self.state.withLock({ $0.options.fault }) {
@@ -170,13 +175,17 @@ public final class ComfyUIStandIn: Sendable {
             return Self.json(entry.map { [id: $0] } ?? [:])
         }
         both(.get, "/view") { request, _ in
-            if self.state.withLock({ $0.options.fault }) == .failDownloads { return Self.json(["error": "Internal Server Error"], status: .internalServerError) }
+            if self.state.withLock({ $0.options.fault }) == .failDownloads {
+                return Self.json(["error": "Internal Server Error"], status: .internalServerError)
+            }
             let query = request.uri.queryParameters
             let key = "\(query.get("subfolder") ?? "")/\(query.get("filename") ?? "")"
-            guard let data = self.state.withLock({ state -> Data? in
-                state.views += 1
-                return state.files[key]
-            }) else {
+            guard
+                let data = self.state.withLock({ state -> Data? in
+                    state.views += 1
+                    return state.files[key]
+                })
+            else {
                 return Response(status: .notFound)
             }
             return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -186,16 +195,25 @@ public final class ComfyUIStandIn: Sendable {
         both(.get, "/system_stats") { _, _ in
             Self.json([
                 "system": [
-                    "os": "posix", "ram_total": 25_769_803_776, "ram_free": 20_000_000_000, "comfyui_version": "0.3.43", "python_version": "3.11.7",
+                    "os": "posix", "ram_total": 25_769_803_776, "ram_free": 20_000_000_000, "comfyui_version": "0.3.43",
+                    "python_version": "3.11.7",
                     "pytorch_version": "2.5.1+cpu", "embedded_python": false, "argv": ["main.py", "--cpu"],
                 ],
-                "devices": [["name": "cpu", "type": "cpu", "index": .null, "vram_total": 0, "vram_free": 0, "torch_vram_total": 0, "torch_vram_free": 0]],
+                "devices": [
+                    [
+                        "name": "cpu", "type": "cpu", "index": .null, "vram_total": 0, "vram_free": 0, "torch_vram_total": 0,
+                        "torch_vram_free": 0,
+                    ]
+                ],
             ])
         }
         both(.get, "/queue") { _, _ in
             let (running, pending) = self.state.withLock { ($0.running, $0.pending) }
             func entry(_ prompt: Prompt) -> JSONValue {
-                [.number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)], .array(Self.outputNodes(prompt.graph).map(JSONValue.string))]
+                [
+                    .number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)],
+                    .array(Self.outputNodes(prompt.graph).map(JSONValue.string)),
+                ]
             }
             return Self.json(["queue_running": .array(running.map { [entry($0)] } ?? []), "queue_pending": .array(pending.map(entry))])
         }
@@ -225,15 +243,32 @@ public final class ComfyUIStandIn: Sendable {
     private func submit(_ request: Request) async throws -> Response {
         guard let body = try await Self.body(request), let graph = body["prompt"], graph.objectValue != nil else {
             return Self.json(
-                ["error": ["type": "invalid_prompt", "message": "Cannot execute because the prompt is missing.", "details": "", "extra_info": [:]], "node_errors": [:]],
+                [
+                    "error": [
+                        "type": "invalid_prompt", "message": "Cannot execute because the prompt is missing.", "details": "",
+                        "extra_info": [:],
+                    ], "node_errors": [:],
+                ],
                 status: .badRequest
             )
         }
         if state.withLock({ $0.options.fault }) == .refuseWorkflow {
             return Self.json(
                 [
-                    "error": ["type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": [:]],
-                    "node_errors": ["6": ["errors": [["type": "value_not_in_list", "message": "Value not in list", "details": "sampler_name: 'bad' not in list", "extra_info": [:]]], "dependent_outputs": ["8"], "class_type": "KSampler"]],
+                    "error": [
+                        "type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "",
+                        "extra_info": [:],
+                    ],
+                    "node_errors": [
+                        "6": [
+                            "errors": [
+                                [
+                                    "type": "value_not_in_list", "message": "Value not in list",
+                                    "details": "sampler_name: 'bad' not in list", "extra_info": [:],
+                                ]
+                            ], "dependent_outputs": ["8"], "class_type": "KSampler",
+                        ]
+                    ],
                 ],
                 status: .badRequest
             )
@@ -258,26 +293,51 @@ public final class ComfyUIStandIn: Sendable {
         for (id, node) in nodes {
             guard let type = node["class_type"]?.stringValue, info[type] != nil else {
                 return [
-                    "error": ["type": "invalid_prompt", "message": .string("Cannot execute because node \(node["class_type"]?.stringValue ?? "?") does not exist."), "details": .string("Node ID '#\(id)'"), "extra_info": [:]],
+                    "error": [
+                        "type": "invalid_prompt",
+                        "message": .string("Cannot execute because node \(node["class_type"]?.stringValue ?? "?") does not exist."),
+                        "details": .string("Node ID '#\(id)'"), "extra_info": [:],
+                    ],
                     "node_errors": [:],
                 ]
             }
             var errors: [JSONValue] = []
             for (input, value) in node["inputs"]?.objectValue ?? [:] {
                 if let link = value.arrayValue, link.count == 2, let target = link[0].stringValue, nodes[target] == nil {
-                    errors.append(["type": "bad_linked_input", "message": "Bad linked input", "details": .string("\(input): node \(target) does not exist"), "extra_info": [:]])
+                    errors.append([
+                        "type": "bad_linked_input", "message": "Bad linked input",
+                        "details": .string("\(input): node \(target) does not exist"), "extra_info": [:],
+                    ])
                 }
-                if let choices = info[type]?["input"]?["required"]?[input]?.arrayValue?.first?.arrayValue, let text = value.stringValue, !choices.contains(.string(text)) {
-                    errors.append(["type": "value_not_in_list", "message": "Value not in list", "details": .string("\(input): '\(text)' not in \(choices.compactMap(\.stringValue))"), "extra_info": [:]])
+                if let choices = info[type]?["input"]?["required"]?[input]?.arrayValue?.first?.arrayValue, let text = value.stringValue,
+                    !choices.contains(.string(text))
+                {
+                    errors.append([
+                        "type": "value_not_in_list", "message": "Value not in list",
+                        "details": .string("\(input): '\(text)' not in \(choices.compactMap(\.stringValue))"), "extra_info": [:],
+                    ])
                 }
             }
-            if !errors.isEmpty { nodeErrors[id] = ["errors": .array(errors), "dependent_outputs": .array(Self.outputNodes(graph).map(JSONValue.string)), "class_type": .string(type)] }
+            if !errors.isEmpty {
+                nodeErrors[id] = [
+                    "errors": .array(errors), "dependent_outputs": .array(Self.outputNodes(graph).map(JSONValue.string)),
+                    "class_type": .string(type),
+                ]
+            }
         }
         if Self.outputNodes(graph).isEmpty {
-            return ["error": ["type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "", "extra_info": [:]], "node_errors": []]
+            return [
+                "error": ["type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "", "extra_info": [:]],
+                "node_errors": [],
+            ]
         }
         if !nodeErrors.isEmpty {
-            return ["error": ["type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": [:]], "node_errors": .object(nodeErrors)]
+            return [
+                "error": [
+                    "type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "",
+                    "extra_info": [:],
+                ], "node_errors": .object(nodeErrors),
+            ]
         }
         return nil
     }
@@ -298,7 +358,12 @@ public final class ComfyUIStandIn: Sendable {
                 state.sockets[clientID]?.outbox.finish()
                 state.sockets[clientID] = (token, continuation)
                 state.socketsOpened += 1
-                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]], "sid": .string(clientID)])), to: clientID, in: &state)
+                Self.post(
+                    .text(
+                        Self.message(
+                            "status",
+                            ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]], "sid": .string(clientID)])),
+                    to: clientID, in: &state)
             }
             defer {
                 self.state.withLock { state in
@@ -382,14 +447,20 @@ public final class ComfyUIStandIn: Sendable {
             let sampler = order.first { nodes[$0]?["class_type"]?.stringValue == "KSampler" }
             let steps = sampler.flatMap { nodes[$0]?["inputs"]?["steps"]?.doubleValue }.map { max(1, min(1000, Int($0))) } ?? 1
             state.withLock { state in
-                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count + 1))]]])), to: prompt.clientID, in: &state)
+                Self.post(
+                    .text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count + 1))]]])),
+                    to: prompt.clientID, in: &state)
                 Self.post(.text(Self.message("execution_start", ["prompt_id": id, "timestamp": 1])), to: prompt.clientID, in: &state)
-                Self.post(.text(Self.message("execution_cached", ["nodes": [], "prompt_id": id, "timestamp": 1])), to: prompt.clientID, in: &state)
+                Self.post(
+                    .text(Self.message("execution_cached", ["nodes": [], "prompt_id": id, "timestamp": 1])), to: prompt.clientID, in: &state
+                )
             }
             let started = ContinuousClock.now
             var interrupted = false
             for node in order {
-                post(.text(Self.message("executing", ["node": .string(node), "display_node": .string(node), "prompt_id": id])), to: prompt.clientID)
+                post(
+                    .text(Self.message("executing", ["node": .string(node), "display_node": .string(node), "prompt_id": id])),
+                    to: prompt.clientID)
                 guard node == sampler else { continue }
                 for step in 1...steps {
                     let delay = state.withLock { $0.options.delay }
@@ -399,19 +470,28 @@ public final class ComfyUIStandIn: Sendable {
                         break
                     }
                     state.withLock { state in
-                        Self.post(.text(Self.message("progress", ["value": .number(Double(step)), "max": .number(Double(steps)), "prompt_id": id, "node": .string(node)])), to: prompt.clientID, in: &state)
+                        Self.post(
+                            .text(
+                                Self.message(
+                                    "progress",
+                                    ["value": .number(Double(step)), "max": .number(Double(steps)), "prompt_id": id, "node": .string(node)])
+                            ), to: prompt.clientID, in: &state)
                         state.progressSent += 1
                     }
                     post(.binary(previewFrame(step: step, of: steps)), to: prompt.clientID)
                     state.withLock { state in
                         state.previewsSent += 1
-                        if state.options.webSocket == .dropMidJob, step == (steps + 1) / 2 { Self.post(.drop, to: prompt.clientID, in: &state) }
+                        if state.options.webSocket == .dropMidJob, step == (steps + 1) / 2 {
+                            Self.post(.drop, to: prompt.clientID, in: &state)
+                        }
                     }
                 }
                 if interrupted { break }
             }
             // Nothing was sampled (a bare EmptyImage graph): the whole delay is still spent.
-            if !interrupted, sampler == nil, await waitUntil(started + .milliseconds(Int64(state.withLock { $0.options.delay } * 1000))) == .interrupted {
+            if !interrupted, sampler == nil,
+                await waitUntil(started + .milliseconds(Int64(state.withLock { $0.options.delay } * 1000))) == .interrupted
+            {
                 interrupted = true
             }
             if Task.isCancelled { return }
@@ -457,10 +537,16 @@ public final class ComfyUIStandIn: Sendable {
                 state.completed += 1
                 state.promptTime += ContinuousClock.now - prompt.received
                 // After the history is stored, as ComfyUI does: a client may ask for it now.
-                Self.post(.text(Self.message("executing", ["node": .null, "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
-                Self.post(.text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]]])), to: prompt.clientID, in: &state)
+                Self.post(
+                    .text(Self.message("executing", ["node": .null, "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
+                Self.post(
+                    .text(Self.message("status", ["status": ["exec_info": ["queue_remaining": .number(Double(state.pending.count))]]])),
+                    to: prompt.clientID, in: &state)
             }
-            let header: JSONValue = [.number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)], .array(Self.outputNodes(prompt.graph).map(JSONValue.string))]
+            let header: JSONValue = [
+                .number(Double(prompt.number)), .string(prompt.id), prompt.graph, ["client_id": .string(prompt.clientID)],
+                .array(Self.outputNodes(prompt.graph).map(JSONValue.string)),
+            ]
             let start: JSONValue = ["execution_start", ["prompt_id": .string(prompt.id), "timestamp": 1]]
             if interrupted {
                 let message: JSONValue = ["prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "executed": []]
@@ -473,7 +559,8 @@ public final class ComfyUIStandIn: Sendable {
             }
             if state.options.fault == .executionError {
                 let message: JSONValue = [
-                    "prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler", "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB",
+                    "prompt_id": .string(prompt.id), "node_id": "6", "node_type": "KSampler",
+                    "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB",
                     "exception_type": "torch.OutOfMemoryError", "traceback": [],
                 ]
                 Self.post(.text(Self.message("execution_error", message)), to: prompt.clientID, in: &state)
@@ -491,19 +578,32 @@ public final class ComfyUIStandIn: Sendable {
                 let prefix = node["inputs"]?["filename_prefix"]?.stringValue ?? "ComfyUI"
                 let filename = String(format: "%@_%05d_.png", prefix, state.nextFile)
                 state.nextFile += 1
-                state.files["/\(filename)"] = PNGEncoder.solid(width: look.width, height: look.height, rgb: look.rgb, note: "\(prompt.id) \(id)")
+                state.files["/\(filename)"] = PNGEncoder.solid(
+                    width: look.width, height: look.height, rgb: look.rgb, note: "\(prompt.id) \(id)")
                 let file: JSONValue = ["filename": .string(filename), "subfolder": "", "type": "output"]
                 if node["class_type"]?.stringValue == "SaveAnimatedWEBP" {
                     outputs[id] = ["images": [file], "animated": [true]]
                 } else {
                     outputs[id] = ["images": [file]]
                 }
-                Self.post(.text(Self.message("executed", ["node": .string(id), "display_node": .string(id), "output": outputs[id] ?? [:], "prompt_id": .string(prompt.id)])), to: prompt.clientID, in: &state)
+                Self.post(
+                    .text(
+                        Self.message(
+                            "executed",
+                            [
+                                "node": .string(id), "display_node": .string(id), "output": outputs[id] ?? [:],
+                                "prompt_id": .string(prompt.id),
+                            ])), to: prompt.clientID, in: &state)
             }
-            Self.post(.text(Self.message("execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2])), to: prompt.clientID, in: &state)
+            Self.post(
+                .text(Self.message("execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2])), to: prompt.clientID, in: &state
+            )
             state.history[prompt.id] = [
                 "prompt": header, "outputs": .object(outputs),
-                "status": ["status_str": "success", "completed": true, "messages": [start, ["execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2]]]],
+                "status": [
+                    "status_str": "success", "completed": true,
+                    "messages": [start, ["execution_success", ["prompt_id": .string(prompt.id), "timestamp": 2]]],
+                ],
             ]
         }
     }
@@ -529,7 +629,11 @@ public final class ComfyUIStandIn: Sendable {
             default: break
             }
             for value in inputs.values {
-                if let link = value.arrayValue, link.count == 2, let id = link[0].stringValue, let next = nodes[id], seen.insert(id).inserted { queue.append(next) }
+                if let link = value.arrayValue, link.count == 2, let id = link[0].stringValue, let next = nodes[id],
+                    seen.insert(id).inserted
+                {
+                    queue.append(next)
+                }
             }
         }
         let rgbValue = color ?? (seed &* 2_654_435_761) & 0xFF_FFFF
@@ -538,13 +642,16 @@ public final class ComfyUIStandIn: Sendable {
     }
 
     static func outputNodes(_ graph: JSONValue) -> [String] {
-        (graph.objectValue ?? [:]).filter { ["SaveImage", "SaveAnimatedWEBP"].contains($0.value["class_type"]?.stringValue ?? "") }.keys.sorted()
+        (graph.objectValue ?? [:]).filter { ["SaveImage", "SaveAnimatedWEBP"].contains($0.value["class_type"]?.stringValue ?? "") }.keys
+            .sorted()
     }
 
     // MARK: - /object_info
 
     func objectInfo() -> [String: JSONValue] {
-        let (checkpoints, loras, inputs, cached) = state.withLock { ($0.options.checkpoints, $0.options.loras, $0.inputs.keys.sorted(), $0.objectInfo) }
+        let (checkpoints, loras, inputs, cached) = state.withLock {
+            ($0.options.checkpoints, $0.options.loras, $0.inputs.keys.sorted(), $0.objectInfo)
+        }
         let key = [checkpoints, loras, inputs]
         if let cached, cached.key == key { return cached.value }
         let info = Self.objectInfo(checkpoints: checkpoints, loras: loras, inputs: inputs)
@@ -556,7 +663,8 @@ public final class ComfyUIStandIn: Sendable {
         func combo(_ values: [String]) -> JSONValue { [.array(values.map(JSONValue.string)), [:]] }
         func node(_ name: String, required: [String: JSONValue], outputs: [String], outputNode: Bool = false) -> JSONValue {
             [
-                "input": ["required": .object(required)], "output": .array(outputs.map(JSONValue.string)), "output_name": .array(outputs.map(JSONValue.string)),
+                "input": ["required": .object(required)], "output": .array(outputs.map(JSONValue.string)),
+                "output_name": .array(outputs.map(JSONValue.string)),
                 "name": .string(name), "display_name": .string(name), "category": "storyboard-stand-in", "output_node": .bool(outputNode),
             ]
         }
@@ -565,9 +673,13 @@ public final class ComfyUIStandIn: Sendable {
         let string: JSONValue = ["STRING", ["multiline": true]]
         let video = videoNodes(checkpoints: checkpoints) { node($0, required: $1, outputs: $2) }
         return video.merging([
-            "CheckpointLoaderSimple": node("CheckpointLoaderSimple", required: ["ckpt_name": combo(checkpoints)], outputs: ["MODEL", "CLIP", "VAE"]),
+            "CheckpointLoaderSimple": node(
+                "CheckpointLoaderSimple", required: ["ckpt_name": combo(checkpoints)], outputs: ["MODEL", "CLIP", "VAE"]),
             "LoraLoader": node(
-                "LoraLoader", required: ["model": ["MODEL"], "clip": ["CLIP"], "lora_name": combo(loras), "strength_model": float, "strength_clip": float],
+                "LoraLoader",
+                required: [
+                    "model": ["MODEL"], "clip": ["CLIP"], "lora_name": combo(loras), "strength_model": float, "strength_clip": float,
+                ],
                 outputs: ["MODEL", "CLIP"]
             ),
             "CLIPSetLastLayer": node("CLIPSetLastLayer", required: ["clip": ["CLIP"], "stop_at_clip_layer": int], outputs: ["CLIP"]),
@@ -576,8 +688,10 @@ public final class ComfyUIStandIn: Sendable {
             "KSampler": node(
                 "KSampler",
                 required: [
-                    "model": ["MODEL"], "seed": int, "steps": int, "cfg": float, "sampler_name": combo(["euler", "euler_ancestral", "dpmpp_2m", "ddim"]),
-                    "scheduler": combo(["normal", "karras", "simple"]), "positive": ["CONDITIONING"], "negative": ["CONDITIONING"], "latent_image": ["LATENT"],
+                    "model": ["MODEL"], "seed": int, "steps": int, "cfg": float,
+                    "sampler_name": combo(["euler", "euler_ancestral", "dpmpp_2m", "ddim"]),
+                    "scheduler": combo(["normal", "karras", "simple"]), "positive": ["CONDITIONING"], "negative": ["CONDITIONING"],
+                    "latent_image": ["LATENT"],
                     "denoise": float,
                 ],
                 outputs: ["LATENT"]
@@ -586,7 +700,8 @@ public final class ComfyUIStandIn: Sendable {
             "EmptyImage": node("EmptyImage", required: ["width": int, "height": int, "batch_size": int, "color": int], outputs: ["IMAGE"]),
             "LoadImage": node("LoadImage", required: ["image": combo(inputs)], outputs: ["IMAGE", "MASK"]),
             "SaveImage": node("SaveImage", required: ["images": ["IMAGE"], "filename_prefix": string], outputs: [], outputNode: true),
-            "SaveAnimatedWEBP": node("SaveAnimatedWEBP", required: ["images": ["IMAGE"], "filename_prefix": string, "fps": float], outputs: [], outputNode: true),
+            "SaveAnimatedWEBP": node(
+                "SaveAnimatedWEBP", required: ["images": ["IMAGE"], "filename_prefix": string, "fps": float], outputs: [], outputNode: true),
         ]) { first, _ in first }
     }
 
@@ -622,12 +737,14 @@ public func withComfyUIStandIns<T: Sendable>(
     count: Int = 1, options: ComfyUIStandIn.Options = ComfyUIStandIn.Options(), _ body: @Sendable ([ComfyUIStandIn]) async throws -> T
 ) async throws -> T {
     let standIns = (0..<count).map { ComfyUIStandIn(name: "comfyui-\($0 + 1)", options: options) }
-    return try await withStandInServers(standIns.map { standIn in
-        StandInServer(
-            router: standIn.router(), webSocketRouter: standIn.webSocketRouter(), worker: { await standIn.work() },
-            bound: { port in standIn.boundPort.withLock { $0 = port } }
-        )
-    }) {
+    return try await withStandInServers(
+        standIns.map { standIn in
+            StandInServer(
+                router: standIn.router(), webSocketRouter: standIn.webSocketRouter(), worker: { await standIn.work() },
+                bound: { port in standIn.boundPort.withLock { $0 = port } }
+            )
+        }
+    ) {
         try await body(standIns)
     }
 }
@@ -650,7 +767,9 @@ func withStandInServers<T: Sendable>(_ servers: sending [StandInServer], _ body:
         let bound = server.bound
         let app = Application(
             router: server.router,
-            server: server.webSocketRouter.map { .http1WebSocketUpgrade(webSocketRouter: $0, configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled))) } ?? .http1(),
+            server: server.webSocketRouter.map {
+                .http1WebSocketUpgrade(webSocketRouter: $0, configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled)))
+            } ?? .http1(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
             onServerRunning: { channel in
                 bound(channel.localAddress?.port ?? 0)

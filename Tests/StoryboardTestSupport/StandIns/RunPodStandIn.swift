@@ -68,7 +68,10 @@ public final class RunPodStandIn: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         let base = "/v2/{endpoint}"
-        func route(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        func route(
+            _ method: HTTPRequest.Method, _ path: String,
+            _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        ) {
             router.on(RouterPath(base + path), method: method) { request, context in
                 switch self.state.withLock({ $0.fault }) {
                 case .serverError: return ComfyUIStandIn.json(["error": "Internal Server Error"], status: .internalServerError)
@@ -79,24 +82,34 @@ public final class RunPodStandIn: Sendable {
                     self.state.withLock { $0.unauthorized += 1 }
                     return ComfyUIStandIn.json(["error": "Unauthorized"], status: .unauthorized)
                 }
-                guard context.parameters.get("endpoint") == self.endpointID else { return ComfyUIStandIn.json(["error": "endpoint not found"], status: .notFound) }
+                guard context.parameters.get("endpoint") == self.endpointID else {
+                    return ComfyUIStandIn.json(["error": "endpoint not found"], status: .notFound)
+                }
                 return try await handler(request, context)
             }
         }
         route(.post, "/run") { request, _ in
-            guard let id = try await self.accept(request) else { return ComfyUIStandIn.json(["error": "input.workflow is required"], status: .badRequest) }
+            guard let id = try await self.accept(request) else {
+                return ComfyUIStandIn.json(["error": "input.workflow is required"], status: .badRequest)
+            }
             return ComfyUIStandIn.json(["id": .string(id), "status": "IN_QUEUE"])
         }
         route(.post, "/runsync") { request, _ in
-            guard let id = try await self.accept(request) else { return ComfyUIStandIn.json(["error": "input.workflow is required"], status: .badRequest) }
+            guard let id = try await self.accept(request) else {
+                return ComfyUIStandIn.json(["error": "input.workflow is required"], status: .badRequest)
+            }
             let deadline = ContinuousClock.now + .seconds(5)
-            while ContinuousClock.now < deadline, self.state.withLock({ $0.jobs[id]?.status }) == "IN_QUEUE" || self.state.withLock({ $0.jobs[id]?.status }) == "IN_PROGRESS" {
+            while ContinuousClock.now < deadline,
+                self.state.withLock({ $0.jobs[id]?.status }) == "IN_QUEUE" || self.state.withLock({ $0.jobs[id]?.status }) == "IN_PROGRESS"
+            {
                 try await Task.sleep(for: .milliseconds(10))
             }
             return ComfyUIStandIn.json(self.status(of: id) ?? [:])
         }
         route(.get, "/status/{id}") { _, context in
-            guard let answer = self.status(of: context.parameters.get("id") ?? "") else { return ComfyUIStandIn.json(["error": "job not found"], status: .notFound) }
+            guard let answer = self.status(of: context.parameters.get("id") ?? "") else {
+                return ComfyUIStandIn.json(["error": "job not found"], status: .notFound)
+            }
             return ComfyUIStandIn.json(answer)
         }
         route(.post, "/cancel/{id}") { _, context in
@@ -117,7 +130,10 @@ public final class RunPodStandIn: Sendable {
             }
             func n(_ key: String) -> JSONValue { .number(Double(counts[key] ?? 0)) }
             return ComfyUIStandIn.json([
-                "jobs": ["completed": n("COMPLETED"), "failed": n("FAILED"), "inProgress": n("IN_PROGRESS"), "inQueue": n("IN_QUEUE"), "retried": 0],
+                "jobs": [
+                    "completed": n("COMPLETED"), "failed": n("FAILED"), "inProgress": n("IN_PROGRESS"), "inQueue": n("IN_QUEUE"),
+                    "retried": 0,
+                ],
                 "workers": ["idle": 1, "initializing": 0, "ready": 1, "running": n("IN_PROGRESS"), "throttled": 0],
             ])
         }
@@ -125,7 +141,9 @@ public final class RunPodStandIn: Sendable {
     }
 
     private func accept(_ request: Request) async throws -> String? {
-        guard let body = try await ComfyUIStandIn.body(request), let workflow = body["input"]?["workflow"], case .object = workflow else { return nil }
+        guard let body = try await ComfyUIStandIn.body(request), let workflow = body["input"]?["workflow"], case .object = workflow else {
+            return nil
+        }
         let id = "\(UUID().uuidString.lowercased())-u1"
         state.withLock { state in
             state.runs += 1
@@ -150,7 +168,9 @@ public final class RunPodStandIn: Sendable {
     func work() async {
         while !Task.isCancelled {
             let next = state.withLock { state -> (String, JSONValue, [String], Double)? in
-                guard let id = state.order.first(where: { state.jobs[$0]?.status == "IN_QUEUE" }), var job = state.jobs[id] else { return nil }
+                guard let id = state.order.first(where: { state.jobs[$0]?.status == "IN_QUEUE" }), var job = state.jobs[id] else {
+                    return nil
+                }
                 job.status = "IN_PROGRESS"
                 state.jobs[id] = job
                 return (id, job.workflow, job.images, state.delay)
@@ -166,7 +186,9 @@ public final class RunPodStandIn: Sendable {
             state.withLock { state in
                 guard var job = state.jobs[id], job.status == "IN_PROGRESS" else { return }
                 // worker-comfyui writes input.images to ComfyUI's input folder before running the graph.
-                let loads = (workflow.objectValue ?? [:]).values.filter { $0["class_type"] == "LoadImage" }.compactMap { $0["inputs"]?["image"]?.stringValue }
+                let loads = (workflow.objectValue ?? [:]).values.filter { $0["class_type"] == "LoadImage" }.compactMap {
+                    $0["inputs"]?["image"]?.stringValue
+                }
                 if let missing = loads.first(where: { !images.contains($0) }) {
                     job.status = "FAILED"
                     job.error = "Workflow validation failed: LoadImage: Invalid image file: \(missing)"
@@ -197,8 +219,12 @@ public final class RunPodStandIn: Sendable {
         let height = min(Int(latent?["inputs"]?["height"]?.doubleValue ?? 64), 256)
         let saves = nodes.keys.sorted().filter { nodes[$0]?["class_type"] == "SaveImage" || nodes[$0]?["class_type"] == "SaveAnimatedWEBP" }
         return saves.enumerated().map { index, node in
-            let png = PNGEncoder.solid(width: max(width / 8, 8), height: max(height / 8, 8), rgb: (200, 40, UInt8(index * 60)), note: "\(jobID) \(node)")
-            return ["filename": .string("ComfyUI_\(String(format: "%05d", index + 1))_.png"), "type": "base64", "data": .string(png.base64EncodedString())]
+            let png = PNGEncoder.solid(
+                width: max(width / 8, 8), height: max(height / 8, 8), rgb: (200, 40, UInt8(index * 60)), note: "\(jobID) \(node)")
+            return [
+                "filename": .string("ComfyUI_\(String(format: "%05d", index + 1))_.png"), "type": "base64",
+                "data": .string(png.base64EncodedString()),
+            ]
         }
     }
 }
@@ -207,7 +233,8 @@ public final class RunPodStandIn: Sendable {
 public func withRunPodStandIn<T: Sendable>(delay: Double = 0, _ body: @Sendable (RunPodStandIn) async throws -> T) async throws -> T {
     let standIn = RunPodStandIn(delay: delay)
     return try await withStandInServers([
-        StandInServer(router: standIn.router(), worker: { await standIn.work() }, bound: { port in standIn.boundPort.withLock { $0 = port } })
+        StandInServer(
+            router: standIn.router(), worker: { await standIn.work() }, bound: { port in standIn.boundPort.withLock { $0 = port } })
     ]) {
         try await body(standIn)
     }
