@@ -74,7 +74,7 @@ export class ClipPanel {
     const length = h('input', { name: 'length', type: 'number', min: '0.1', step: '0.01', value: String(clip.length), class: 'narrow' });
     const timing = h('form', { class: 'inline-form timing', onsubmit: (event) => {
       event.preventDefault();
-      this.page.serial(() => this.page.setTiming(this.page.clips.get(clip.id)?.clip, Number(position.value), Number(length.value)));
+      this.page.serial(() => this.page.setTiming(this.page.clipOf(clip.id), Number(position.value), Number(length.value)));
     } }, h('label', {}, 'Start (s)', position), h('label', {}, 'Length (s)', length), h('button', { type: 'submit' }, 'Apply'));
 
     const characterSelect = h('select', { name: 'character', 'aria-label': 'Character' },

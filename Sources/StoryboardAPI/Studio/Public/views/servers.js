@@ -56,7 +56,7 @@ export async function render(root) {
       h('span', { class: 'muted' }, `${server.server_type === 'runpod' ? 'RunPod' : 'ComfyUI'} · ${server.url}`, server.has_api_key ? ' · API key set' : ''),
       h('span', { class: 'server-state' },
         !state || !state.last_check ? 'not checked yet'
-          : online ? `online · ${state.latency_ms === null ? '–' : Math.round(state.latency_ms) + ' ms'} · queue ${state.queue_length ?? 0} · ${state.model_count ?? 0} models`
+          : online ? `online · ${state.latency_ms === null ? '–' : Math.round(state.latency_ms) + ' ms'} · queue ${orZero(state.queue_length)} · ${orZero(state.model_count)} models`
             : `offline${state.last_error ? ': ' + state.last_error : ''}`,
         state && state.last_check ? h('span', { class: 'muted' }, ` (checked ${formatDate(state.last_check)})`) : null),
       server.is_active ? null : h('span', { class: 'badge' }, 'paused'),
@@ -89,4 +89,9 @@ export async function render(root) {
   }
 
   await load();
+}
+
+/** `value`, or 0 when it is null or undefined. */
+function orZero(value) {
+  return value === null || value === undefined ? 0 : value;
 }
