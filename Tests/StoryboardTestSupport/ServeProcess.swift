@@ -19,14 +19,16 @@ extension DatabaseLocation {
 
 /// Starts `storyboard serve` (`binary`) on a free loopback port and returns once it answers
 /// HTTP at all (a 503 from a busy database still means it listens); its output goes to `log`.
-public func startServe(binary: String, environment: [String: String], log: String) async throws -> (pid: pid_t, client: LoopbackClient) {
+public func startServe(
+    binary: String, environment: [String: String], log: String, checksContract: Bool = true
+) async throws -> (pid: pid_t, client: LoopbackClient) {
     // A free port can be taken by someone else's outgoing connection before serve binds it
     // (a busy machine runs many): then serve says so and exits, and another port is tried.
     for _ in 0..<5 {
         try? FileManager.default.removeItem(atPath: log)
         let port = try await unusedPort()
         let pid = try ProcessRunner.spawn(binary, ["serve", "--port", "\(port)"], environment: environment, logPath: log)
-        let client = LoopbackClient(port: port)
+        let client = LoopbackClient(port: port, checksContract: checksContract)
         var exited = false
         for _ in 0..<600 where !exited {
             try await Task.sleep(for: .milliseconds(50))

@@ -88,10 +88,14 @@ extension APIClient {
 public struct LoopbackClient: APIClient {
     public let port: Int
     public let timeout: Duration
+    /// Each response is checked against the served OpenAPI document (`ResponseContract`), and a
+    /// mismatch throws `ContractViolation`. Off only for load generators, whose cost it would skew.
+    public let checksContract: Bool
 
-    public init(port: Int, timeout: Duration = .seconds(30)) {
+    public init(port: Int, timeout: Duration = .seconds(30), checksContract: Bool = true) {
         self.port = port
         self.timeout = timeout
+        self.checksContract = checksContract
     }
 
     public func send(
@@ -111,6 +115,12 @@ public struct LoopbackClient: APIClient {
             let response = try await client.execute(request)
             try? await client.shutdown()
             let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
+            if checksContract {
+                let problems = ResponseContract.served.problems(
+                    method: method.rawValue, target: path, status: Int(response.status.code),
+                    contentType: response.headers[.contentType], body: bytes)
+                if !problems.isEmpty { throw ContractViolation(problems: problems) }
+            }
             return TestServer.Reply(
                 status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), data: bytes)
         } catch {

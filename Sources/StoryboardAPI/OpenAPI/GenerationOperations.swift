@@ -20,7 +20,7 @@ extension Operations {
             summary: "Call the server now (/system_stats, /queue, /object_info or RunPod /health) and record what it says",
             tag: "Generation servers",
             requestRequired: false, successDescription: "The recorded status; an unreachable server answers online: false with the reason",
-            responseSchema: "ServerStatus", errors: [404]
+            responseSchema: "ServerStatus", errors: [404, 409]
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/servers/{id}/status", operationID: "getServerStatus",

@@ -34,7 +34,7 @@ enum OpenAPIDocument {
         var paths: [String: JSONValue] = [:]
         for operation in operations {
             var item: [String: JSONValue] = paths[operation.path]?.objectValue ?? [:]
-            item[operation.method.lowercased()] = describe(operation)
+            item[operation.method.lowercased()] = describe(operation, links: OperationLinks.links(for: operation, among: operations))
             paths[operation.path] = .object(item)
         }
         return [
@@ -56,7 +56,7 @@ enum OpenAPIDocument {
         ]
     }
 
-    private static func describe(_ operation: OpenAPIOperation) -> JSONValue {
+    private static func describe(_ operation: OpenAPIOperation, links: JSONValue?) -> JSONValue {
         var object: [String: JSONValue] = [
             "operationId": .string(operation.operationID),
             "summary": .string(operation.summary),
@@ -90,14 +90,16 @@ enum OpenAPIDocument {
             success["content"] = binaryContent(operation.responseContentTypes)
         }
         if !operation.responseHeaders.isEmpty { success["headers"] = .object(operation.responseHeaders) }
+        if let links { success["links"] = links }
         var responses: [String: JSONValue] = [String(operation.successStatus): .object(success)]
         for (status, response) in operation.otherResponses { responses[String(status)] = response }
         var statuses = Set(operation.errors).union([500, 503])
         if operation.path.hasPrefix("/api/") && !operation.isPublic { statuses.insert(401) }
-        if operation.method != "GET" { statuses.formUnion([403]) }
+        // Every route is behind the cross-site and DNS-rebinding checks, reads too.
+        statuses.insert(403)
         if object["requestBody"] != nil { statuses.formUnion([400, 413, 415]) }
         if !pathParameterNames(operation.path).isEmpty { statuses.insert(400) }
-        for status in statuses.sorted() {
+        for status in statuses.sorted() where responses[String(status)] == nil {
             responses[String(status)] = ["$ref": .string("#/components/responses/Error\(status)")]
         }
         object["responses"] = .object(responses)

@@ -37,13 +37,24 @@ enum Operations {
     static let operations: [OpenAPIOperation] = [
         OpenAPIOperation(
             method: "GET", path: "/api/health", operationID: "getHealth", summary: "Server and database health", tag: "Operations",
-            successDescription: "The server and its database answer", responseSchema: "Health", errors: [], isPublic: true
+            successDescription: "The server and its database answer", responseSchema: "Health",
+            otherResponses: [
+                503: [
+                    "description": "The database does not answer: the same report, with status unavailable",
+                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Health"]]],
+                ]
+            ],
+            errors: [], isPublic: true
         ),
         OpenAPIOperation(
-            method: "GET", path: "/metrics", operationID: "getMetrics", summary: "Prometheus metrics (text format)", tag: "Operations"
+            method: "GET", path: "/metrics", operationID: "getMetrics", summary: "Prometheus metrics (text format)", tag: "Operations",
+            responseContentTypes: ["text/plain"],
+            // Behind the API token when one is set (docs/decisions.md: /metrics is behind the token).
+            errors: [401]
         ),
         OpenAPIOperation(
-            method: "GET", path: "/openapi.json", operationID: "getOpenAPI", summary: "This document", tag: "Operations"
+            method: "GET", path: "/openapi.json", operationID: "getOpenAPI", summary: "This document", tag: "Operations",
+            responseSchema: "OpenAPIDocument"
         ),
     ]
 
@@ -325,7 +336,7 @@ enum Operations {
             method: "POST", path: "/api/projects/{id}/characters", operationID: "createCharacter", summary: "Add a character to a project",
             tag: "Characters", requestSchema: "CharacterCreate", successStatus: 201, successDescription: "Created",
             responseSchema: "Character",
-            responseHeaders: created, errors: [404]
+            responseHeaders: created, errors: [404, 409]
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/characters/{id}", operationID: "getCharacter", summary: "Read a character with its reference images",
@@ -335,7 +346,7 @@ enum Operations {
         OpenAPIOperation(
             method: "PATCH", path: "/api/characters/{id}", operationID: "updateCharacter", summary: "Change a character", tag: "Characters",
             parameters: [OpenAPIDocument.ifMatch], requestSchema: "CharacterPatch", responseSchema: "Character",
-            responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412]
+            responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409, 412]
         ),
         OpenAPIOperation(
             method: "DELETE", path: "/api/characters/{id}", operationID: "deleteCharacter",
@@ -380,7 +391,8 @@ enum Operations {
         OpenAPIOperation(
             method: "POST", path: "/api/style-templates", operationID: "createStyleTemplate",
             summary: "Create a style template, global or a project's own", tag: "Style templates", requestSchema: "StyleTemplateCreate",
-            successStatus: 201, successDescription: "Created", responseSchema: "StyleTemplate", responseHeaders: created
+            successStatus: 201, successDescription: "Created", responseSchema: "StyleTemplate", responseHeaders: created,
+            errors: [404, 409]
         ),
         OpenAPIOperation(
             method: "GET", path: "/api/style-templates/{id}", operationID: "getStyleTemplate", summary: "Read a style template",
@@ -391,7 +403,7 @@ enum Operations {
             method: "PATCH", path: "/api/style-templates/{id}", operationID: "updateStyleTemplate", summary: "Change a style template",
             tag: "Style templates", parameters: [OpenAPIDocument.ifMatch], requestSchema: "StyleTemplatePatch",
             responseSchema: "StyleTemplate",
-            responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412]
+            responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 409, 412]
         ),
         OpenAPIOperation(
             method: "DELETE", path: "/api/style-templates/{id}", operationID: "deleteStyleTemplate",
@@ -478,7 +490,7 @@ enum Operations {
             ],
             304: ["description": "Not modified: the same file as If-None-Match names", "headers": .object(fileHeaders)],
             416: [
-                "description": "INVALID_PARAMETER: the range is outside the file",
+                "description": "RANGE_NOT_SATISFIABLE: the range is outside the file",
                 "headers": ["Content-Range": ["schema": ["type": "string"], "description": "`bytes */size`"]],
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
             ],
@@ -493,7 +505,9 @@ enum Operations {
             method: "PUT", path: "/api/projects/{id}/music", operationID: "uploadProjectMusic",
             summary: "Upload a project's song (MP3, WAV, FLAC, OGG or M4A); sets music_file_path, music_duration and music_url",
             tag: "Media",
-            parameters: [OpenAPIDocument.ifMatch], requestContentTypes: ["audio/*"], responseSchema: "Project",
+            // The type is decided from the bytes; these are the ones accepted (a range such as
+            // audio/* names no type a client can send).
+            parameters: [OpenAPIDocument.ifMatch], requestContentTypes: audioTypes, responseSchema: "Project",
             responseHeaders: OpenAPIDocument.etagHeader, errors: [404, 412, 413, 422, 507]
         ),
         OpenAPIOperation(

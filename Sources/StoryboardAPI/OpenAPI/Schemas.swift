@@ -5,6 +5,9 @@ enum Schemas {
     static var all: [String: JSONValue] {
         [
             "Error": error,
+            "OpenAPIDocument": [
+                "type": "object", "required": ["openapi", "info", "paths"], "description": "An OpenAPI 3.1 document: this one",
+            ],
             "Health": health,
             "Project": project,
             "ProjectTree": projectTree,
