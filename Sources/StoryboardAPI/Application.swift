@@ -65,35 +65,35 @@ public func buildRouter(
     let document = OpenAPIDocument.build(operations: Operations.all)
     let documentBytes = (try? JSONCoding.encoder.encode(document)).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
 
-    HealthController(database: database, timeout: min(configuration.connectTimeout, 5)).register(routes)
+    HealthController(health: HealthService(database: database, timeout: min(configuration.connectTimeout, 5))).register(routes)
     OperationsController(registry: metrics.registry, openAPIDocument: documentBytes).register(routes)
     let media = MediaStore(configuration: configuration)
     let trash = TrashService(database: database, media: media)
     let maxBody = configuration.maxBodyBytes
-    let projects = ProjectService(database: database)
+    let projects = ProjectService(database: database, media: media)
     ProjectController(service: projects, trees: ProjectTreeService(database: database), maxBodyBytes: maxBody).register(routes)
     MediaController(projects: projects, media: media).register(routes)
     SceneController(service: SceneService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
-    ClipController(service: ClipService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
-    CharacterController(service: CharacterService(database: database, media: media), trash: trash, media: media, maxBodyBytes: maxBody)
+    ClipController(service: ClipService(database: database, media: media), trash: trash, maxBodyBytes: maxBody).register(routes)
+    CharacterController(service: CharacterService(database: database, media: media), trash: trash, maxBodyBytes: maxBody)
         .register(routes)
     StyleTemplateController(service: StyleTemplateService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     TrashController(trash: trash).register(routes)
-    PoolController(service: PoolService(database: database), trash: trash, media: media, maxBodyBytes: maxBody).register(routes)
+    PoolController(service: PoolService(database: database, media: media), trash: trash, maxBodyBytes: maxBody).register(routes)
     let monitor = ServerMonitor(database: database, http: .shared, settings: configuration.generation)
     ServerController(service: ServerService(database: database), monitor: monitor, trash: trash, maxBodyBytes: maxBody).register(routes)
     JobController(service: JobService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     BatchController(service: BatchService(database: database, wakeup: wakeup), maxBodyBytes: maxBody).register(routes)
     WorkflowController(service: WorkflowService(database: database), trash: trash, maxBodyBytes: maxBody).register(routes)
     WorkerController(
-        service: WorkerService(database: database, media: media, settings: configuration.generation), media: media, maxBodyBytes: maxBody
+        service: WorkerService(database: database, media: media, settings: configuration.generation), maxBodyBytes: maxBody
     ).register(routes)
     RenderController(service: RenderService(database: database, settings: configuration.render, wakeup: wakeup), maxBodyBytes: maxBody)
         .register(routes)
     StudioController(directory: configuration.studioDirectory).register(routes)
-    EventController(
+    let feed = JobEventFeed(
         database: database, interval: min(0.25, configuration.generation.pollInterval * 5),
-        maxDuration: configuration.generation.eventStreamDuration
-    ).register(routes)
+        maxDuration: configuration.generation.eventStreamDuration)
+    EventController(feed: feed).register(routes)
     return router
 }

@@ -16,9 +16,11 @@ public struct ProjectPatch: Sendable {
 /// Project use cases. Deleting goes through the trash: the row is hidden, never removed.
 public struct ProjectService: Sendable {
     let database: Database
+    let media: MediaStore?
 
-    public init(database: Database) {
+    public init(database: Database, media: MediaStore? = nil) {
         self.database = database
+        self.media = media
     }
 
     public func list(nameContains query: String?, limit: Int, cursor: String?, includeDeleted: Bool = false) async throws -> Page<Project> {
@@ -61,11 +63,21 @@ public struct ProjectService: Sendable {
         return try await database.projects.get(id: id)
     }
 
-    /// Sets the project's song. The file is in the media store before the row points at it; the
-    /// file it replaces stays until nothing (live or trashed) refers to it.
-    public func setMusic(id: UUID, _ received: ReceivedMedia, store: MediaStore, expectedVersion: Int?) async throws -> Project {
-        try await store.commit(received, database: database)
-        return try await database.transaction { tx in
+    /// Sets the project's song from an upload (MP3, WAV, FLAC, Ogg, Opus or M4A, decided from the
+    /// bytes). The file is in the media store before the row points at it; the file it replaces
+    /// stays until nothing (live or trashed) refers to it.
+    public func uploadMusic<Chunks: AsyncSequence>(
+        id: UUID, _ chunks: Chunks, declaredLength: Int?, expectedVersion: Int?
+    ) async throws -> Project where Chunks.Element == [UInt8] {
+        guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
+        _ = try await get(id: id)
+        return try await media.accept(chunks, expected: .audio, declaredLength: declaredLength, database: database) { received in
+            try await setMusic(id: id, received, expectedVersion: expectedVersion)
+        }
+    }
+
+    private func setMusic(id: UUID, _ received: ReceivedMedia, expectedVersion: Int?) async throws -> Project {
+        try await database.transaction { tx in
             let project = try await tx.lockProject(id)
             try tx.checkVersion(project, expected: expectedVersion)
             try await tx.mediaFiles.register(received.file)

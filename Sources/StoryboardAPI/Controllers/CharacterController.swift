@@ -7,7 +7,6 @@ import StoryboardServices
 struct CharacterController {
     let service: CharacterService
     let trash: TrashService
-    let media: MediaStore
     let maxBodyBytes: Int
 
     static let fields: Set<String> = ["name", "description", "lora", "trigger_words", "style_notes"]
@@ -80,17 +79,8 @@ struct CharacterController {
             return writer.response()
         }
         routes.add(.post, "/api/characters/{id}/reference-images", rawBody: true) { request, context in
-            let id = try context.uuidParameter()
-            _ = try await service.get(id: id)
-            let received = try await media.receive(
-                request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
-            let image: CharacterImage
-            do {
-                image = try await service.addImage(characterID: id, received)
-            } catch {
-                media.discard(received)
-                throw error
-            }
+            let image = try await service.uploadImage(
+                characterID: try context.uuidParameter(), request.body.map { Array(buffer: $0) }, declaredLength: request.declaredLength)
             var writer = JSONWriter()
             writer.characterImage(image)
             return writer.response(status: .created, headers: [.location: "/api/media/\(image.meta.id.uuidString.lowercased())"])

@@ -7,7 +7,6 @@ import StoryboardServices
 struct ClipController {
     let service: ClipService
     let trash: TrashService
-    let media: MediaStore
     let maxBodyBytes: Int
 
     func register(_ routes: Routes) {
@@ -115,26 +114,11 @@ struct ClipController {
         }
         // An image uploaded by hand (PNG, JPEG or WebP, decided from the bytes).
         routes.add(.post, "/api/clips/{id}/gallery", rawBody: true) { request, context in
-            let clipID = try context.uuidParameter()
-            _ = try await service.get(id: clipID)
-            let received = try await media.receive(
-                request.body.map { Array(buffer: $0) }, expected: .image, declaredLength: request.declaredLength)
-            do {
-                try await media.commit(received, database: service.database)
-                let file = received.file
-                let item = try await service.addToGallery(
-                    clipID: clipID,
-                    item: { clip in GalleryItem(projectID: clip.projectID, clipID: clipID, contentType: .image, mediaFileID: file.id) },
-                    media: file
-                )
-                let clip = try await service.get(id: clipID)
-                var writer = JSONWriter()
-                writer.galleryItem(item, isSelected: clip.selectedImageID == item.meta.id)
-                return writer.response(status: .created, headers: [.location: "/api/media/\(item.meta.id.uuidString.lowercased())"])
-            } catch {
-                media.discard(received)
-                throw error
-            }
+            let (item, isSelected) = try await service.uploadImage(
+                clipID: try context.uuidParameter(), request.body.map { Array(buffer: $0) }, declaredLength: request.declaredLength)
+            var writer = JSONWriter()
+            writer.galleryItem(item, isSelected: isSelected)
+            return writer.response(status: .created, headers: [.location: "/api/media/\(item.meta.id.uuidString.lowercased())"])
         }
         routes.add(.post, "/api/clips/{id}/gallery/select") { request, context in
             let id = try context.uuidParameter()

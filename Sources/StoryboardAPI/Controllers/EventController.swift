@@ -3,32 +3,25 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import StoryboardCore
-import StoryboardDatabase
 import StoryboardServices
 
 /// Server-Sent Events of jobs: `GET /api/batches/{id}/events` and `GET /api/events?project_id=`.
 /// Each event carries `id:`; a client that reconnects with `Last-Event-ID` (EventSource does
-/// this by itself) gets what it missed, read from the event log. Any process sharing the
-/// database serves any stream.
+/// this by itself) gets what it missed. What to send and when to stop is `JobEventFeed`'s.
 struct EventController {
-    let database: Database
-    /// Seconds between looks at the log.
-    let interval: Double
-    /// A project stream ends after this long (the client reconnects and resumes); a batch
-    /// stream ends when the batch has finished and everything was sent.
-    let maxDuration: Double
+    let feed: JobEventFeed
 
     func register(_ routes: Routes) {
         routes.add(.get, "/api/batches/{id}/events") { request, context in
-            let id = try context.uuidParameter()
-            _ = try await database.batches.get(id: id)
-            return stream(position: try Self.position(request), batchID: id, projectID: nil)
+            let scope = JobEventFeed.Scope.batch(try context.uuidParameter())
+            try await feed.checkExists(scope)
+            return stream(scope, after: try Self.position(request))
         }
         routes.add(.get, "/api/events") { request, _ in
             guard let text = request.query("project_id") else { throw AppError.validation(["project_id": "is required"]) }
             guard let id = UUID(parsing: text) else { throw AppError.invalidParameter("project_id", "must be a UUID") }
-            _ = try await database.projects.get(id: id)
-            return stream(position: try Self.position(request), batchID: nil, projectID: id)
+            try await feed.checkExists(.project(id))
+            return stream(.project(id), after: try Self.position(request))
         }
     }
 
@@ -42,40 +35,23 @@ struct EventController {
         return value
     }
 
-    func stream(position start: Int64, batchID: UUID?, projectID: UUID?) -> Response {
-        let database = self.database
-        let interval = self.interval
-        let maxDuration = self.maxDuration
+    /// The feed's messages in the Server-Sent Events format.
+    func stream(_ scope: JobEventFeed.Scope, after position: Int64) -> Response {
+        let feed = self.feed
         let body = ResponseBody { writer in
-            var position = start
-            let clock = ContinuousClock()
-            let began = clock.now
-            var lastWrite = clock.now
             // Tell EventSource how soon to reconnect.
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-            while !Task.isCancelled {
-                let events = try await database.jobEvents.after(position, batchID: batchID, projectID: projectID)
-                if !events.isEmpty {
+            try await feed.follow(scope, after: position) { message in
+                switch message {
+                case .events(let events):
                     var buffer = ByteBuffer()
                     for event in events {
-                        buffer.writeString("id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(event.data)\n\n")
-                        position = event.id
+                        buffer.writeString("id: \(event.id)\nevent: \(event.kind)\ndata: \(event.data)\n\n")
                     }
                     try await writer.write(buffer)
-                    lastWrite = clock.now
-                    if events.count == 500 { continue }
-                }
-                if let batchID, let batch = try await database.batches.find(id: batchID, includeDeleted: true), batch.status.isFinished,
-                    try await database.jobEvents.after(position, batchID: batchID, limit: 1).isEmpty
-                {
-                    break
-                }
-                if clock.now - began > .seconds(maxDuration) { break }
-                if clock.now - lastWrite > .seconds(15) {
+                case .keepAlive:
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    lastWrite = clock.now
                 }
-                try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             }
             try await writer.finish(nil)
         }

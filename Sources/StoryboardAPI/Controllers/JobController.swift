@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import StoryboardCore
-import StoryboardDatabase
 import StoryboardServices
 
 /// The generation queue: queue work for a clip or a character, list and inspect jobs,

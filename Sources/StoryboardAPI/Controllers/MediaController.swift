@@ -12,12 +12,9 @@ struct MediaController {
 
     func register(_ routes: Routes) {
         routes.add(.put, "/api/projects/{id}/music", rawBody: true) { request, context in
-            let id = try context.uuidParameter()
-            let expected = try request.expectedVersion()
-            _ = try await projects.get(id: id)
-            let received = try await media.receive(
-                request.body.map { Array(buffer: $0) }, expected: .audio, declaredLength: request.declaredLength)
-            let project = try await projects.setMusic(id: id, received, store: media, expectedVersion: expected)
+            let project = try await projects.uploadMusic(
+                id: try context.uuidParameter(), request.body.map { Array(buffer: $0) }, declaredLength: request.declaredLength,
+                expectedVersion: try request.expectedVersion())
             var writer = JSONWriter()
             writer.project(project)
             return writer.response(headers: [.eTag: etag(project.meta.version)])

@@ -8,7 +8,6 @@ import StoryboardServices
 struct PoolController {
     let service: PoolService
     let trash: TrashService
-    let media: MediaStore
     let maxBodyBytes: Int
 
     func register(_ routes: Routes) {
@@ -39,17 +38,10 @@ struct PoolController {
             let tags = request.query("tags").map { $0.split(separator: ",").map(String.init) } ?? []
             let name = request.query("name")
             let description = request.query("description")
-            let received = try await media.receive(
-                request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
-            do {
-                try await media.commit(received, database: service.database)
-                let item = try await service.add(
-                    projectID: projectID, file: received.file, name: name, description: description, tags: tags)
-                return try respond(item, status: .created)
-            } catch {
-                media.discard(received)
-                throw error
-            }
+            let item = try await service.upload(
+                projectID: projectID, request.body.map { Array(buffer: $0) }, declaredLength: request.declaredLength, name: name,
+                description: description, tags: tags)
+            return try respond(item, status: .created)
         }
         routes.add(.get, "/api/pool/{id}") { request, context in
             try respond(try await service.get(id: try context.uuidParameter(), includeDeleted: try request.flag("include_deleted")))

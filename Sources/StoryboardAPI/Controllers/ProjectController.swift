@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import StoryboardCore
-import StoryboardDatabase
 import StoryboardServices
 
 /// Projects: list, create, read (as a whole tree if asked), rename, trash, restore, timeline.

@@ -7,7 +7,6 @@ import StoryboardServices
 /// heartbeats, uploads its outputs and completes the job.
 struct WorkerController {
     let service: WorkerService
-    let media: MediaStore
     let maxBodyBytes: Int
 
     func register(_ routes: Routes) {
@@ -73,19 +72,16 @@ struct WorkerController {
         }
         // One output per request, the body being the file: type and size checked as it streams in.
         routes.add(.post, "/api/jobs/{id}/outputs", rawBody: true) { request, context in
-            let id = try context.uuidParameter()
-            _ = try await service.held(id)
-            let received = try await media.receive(
-                request.body.map { Array(buffer: $0) }, expected: .generated, declaredLength: request.declaredLength)
-            try await media.commit(received, database: service.database)
+            let file = try await service.uploadOutput(
+                jobID: try context.uuidParameter(), request.body.map { Array(buffer: $0) }, declaredLength: request.declaredLength)
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("media_id")
-            writer.string(received.file.id)
+            writer.string(file.id)
             writer.key("content_type")
-            writer.string(received.file.contentType)
+            writer.string(file.contentType)
             writer.key("size_bytes")
-            writer.int(received.file.sizeBytes)
+            writer.int(file.sizeBytes)
             writer.endObject()
             return writer.response(status: .created)
         }

@@ -109,9 +109,16 @@ enum OpenAPIDocument {
         return .object(object)
     }
 
-    /// Raw bytes of each media type.
+    /// Raw bytes of each media type; an event stream's schema also describes its events.
     static func binaryContent(_ types: [String]) -> JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: types.map { ($0, ["schema": ["type": "string", "format": "binary"]]) }))
+        .object(
+            Dictionary(
+                uniqueKeysWithValues: types.map { type in
+                    let schema: JSONValue =
+                        type == "text/event-stream"
+                        ? ["$ref": "#/components/schemas/ServerSentEvent"] : ["type": "string", "format": "binary"]
+                    return (type, ["schema": schema])
+                }))
     }
 
     private static func pathParameterNames(_ path: String) -> [String] {

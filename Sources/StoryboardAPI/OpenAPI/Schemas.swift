@@ -1,4 +1,5 @@
 import StoryboardCore
+import StoryboardDatabase
 
 /// JSON Schemas of request and response bodies, with the limits of DOMAIN.md.
 enum Schemas {
@@ -9,6 +10,7 @@ enum Schemas {
                 "type": "object", "required": ["openapi", "info", "paths"], "description": "An OpenAPI 3.1 document: this one",
             ],
             "Health": health,
+            "ServerSentEvent": serverSentEvent,
             "Project": project,
             "ProjectTree": projectTree,
             "ProjectCreate": projectCreate,
@@ -71,6 +73,22 @@ enum Schemas {
                     "request_id": ["type": "string"],
                 ],
             ]
+        ],
+    ]
+
+    /// One event of a `text/event-stream` body as an EventSource client reads it. OpenAPI 3.1
+    /// tools read an event stream's schema as that of each event; a tool that reads it as the
+    /// whole body gets a string, which the type allows too.
+    static let serverSentEvent: JSONValue = [
+        "type": ["object", "string"],
+        "description":
+            "One event of the stream (the stream itself is text). The stream opens with `retry: 1000` alone and sends `: keep-alive` comments; each event has its `id` (resume with Last-Event-ID), its kind as `event` and a JSON object as `data`",
+        "required": ["id", "event", "data"],
+        "properties": [
+            "id": ["type": "string", "pattern": "^[0-9]+$"],
+            "event": ["type": "string", "enum": .array(JobEvent.Kind.allCases.map { .string($0.rawValue) })],
+            "data": ["type": "string", "contentMediaType": "application/json"],
+            "retry": ["type": "integer", "minimum": 0],
         ],
     ]
 

@@ -135,17 +135,27 @@ public struct CharacterService: Sendable {
         }
     }
 
-    public func addImage(characterID: UUID, _ received: ReceivedMedia) async throws -> CharacterImage {
+    /// A reference image uploaded by hand (PNG, JPEG or WebP, decided from the bytes).
+    public func uploadImage<Chunks: AsyncSequence>(
+        characterID: UUID, _ chunks: Chunks, declaredLength: Int?
+    ) async throws -> CharacterImage where Chunks.Element == [UInt8] {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
-        try await media.commit(received, database: database)
-        return try await database.transaction { tx in
+        _ = try await get(id: characterID)
+        return try await media.accept(chunks, expected: .image, declaredLength: declaredLength, database: database) { received in
+            try await addImage(characterID: characterID, received.file)
+        }
+    }
+
+    /// Attaches a stored file as a reference image; the file is registered again in the
+    /// transaction, so a clean-up between the two cannot take it.
+    func addImage(characterID: UUID, _ file: MediaFile) async throws -> CharacterImage {
+        try await database.transaction { tx in
             let character = try await tx.locked(tx.characters, id: characterID) { $0.projectID }
-            try await tx.mediaFiles.register(received.file)
+            try await tx.mediaFiles.register(file)
             _ = try await tx.characters.update(id: characterID, Changes())
             return try await tx.characterImages.create(
                 CharacterImage(
-                    projectID: character.projectID, characterID: characterID, mediaFileID: received.file.id,
-                    contentType: received.file.contentType)
+                    projectID: character.projectID, characterID: characterID, mediaFileID: file.id, contentType: file.contentType)
             )
         }
     }

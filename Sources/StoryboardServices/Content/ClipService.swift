@@ -68,8 +68,12 @@ public struct Gallery: Sendable {
 /// Clips: shots on the song's timeline, in scene order, with prompts, gallery, versions and alternates.
 public struct ClipService: Sendable {
     public let database: Database
+    let media: MediaStore?
 
-    public init(database: Database) { self.database = database }
+    public init(database: Database, media: MediaStore? = nil) {
+        self.database = database
+        self.media = media
+    }
 
     // MARK: - Listing and reading
 
@@ -344,6 +348,25 @@ public struct ClipService: Sendable {
             if changes.isEmpty { return clip }
             return try await tx.clips.update(id: clipID, changes)
         }
+    }
+
+    /// An image uploaded by hand (PNG, JPEG or WebP, decided from the bytes) into the clip's
+    /// gallery; `isSelected` when it became the clip's image (the first one does).
+    public func uploadImage<Chunks: AsyncSequence>(
+        clipID: UUID, _ chunks: Chunks, declaredLength: Int?
+    ) async throws -> (item: GalleryItem, isSelected: Bool) where Chunks.Element == [UInt8] {
+        guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
+        _ = try await get(id: clipID)
+        let item = try await media.accept(chunks, expected: .image, declaredLength: declaredLength, database: database) { received in
+            let file = received.file
+            return try await addToGallery(
+                clipID: clipID,
+                item: { clip in GalleryItem(projectID: clip.projectID, clipID: clipID, contentType: .image, mediaFileID: file.id) },
+                media: file
+            )
+        }
+        let clip = try await get(id: clipID)
+        return (item, clip.selectedImageID == item.meta.id)
     }
 
     /// Adds a stored file to a clip's gallery (an upload, or a generation result); the first of

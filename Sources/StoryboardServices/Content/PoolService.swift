@@ -33,9 +33,11 @@ public struct PoolQuery: Sendable {
 /// A project's generation pool: media kept for later, placed on clips by `apply`.
 public struct PoolService: Sendable {
     public let database: Database
+    let media: MediaStore?
 
-    public init(database: Database) {
+    public init(database: Database, media: MediaStore? = nil) {
         self.database = database
+        self.media = media
     }
 
     /// Newest first.
@@ -51,6 +53,16 @@ public struct PoolService: Sendable {
 
     public func get(id: UUID, includeDeleted: Bool = false) async throws -> PoolItem {
         try await database.poolItems.get(id: id, includeDeleted: includeDeleted)
+    }
+
+    /// An uploaded still or video (its type decided from the bytes), kept in the pool.
+    public func upload<Chunks: AsyncSequence>(
+        projectID: UUID, _ chunks: Chunks, declaredLength: Int?, name: String?, description: String?, tags: [String]
+    ) async throws -> PoolItem where Chunks.Element == [UInt8] {
+        guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
+        return try await media.accept(chunks, expected: .generated, declaredLength: declaredLength, database: database) { received in
+            try await add(projectID: projectID, file: received.file, name: name, description: description, tags: tags)
+        }
     }
 
     /// An uploaded still or video, kept in the pool. The file is registered in the same

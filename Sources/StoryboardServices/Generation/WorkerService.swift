@@ -110,6 +110,15 @@ public struct WorkerService: Sendable {
         return job
     }
 
+    /// One output of a job the worker holds, the body being the file (an image or video, decided
+    /// from the bytes); `complete` then names it by its media id.
+    public func uploadOutput<Chunks: AsyncSequence>(
+        jobID: UUID, _ chunks: Chunks, declaredLength: Int?
+    ) async throws -> MediaFile where Chunks.Element == [UInt8] {
+        _ = try await held(jobID)
+        return try await media.accept(chunks, expected: .generated, declaredLength: declaredLength, database: database) { $0.file }
+    }
+
     /// Ends the job with the uploaded outputs (media ids from `POST /api/jobs/{id}/outputs`),
     /// attached exactly once in the transaction that ends the job.
     public func complete(jobID: UUID, mediaIDs: [String]) async throws -> GenerationJob {
