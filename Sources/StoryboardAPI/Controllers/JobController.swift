@@ -22,29 +22,17 @@ struct JobController {
             let clipID = try context.uuidParameter()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.generateFields)
-            var generate = GenerateRequest()
-            if let text = body.string("generation_type") {
-                if let type = GenerationType(rawValue: text) {
-                    generate.generationType = type
-                } else {
-                    body.addError("generation_type", "must be image or video")
-                }
-            }
+            var generate = GenerateInput()
+            generate.generationType = body.string("generation_type")
             generate.serverID = body.uuid("server_id")
             generate.model = body.string("model")
-            generate.params = body.params()
-            generate.count = Self.count(&body, default: 1, max: GenerateRequest.maxCount)
-            if let text = body.string("preset") {
-                if let preset = Preset(rawValue: text) {
-                    generate.preset = preset
-                } else {
-                    body.addError("preset", "must be fast or quality")
-                }
-            }
-            generate.replacePending = body.bool("replace_pending") ?? false
-            generate.destination = body.destination()
+            generate.params = body.value("params")
+            generate.count = body.int("count")
+            generate.preset = body.string("preset")
+            generate.replacePending = body.bool("replace_pending")
+            generate.destination = body.string("destination")
             generate.workflowID = body.uuid("workflow_id")
-            if let priority = Self.priority(&body) { generate.priority = priority }
+            generate.priority = body.int("priority")
             try body.throwIfInvalid()
             return jobs(try await service.generate(clipID: clipID, generate))
         }
@@ -52,12 +40,9 @@ struct JobController {
             let characterID = try context.uuidParameter()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.sampleFields)
-            var samples = SampleRequest()
-            samples.count = Self.count(&body, default: 4, max: GenerateRequest.maxCount)
+            var samples = SampleInput()
+            samples.count = body.int("count")
             samples.prompt = body.string("prompt")
-            if let prompt = samples.prompt, prompt.unicodeScalars.count > Limits.lyricsOrPrompt {
-                body.addError("prompt", "must be at most \(Limits.lyricsOrPrompt) characters")
-            }
             samples.serverID = body.uuid("server_id")
             samples.model = body.string("model")
             try body.throwIfInvalid()
@@ -108,11 +93,8 @@ struct JobController {
             let expected = try request.expectedVersion()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.patchFields)
-            if !body.has("priority") { body.addError("priority", "is required") }
-            let priority = Self.priority(&body)
+            let priority = body.int("priority")
             try body.throwIfInvalid()
-            // Present and valid once the body checks passed.
-            guard let priority else { throw AppError.validation(["priority": "is required"]) }
             return job(try await service.setPriority(id: id, priority: priority, expectedVersion: expected))
         }
         routes.add(.post, "/api/jobs/clear-finished") { request, _ in
@@ -129,24 +111,6 @@ struct JobController {
             writer.endObject()
             return writer.response()
         }
-    }
-
-    /// A job's place in the queue: higher runs first.
-    static let priorities = -100...100
-
-    static func priority(_ body: inout JSONBody) -> Int? {
-        guard let priority = body.int("priority") else { return nil }
-        guard priorities.contains(priority) else {
-            body.addError("priority", "must be from \(priorities.lowerBound) to \(priorities.upperBound)")
-            return nil
-        }
-        return priority
-    }
-
-    static func count(_ body: inout JSONBody, default value: Int, max: Int) -> Int {
-        guard let count = body.int("count") else { return value }
-        if !(1...max).contains(count) { body.addError("count", "must be from 1 to \(max)") }
-        return count
     }
 
     func jobs(_ jobs: [GenerationJob]) -> Response {

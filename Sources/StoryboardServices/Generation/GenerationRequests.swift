@@ -1,0 +1,112 @@
+import Foundation
+import StoryboardCore
+
+/// `POST /api/clips/{id}/generate` as the client sent it: values of the right JSON type, not yet
+/// checked against the domain. `checked()` gives the request the queue takes, or every problem
+/// at once as a 400.
+public struct GenerateInput: Sendable {
+    public var generationType: String?
+    public var serverID: UUID?
+    public var model: String?
+    public var params: JSONValue?
+    public var count: Int?
+    public var preset: String?
+    public var replacePending: Bool?
+    public var priority: Int?
+    public var destination: String?
+    public var workflowID: UUID?
+
+    public init() {}
+
+    func checked() throws -> GenerateRequest {
+        var errors = FieldErrors()
+        var request = GenerateRequest()
+        if let text = generationType {
+            if let type = GenerationType(rawValue: text) {
+                request.generationType = type
+            } else {
+                errors.add("generation_type", "must be image or video")
+            }
+        }
+        request.serverID = serverID
+        request.model = model
+        request.params = GenerationParams(json: params, field: "params", errors: &errors)
+        request.count = JobLimits.count(count, default: 1, &errors)
+        if let text = preset {
+            if let preset = Preset(rawValue: text) { request.preset = preset } else { errors.add("preset", "must be fast or quality") }
+        }
+        request.replacePending = replacePending ?? false
+        if let text = destination {
+            if let destination = JobDestination(rawValue: text) {
+                request.destination = destination
+            } else {
+                errors.add("destination", "must be gallery or pool")
+            }
+        }
+        request.workflowID = workflowID
+        if let priority = JobLimits.priority(priority, &errors) { request.priority = priority }
+        try errors.throwIfAny()
+        return request
+    }
+}
+
+/// `POST /api/characters/{id}/samples` as the client sent it.
+public struct SampleInput: Sendable {
+    public var count: Int?
+    public var prompt: String?
+    public var serverID: UUID?
+    public var model: String?
+
+    public init() {}
+
+    func checked() throws -> SampleRequest {
+        var errors = FieldErrors()
+        if let prompt, prompt.unicodeScalars.count > Limits.lyricsOrPrompt {
+            errors.add("prompt", "must be at most \(Limits.lyricsOrPrompt) characters")
+        }
+        let request = SampleRequest(count: JobLimits.count(count, default: 4, &errors), prompt: prompt, serverID: serverID, model: model)
+        try errors.throwIfAny()
+        return request
+    }
+}
+
+/// The ranges a job's request must keep.
+enum JobLimits {
+    /// A job's place in the queue: higher runs first.
+    static let priorities = -100...100
+
+    static func count(_ value: Int?, default fallback: Int, _ errors: inout FieldErrors) -> Int {
+        guard let value else { return fallback }
+        if !(1...GenerateRequest.maxCount).contains(value) { errors.add("count", "must be from 1 to \(GenerateRequest.maxCount)") }
+        return value
+    }
+
+    static func priority(_ value: Int?, _ errors: inout FieldErrors) -> Int? {
+        guard let value else { return nil }
+        guard priorities.contains(value) else {
+            errors.add("priority", "must be from \(priorities.lowerBound) to \(priorities.upperBound)")
+            return nil
+        }
+        return value
+    }
+}
+
+extension JobService {
+    public func generate(clipID: UUID, _ input: GenerateInput) async throws -> [GenerationJob] {
+        try await generate(clipID: clipID, try input.checked())
+    }
+
+    public func samples(characterID: UUID, _ input: SampleInput) async throws -> [GenerationJob] {
+        try await samples(characterID: characterID, try input.checked())
+    }
+
+    /// `PATCH /api/jobs/{id}` with `priority` (required).
+    public func setPriority(id: UUID, priority: Int?, expectedVersion: Int?) async throws -> GenerationJob {
+        var errors = FieldErrors()
+        guard let priority = JobLimits.priority(priority, &errors) else {
+            try errors.throwIfAny()
+            throw AppError.validation(["priority": "is required"])
+        }
+        return try await setPriority(id: id, priority: priority, expectedVersion: expectedVersion)
+    }
+}
