@@ -85,6 +85,38 @@ struct ResponseContractTests {
         #expect(unknown.isEmpty, "keywords the checker would reject: \(unknown.sorted())")
     }
 
+    @Test("each create links to the operations on what it created, and every link names a real operation")
+    func links() throws {
+        let paths = try #require(OpenAPIRoutes.document["paths"]?.objectValue)
+        var operations: [String: (path: String, operation: JSONValue)] = [:]
+        for (path, item) in paths {
+            for (_, operation) in item.objectValue ?? [:] {
+                if let id = operation["operationId"]?.stringValue { operations[id] = (path, operation) }
+            }
+        }
+        var linked = 0
+        for (source, entry) in operations {
+            for (_, response) in entry.operation["responses"]?.objectValue ?? [:] {
+                for (name, link) in response["links"]?.objectValue ?? [:] {
+                    linked += 1
+                    let target = try #require(link["operationId"]?.stringValue)
+                    #expect(operations[target] != nil, "\(source) links to \(target), which is no operation")
+                    #expect(name == target)
+                    #expect(link["parameters"]?["id"]?.stringValue?.hasPrefix("$response.body#/") == true)
+                    #expect(operations[target]?.path.contains("{id}") == true, "\(source) → \(target) has no {id} to fill")
+                }
+            }
+        }
+        let project = try #require(operations["createProject"]?.operation["responses"]?["201"]?["links"]?.objectValue)
+        for expected in ["getProject", "updateProject", "deleteProject", "createScene", "getProjectTimeline"] {
+            #expect(project[expected]?["parameters"]?["id"] == "$response.body#/id", "createProject → \(expected)")
+        }
+        let generate = try #require(operations["generateClip"]?.operation["responses"]?["202"]?["links"]?.objectValue)
+        #expect(generate["getJob"]?["parameters"]?["id"] == "$response.body#/jobs/0/id")
+        // The fuzzer could not reach some 40 operations that need an existing id without them.
+        #expect(linked >= 40, "\(linked) links")
+    }
+
     @Test("a response that drifts from the served document is reported with its operation")
     func drift() throws {
         let project: JSONValue = [

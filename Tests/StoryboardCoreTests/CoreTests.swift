@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Errors", .timeLimit(.minutes(2)))
 struct ErrorCodeTests {
-    /// API.md's table, written out again on purpose: a code or status changed by mistake fails here.
+    /// docs/api.md's table, written out again on purpose: a code or status changed by mistake fails here.
     static let contract: [(String, Int)] = [
         ("VALIDATION_ERROR", 400), ("INVALID_PARAMETER", 400), ("UNAUTHORIZED", 401), ("FORBIDDEN", 403),
         ("RESOURCE_NOT_FOUND", 404), ("PROJECT_NOT_FOUND", 404), ("SCENE_NOT_FOUND", 404), ("CLIP_NOT_FOUND", 404),

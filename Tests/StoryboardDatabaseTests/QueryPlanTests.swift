@@ -6,7 +6,7 @@ import StoryboardTestSupport
 import Testing
 
 /// The plans of the hot queries: listings, the project tree, trash and ordering. A full scan
-/// of a content table fails the test (ARCHITECTURE.md: every query path has an index).
+/// of a content table fails the test (docs/architecture.md: every query path has an index).
 @Suite("Query plans", .timeLimit(.minutes(2)))
 struct QueryPlanTests {
     @Test("listing, tree, timeline, trash and ordering statements use indexes", arguments: TestEngine.available)

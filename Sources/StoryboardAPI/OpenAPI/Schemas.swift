@@ -1,7 +1,7 @@
 import StoryboardCore
 import StoryboardDatabase
 
-/// JSON Schemas of request and response bodies, with the limits of DOMAIN.md.
+/// JSON Schemas of request and response bodies, with the limits of docs/domain.md.
 enum Schemas {
     static var all: [String: JSONValue] {
         [

@@ -174,7 +174,7 @@ struct JSONBody {
     /// Any JSON value (absent → nil).
     func value(_ name: String) -> JSONValue? { object[name] }
 
-    /// Generation parameters (DOMAIN.md's ranges), each bad one named as `params.<key>`.
+    /// Generation parameters (docs/domain.md's ranges), each bad one named as `params.<key>`.
     mutating func params(_ name: String = "params") -> GenerationParams {
         GenerationParams(json: object[name], field: name, errors: &errors)
     }

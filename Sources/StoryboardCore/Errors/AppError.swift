@@ -1,7 +1,7 @@
-/// Every error code of the HTTP contract (API.md), with the status it is sent with.
+/// Every error code of the HTTP contract (docs/api.md), with the status it is sent with.
 ///
 /// The raw value is what clients see in `error.code`; the set is closed on purpose:
-/// a new code is a change to the contract and belongs in API.md first.
+/// a new code is a change to the contract and belongs in docs/api.md first.
 public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case validationError = "VALIDATION_ERROR"
     case invalidParameter = "INVALID_PARAMETER"

@@ -113,7 +113,7 @@ public struct ServerCandidate: Sendable, Equatable {
     public var hasRoom: Bool { running < server.maxConcurrent }
 }
 
-/// Picks the server for a job (DOMAIN.md's score, lower is better).
+/// Picks the server for a job (docs/domain.md's score, lower is better).
 public enum ServerPicker {
     /// - Parameters:
     ///   - model: the checkpoint the job loads, if known: servers without it are left out.

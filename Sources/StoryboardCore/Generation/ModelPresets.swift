@@ -1,6 +1,6 @@
 import Foundation
 
-/// The family a model belongs to, guessed from its file name (DOMAIN.md): picks presets.
+/// The family a model belongs to, guessed from its file name (docs/domain.md): picks presets.
 public enum BaseModel: String, Sendable, CaseIterable {
     case fluxDev = "flux_dev"
     case fluxKrea = "flux_krea"
@@ -16,7 +16,7 @@ public enum BaseModel: String, Sendable, CaseIterable {
     case sd15 = "sd_1_5"
     case unknown
 
-    /// First match wins, in DOMAIN.md's order.
+    /// First match wins, in docs/domain.md's order.
     public static func detect(fileName: String) -> BaseModel {
         let name = fileName.lowercased()
         if name.contains("flux") { return name.contains("krea") && !name.contains("dev") ? .fluxKrea : .fluxDev }
@@ -37,7 +37,7 @@ public enum Preset: String, Sendable, CaseIterable {
     case fast, quality
 }
 
-/// The built-in presets per base model (DOMAIN.md's table).
+/// The built-in presets per base model (docs/domain.md's table).
 public enum ModelPresets {
     public static func params(for base: BaseModel, preset: Preset) -> GenerationParams {
         let fast = preset == .fast

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How a pool item came to be (DOMAIN.md, generation pool items).
+/// How a pool item came to be (docs/domain.md, generation pool items).
 public enum PoolSource: String, Sendable, CaseIterable {
     case clipGeneration = "clip_generation"
     case manualUpload = "manual_upload"

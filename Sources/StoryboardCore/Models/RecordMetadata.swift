@@ -1,6 +1,6 @@
 import Foundation
 
-/// The columns every mutable row carries (ARCHITECTURE.md, data rules).
+/// The columns every mutable row carries (docs/architecture.md, data rules).
 public struct RecordMetadata: Sendable, Equatable, Hashable {
     public var id: UUID
     public var createdAt: Timestamp

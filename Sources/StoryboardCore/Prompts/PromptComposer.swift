@@ -1,6 +1,6 @@
 import Foundation
 
-/// How characters and style templates are written into a clip's prompts (DOMAIN.md).
+/// How characters and style templates are written into a clip's prompts (docs/domain.md).
 public enum PromptComposer {
     /// "{trigger words} {name}, {description}. Style: {style_notes}", leaving out empty parts.
     public static func characterPrefix(_ character: ProjectCharacter) -> String {

@@ -14,13 +14,13 @@ public struct TimelineSpan: Sendable, Equatable {
 
     public var end: Double { start + length }
 
-    /// Touching (one ends where the other starts) is not an overlap (DOMAIN.md).
+    /// Touching (one ends where the other starts) is not an overlap (docs/domain.md).
     public func overlaps(_ other: TimelineSpan) -> Bool {
         start < other.end && end > other.start
     }
 }
 
-/// Timeline rules carried over from the old system (DOMAIN.md): overlap suggestions and the
+/// Timeline rules carried over from the old system (docs/domain.md): overlap suggestions and the
 /// analysis of gaps, overlaps and the end against the song.
 public enum Timeline {
     public static let maxPosition = 10_000.0

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Field limits users of the old system relied on (DOMAIN.md). The OpenAPI document states them too.
+/// Field limits users of the old system relied on (docs/domain.md). The OpenAPI document states them too.
 public enum Limits {
     public static let name = 1...200
     public static let description = 2000

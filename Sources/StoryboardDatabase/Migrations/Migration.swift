@@ -41,7 +41,7 @@ public struct SchemaDialect: Sendable {
 
     public init(_ engine: DatabaseEngine) { self.engine = engine }
 
-    /// The columns every mutable row carries (ARCHITECTURE.md).
+    /// The columns every mutable row carries (docs/architecture.md).
     public var metadataColumns: String {
         """
         id TEXT PRIMARY KEY NOT NULL,

@@ -3,7 +3,7 @@ import Logging
 import StoryboardCore
 import StoryboardDatabase
 
-/// Soft delete with cascade, exact restore, the trash listing and purge (API.md, Trash).
+/// Soft delete with cascade, exact restore, the trash listing and purge (docs/api.md, Trash).
 ///
 /// A delete stamps the root and everything under it with one `deletion_id` and records the
 /// root in `deletions`; a restore brings back the rows carrying that id and nothing else.

@@ -38,7 +38,7 @@ public struct ServerCheck: Sendable, Equatable {
     public var capabilities: ServerCapabilities?
 }
 
-/// The calls Storyboard makes to a self-hosted ComfyUI (UPSTREAMS.md).
+/// The calls Storyboard makes to a self-hosted ComfyUI (docs/upstreams.md).
 public struct ComfyUIClient: Sendable {
     let http: UpstreamHTTP
     let base: String

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import StoryboardCore
 
-/// One message of ComfyUI's `/ws` (UPSTREAMS.md), as far as following a prompt needs it.
+/// One message of ComfyUI's `/ws` (docs/upstreams.md), as far as following a prompt needs it.
 enum ComfyUIMessage: Sendable, Equatable {
     /// Queue state, broadcast to every client whenever the queue changes.
     case status

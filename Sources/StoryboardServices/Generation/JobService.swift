@@ -167,7 +167,7 @@ public struct JobService: Sendable {
         }
     }
 
-    /// N sample images of a character, each with its own seed, for its own gallery (DOMAIN.md):
+    /// N sample images of a character, each with its own seed, for its own gallery (docs/domain.md):
     /// "{prompt} {trigger words}, {description}", or "portrait of {name}, high quality, detailed".
     public func samples(characterID: UUID, _ request: SampleRequest) async throws -> [GenerationJob] {
         let jobs = try await database.transaction { tx in

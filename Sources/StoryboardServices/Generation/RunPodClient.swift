@@ -14,7 +14,7 @@ public enum RunPodOutput: Sendable, Equatable {
     case url(name: String, url: String)
 }
 
-/// A RunPod serverless endpoint running worker-comfyui (UPSTREAMS.md): `/run`, `/status`,
+/// A RunPod serverless endpoint running worker-comfyui (docs/upstreams.md): `/run`, `/status`,
 /// `/cancel`, `/health` under `{base}/v2/{endpoint_id}`, with the key as a bearer token.
 public struct RunPodClient: Sendable {
     let http: UpstreamHTTP

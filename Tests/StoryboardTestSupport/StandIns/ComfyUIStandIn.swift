@@ -44,7 +44,7 @@ public enum PreviewFormat: UInt32, Sendable {
     case png = 2
 }
 
-/// A ComfyUI on loopback that answers every call of UPSTREAMS.md's table with the real
+/// A ComfyUI on loopback that answers every call of docs/upstreams.md's table with the real
 /// shapes. It validates graphs against its own `/object_info` (node types, checkpoint and LoRA
 /// lists) and "executes" them: save nodes produce real PNG files sized and coloured from the
 /// graph's latent or image and seed, one prompt at a time, like ComfyUI's single worker.

@@ -6,7 +6,7 @@ import StoryboardCore
 import Synchronization
 
 /// A RunPod serverless endpoint running worker-comfyui, on loopback, with the shapes of
-/// UPSTREAMS.md: `/v2/{endpoint_id}/run`, `/runsync`, `/status/{id}`, `/cancel/{id}` and
+/// docs/upstreams.md: `/v2/{endpoint_id}/run`, `/runsync`, `/status/{id}`, `/cancel/{id}` and
 /// `/health`, a bearer key, jobs going IN_QUEUE → IN_PROGRESS → COMPLETED with base64 PNGs
 /// (one per SaveImage node). It can fail jobs, hang them, answer 500 or drop connections.
 public final class RunPodStandIn: Sendable {
