@@ -15,24 +15,14 @@ struct BatchController {
             let projectID = try context.uuidParameter()
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.fields)
-            var batch = BatchRequest()
-            if let text = body.string("generation_type") {
-                if let type = GenerationType(rawValue: text) {
-                    batch.generationType = type
-                } else {
-                    body.addError("generation_type", "must be image or video")
-                }
-            }
+            var batch = BatchInput()
+            batch.generationType = body.string("generation_type")
             batch.clipIDs = body.uuidList("clip_ids")
-            batch.params = body.params()
-            batch.paramsJSON = body.value("params") ?? [:]
+            batch.params = body.value("params")
             batch.model = body.string("model")
-            batch.destination = body.destination()
+            batch.preset = body.string("preset")
+            batch.destination = body.string("destination")
             batch.workflowID = body.uuid("workflow_id")
-            if let model = batch.model, !ModelFileName.isValid(model) { body.addError("model", "must be a model file name") }
-            if let text = body.string("preset") {
-                if let preset = Preset(rawValue: text) { batch.preset = preset } else { body.addError("preset", "must be fast or quality") }
-            }
             try body.throwIfInvalid()
             let report = try await service.create(projectID: projectID, batch)
             return respond(report, status: .accepted)

@@ -174,24 +174,7 @@ struct JSONBody {
     /// Any JSON value (absent → nil).
     func value(_ name: String) -> JSONValue? { object[name] }
 
-    /// Generation parameters (docs/domain.md's ranges), each bad one named as `params.<key>`.
-    mutating func params(_ name: String = "params") -> GenerationParams {
-        GenerationParams(json: object[name], field: name, errors: &errors)
-    }
-
     func throwIfInvalid() throws { try errors.throwIfAny() }
-}
-
-extension JSONBody {
-    /// `destination`: where a generation's outputs land (the clip's gallery unless told otherwise).
-    mutating func destination() -> JobDestination {
-        guard let text = string("destination") else { return .gallery }
-        guard let destination = JobDestination(rawValue: text) else {
-            addError("destination", "must be gallery or pool")
-            return .gallery
-        }
-        return destination
-    }
 }
 
 extension JSONBody {

@@ -21,30 +21,45 @@ public struct GenerateInput: Sendable {
     func checked() throws -> GenerateRequest {
         var errors = FieldErrors()
         var request = GenerateRequest()
-        if let text = generationType {
-            if let type = GenerationType(rawValue: text) {
-                request.generationType = type
-            } else {
-                errors.add("generation_type", "must be image or video")
-            }
-        }
+        request.generationType = JobLimits.generationType(generationType, &errors)
         request.serverID = serverID
         request.model = model
         request.params = GenerationParams(json: params, field: "params", errors: &errors)
         request.count = JobLimits.count(count, default: 1, &errors)
-        if let text = preset {
-            if let preset = Preset(rawValue: text) { request.preset = preset } else { errors.add("preset", "must be fast or quality") }
-        }
+        request.preset = JobLimits.preset(preset, &errors)
         request.replacePending = replacePending ?? false
-        if let text = destination {
-            if let destination = JobDestination(rawValue: text) {
-                request.destination = destination
-            } else {
-                errors.add("destination", "must be gallery or pool")
-            }
-        }
+        request.destination = JobLimits.destination(destination, &errors)
         request.workflowID = workflowID
         if let priority = JobLimits.priority(priority, &errors) { request.priority = priority }
+        try errors.throwIfAny()
+        return request
+    }
+}
+
+/// `POST /api/projects/{id}/batches` as the client sent it.
+public struct BatchInput: Sendable {
+    public var generationType: String?
+    public var clipIDs: [UUID]?
+    public var params: JSONValue?
+    public var model: String?
+    public var preset: String?
+    public var destination: String?
+    public var workflowID: UUID?
+
+    public init() {}
+
+    func checked() throws -> BatchRequest {
+        var errors = FieldErrors()
+        var request = BatchRequest()
+        request.generationType = JobLimits.generationType(generationType, &errors)
+        request.clipIDs = clipIDs
+        request.params = GenerationParams(json: params, field: "params", errors: &errors)
+        request.paramsJSON = params ?? [:]
+        request.model = model
+        if let model, !ModelFileName.isValid(model) { errors.add("model", "must be a model file name") }
+        request.preset = JobLimits.preset(preset, &errors)
+        request.destination = JobLimits.destination(destination, &errors)
+        request.workflowID = workflowID
         try errors.throwIfAny()
         return request
     }
@@ -74,6 +89,34 @@ public struct SampleInput: Sendable {
 enum JobLimits {
     /// A job's place in the queue: higher runs first.
     static let priorities = -100...100
+
+    static func generationType(_ text: String?, _ errors: inout FieldErrors) -> GenerationType {
+        guard let text else { return .image }
+        guard let type = GenerationType(rawValue: text) else {
+            errors.add("generation_type", "must be image or video")
+            return .image
+        }
+        return type
+    }
+
+    static func preset(_ text: String?, _ errors: inout FieldErrors) -> Preset? {
+        guard let text else { return nil }
+        guard let preset = Preset(rawValue: text) else {
+            errors.add("preset", "must be fast or quality")
+            return nil
+        }
+        return preset
+    }
+
+    /// Where the outputs land: the clip's gallery unless told otherwise.
+    static func destination(_ text: String?, _ errors: inout FieldErrors) -> JobDestination {
+        guard let text else { return .gallery }
+        guard let destination = JobDestination(rawValue: text) else {
+            errors.add("destination", "must be gallery or pool")
+            return .gallery
+        }
+        return destination
+    }
 
     static func count(_ value: Int?, default fallback: Int, _ errors: inout FieldErrors) -> Int {
         guard let value else { return fallback }
@@ -108,5 +151,11 @@ extension JobService {
             throw AppError.validation(["priority": "is required"])
         }
         return try await setPriority(id: id, priority: priority, expectedVersion: expectedVersion)
+    }
+}
+
+extension BatchService {
+    public func create(projectID: UUID, _ input: BatchInput) async throws -> BatchReport {
+        try await create(projectID: projectID, try input.checked())
     }
 }
