@@ -77,6 +77,26 @@ public struct GenerationParams: Sendable, Equatable {
         )
     }
 
+    /// A clip job's parameters, each layer over the ones before it: built-in defaults, video
+    /// defaults (image-to-video), the model family's preset (`quality` unless asked), the style
+    /// template's, the request's. The clip's character's LoRA is added at full strength unless
+    /// the layers already name it.
+    public static func merged(
+        generationType: GenerationType, base: BaseModel, preset: Preset?, template: GenerationParams, request: GenerationParams,
+        characterLora: String?
+    ) -> GenerationParams {
+        var params =
+            builtInDefaults
+            .overlaid(by: generationType == .video ? videoDefaults : GenerationParams())
+            .overlaid(by: ModelPresets.params(for: base, preset: preset ?? .quality))
+            .overlaid(by: template)
+            .overlaid(by: request)
+        if let lora = characterLora, !lora.isEmpty, !(params.loras ?? []).contains(where: { $0.name == lora }) {
+            params.loras = (params.loras ?? []) + [LoraUse(name: lora, strength: 1.0)]
+        }
+        return params
+    }
+
     /// `self` with a random seed in place of −1 or none.
     public func resolvingSeed<G: RandomNumberGenerator>(using generator: inout G) -> GenerationParams {
         var copy = self

@@ -36,5 +36,18 @@ public enum PromptComposer {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A character sample's prompt (DOMAIN.md): "{prompt} {trigger words}, {description}", or
+    /// "portrait of {name}, high quality, detailed" when none is given.
+    public static func samplePrompt(for character: ProjectCharacter, given: String?) -> String {
+        guard let given = given?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty else {
+            return "portrait of \(character.name), high quality, detailed"
+        }
+        var text = ([given] + character.triggerWords).joined(separator: " ")
+        if let description = character.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
+            text += ", \(description)"
+        }
+        return text
+    }
+
     public static let placeholders = ["{prompt}", "{lyrics}", "{character}"]
 }

@@ -139,14 +139,9 @@ public struct JobService: Sendable {
         // A stored template that no longer validates is left out rather than failing every job.
         let usableTemplate = errors.isEmpty ? templateParams : GenerationParams()
         let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
-        var params = GenerationParams.builtInDefaults
-            .overlaid(by: request.generationType == .video ? GenerationParams.videoDefaults : GenerationParams())
-            .overlaid(by: ModelPresets.params(for: base, preset: request.preset ?? .quality))
-            .overlaid(by: usableTemplate)
-            .overlaid(by: request.params)
-        if let lora = character?.lora, !lora.isEmpty, !(params.loras ?? []).contains(where: { $0.name == lora }) {
-            params.loras = (params.loras ?? []) + [LoraUse(name: lora, strength: 1.0)]
-        }
+        let params = GenerationParams.merged(
+            generationType: request.generationType, base: base, preset: request.preset, template: usableTemplate, request: request.params,
+            characterLora: character?.lora)
         if let limit = ModelPresets.maxLoras(for: base), (params.loras?.count ?? 0) > limit {
             throw AppError.validation(["params.loras": "\(base.rawValue) models take at most \(limit) LoRAs"])
         }
@@ -173,16 +168,7 @@ public struct JobService: Sendable {
         let jobs = try await database.transaction { tx in
             let character = try await tx.characters.get(id: characterID)
             try await Self.checkServer(request.serverID, model: request.model, loras: [], in: tx)
-            let prompt: String
-            if let given = request.prompt?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty {
-                var text = ([given] + character.triggerWords).joined(separator: " ")
-                if let description = character.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
-                    text += ", \(description)"
-                }
-                prompt = text
-            } else {
-                prompt = "portrait of \(character.name), high quality, detailed"
-            }
+            let prompt = PromptComposer.samplePrompt(for: character, given: request.prompt)
             let base = request.model.map(BaseModel.detect(fileName:)) ?? .unknown
             var params = GenerationParams.builtInDefaults.overlaid(by: ModelPresets.params(for: base, preset: .fast))
             if let lora = character.lora, !lora.isEmpty { params.loras = [LoraUse(name: lora)] }
