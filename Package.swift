@@ -141,6 +141,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "StoryboardServicesTests",
+            dependencies: ["StoryboardServices", "StoryboardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StoryboardDatabaseTests",
             dependencies: [
                 "StoryboardTestSupport",

@@ -235,7 +235,7 @@ final class ComfyUISocketHub: Sendable {
 
     private static func keep(_ message: ComfyUIMessage, for promptID: String, in state: inout State) {
         if state.retired.contains(promptID) { return }
-        if case .preview(_, let bytes, _) = message, bytes.count > JobWatch.maxPreviewBytes { return }
+        if case .preview(_, let bytes, _) = message, bytes.count > FollowStateMachine.maxPreviewBytes { return }
         if state.pending[promptID] == nil {
             if state.pendingOrder.count >= pendingPrompts {
                 state.pending.removeValue(forKey: state.pendingOrder.removeFirst())

@@ -534,65 +534,57 @@ struct JobRun: Sendable {
     /// no sign of progress for the stall timeout. With a `watch` (ComfyUI's websocket) its
     /// progress and previews are written as they come, `look` is asked when the socket says
     /// the prompt is over (or, as a safety net, now and then), and the stall timeout counts
-    /// from the last message; without one (or once the socket is gone) `look` is polled.
+    /// from the last message; without one (or once the socket is gone) `look` is polled. The
+    /// decisions are `FollowStateMachine`'s; this does what it asks and tells it how it went.
     private func follow<T: Sendable>(
         watch: JobWatch? = nil, cancel: @Sendable () async -> Void, _ look: @Sendable () async throws -> T?
     ) async throws -> T {
         let clock = ContinuousClock()
-        let poll = Duration.milliseconds(Int64(settings.pollInterval * 1000))
-        let started = clock.now
-        var lastHeartbeat = started
-        var lastCheck = started
-        // `/history` is asked once at once: a prompt that is quick (or already done) is then
-        // not waited for through the socket, whose messages take longer to come through.
-        var lastLook: ContinuousClock.Instant?
+        // Without a socket nothing feeds the watch: it only holds the loop's state.
+        let machine = watch ?? JobWatch(now: clock.now)
+        let configuration = FollowStateMachine.Configuration(
+            socket: watch != nil, poll: .milliseconds(Int64(settings.pollInterval * 1000)), updateInterval: Self.updateInterval,
+            stallTimeout: .milliseconds(Int64(settings.stallTimeout * 1000)), heartbeat: .seconds(settings.leaseSeconds / 3))
+        let start = clock.now
+        var action = machine.step { $0.start(configuration, now: start) }
         while true {
-            // While the socket is open and the prompt runs, its messages drive this loop: a
-            // round per progress write, woken early when the prompt ends. Otherwise it polls.
-            let following = watch.map { $0.socket == .open && !$0.ended } ?? false
-            if let watch {
-                // No wait before the first look (`lastLook` above).
-                if lastLook != nil { try await watch.nap(following ? max(poll, Self.updateInterval) : min(poll, Self.updateInterval)) }
-            } else {
-                try await Task.sleep(for: poll)
-            }
-            // A cancel is seen in the job row; a few times a second is soon enough.
-            if watch == nil || clock.now - lastCheck >= (following ? max(poll, Self.updateInterval) : poll) {
+            switch action {
+            case .wait(let duration, let wakeable):
+                if wakeable { try await machine.nap(duration) } else { try await Task.sleep(for: duration) }
+                let now = clock.now
+                action = machine.step { $0.waited(now: now) }
+            case .checkRow:
                 let current = try await database.jobs.find(id: job.meta.id)
-                guard let current, current.status == .running, current.leaseOwner == dispatcher.owner else {
-                    await cancel()
-                    throw Stop(reason: "cancelled while it ran")
-                }
-                lastCheck = clock.now
-            }
-            // Once the socket says the prompt is over, its result is about to be stored: the
-            // last progress goes in with it (one transaction fewer), the last preview nowhere.
-            if let watch, !watch.ended, try await record(watch.due(interval: Self.updateInterval), cancel: cancel) {
-                lastHeartbeat = clock.now
-            }
-            if watch?.shouldLook(lastLook: lastLook, poll: poll, safety: poll * 10) ?? true {
-                lastLook = clock.now
+                let held = current.map { $0.status == .running && $0.leaseOwner == dispatcher.owner } ?? false
+                let now = clock.now
+                action = machine.step { $0.rowChecked(held: held, now: now) }
+            case .write(let updates):
+                let held = try await record(updates)
+                let now = clock.now
+                action = machine.step { $0.written(held: held, now: now) }
+            case .look:
                 if let result = try await look() { return result }
-            }
-            let quiet = clock.now - (watch?.lastSign ?? started)
-            if quiet > .milliseconds(Int64(settings.stallTimeout * 1000)) {
+                let now = clock.now
+                action = machine.step { $0.historyPending(now: now) }
+            case .renewLease:
+                try await hold(Changes())
+                let now = clock.now
+                action = machine.step { $0.leaseRenewed(now: now) }
+            case .stop:
+                await cancel()
+                throw Stop(reason: "cancelled while it ran")
+            case .stalled:
                 await cancel()
                 // It may be the server that is wedged: find out now, not at its next scheduled check.
                 _ = try? await dispatcher.monitor.check(server)
                 throw UpstreamError(.transient, "no sign of progress for \(Self.seconds(settings.stallTimeout)) s; interrupted")
             }
-            if clock.now - lastHeartbeat > .seconds(settings.leaseSeconds / 3) {
-                try await hold(Changes())
-                lastHeartbeat = clock.now
-            }
         }
     }
 
     /// Writes the job's latest progress and preview, with their events, in one transaction
-    /// that also renews the lease; false when there was nothing to write. Stops the run (and
-    /// the prompt upstream) when the job is no longer held.
-    private func record(_ updates: JobWatch.Updates, cancel: @Sendable () async -> Void) async throws -> Bool {
-        guard !updates.isEmpty else { return false }
+    /// that also renews the lease; false when the job is no longer held.
+    private func record(_ updates: JobWatch.Updates) async throws -> Bool {
         var changes = Changes([
             "progress_at": DatabaseValue(updates.signAt),
             "lease_until": DatabaseValue(Timestamp.now().adding(seconds: settings.leaseSeconds)),
@@ -618,11 +610,7 @@ struct JobRun: Sendable {
             try await tx.jobEvents.append(events)
             return true
         }
-        guard held else {
-            await cancel()
-            throw Stop(reason: "cancelled while it ran")
-        }
-        return true
+        return held
     }
 
     static func seconds(_ value: Double) -> String {
