@@ -25,6 +25,8 @@ public final class GenerationDispatcher: Service, Sendable {
     public let owner: String
     /// What each run is handed: a run never calls back up into the dispatcher.
     let runs: JobRun.Dependencies
+    /// The claim loop's rounds, lease recovery and last writes.
+    let queue: LeasedQueueWorker
     /// Jobs this process is running, and on which server.
     private let running = Mutex<[UUID: UUID]>([:])
 
@@ -46,35 +48,20 @@ public final class GenerationDispatcher: Service, Sendable {
         self.sockets = sockets
         self.phases = phases
         self.owner = owner
+        self.queue = LeasedQueueWorker(
+            wakeup: wakeup, leaseSeconds: settings.leaseSeconds, idleWait: min(1, settings.pollInterval * 2),
+            roundFailure: "dispatch round failed; trying again shortly",
+            persistFailure: "job state could not be written; its lease will expire", logger: logger)
         self.runs = JobRun.Dependencies(
             database: database, media: media, http: http, monitor: monitor, results: results, sockets: sockets, phases: phases,
             batches: BatchStarts(), settings: settings, owner: owner, logger: logger)
     }
 
     public func run() async throws {
-        await recoverLeases()
-        // Shutdown cancels the loop; each running job then goes back to the queue.
-        await cancelWhenGracefulShutdown {
-            await self.loop()
-        }
-    }
-
-    private func loop() async {
-        await withDiscardingTaskGroup { group in
-            var lastRecovery = ContinuousClock.now
-            while !Task.isCancelled {
-                let seen = wakeup.current
-                if ContinuousClock.now - lastRecovery > .seconds(settings.leaseSeconds / 2) {
-                    await recoverLeases()
-                    lastRecovery = ContinuousClock.now
-                }
-                do {
-                    try await dispatchDue(into: &group)
-                } catch {
-                    logger.warning("dispatch round failed; trying again shortly", metadata: ["error": "\(error)"])
-                }
-                await wakeup.wait(after: seen, timeout: min(1, settings.pollInterval * 2))
-            }
+        await queue.run(recover: { await self.recoverLeases() }) { group in
+            try await self.dispatchDue(into: &group)
+            // Runs end with a wake-up: the next round waits for one, or for a retry's back-off.
+            return false
         }
     }
 
@@ -197,7 +184,7 @@ public final class GenerationDispatcher: Service, Sendable {
         let failure = JobFailure(
             database: database, retry: RetryPolicy(baseDelay: settings.retryBaseDelay, maxDelay: settings.retryMaxDelay))
         let (attempts, message) = (attempt.attempts, attempt.message)
-        await persist { [self] in
+        await queue.persist { [self] in
             switch try await failure.record(job, owner: owner, attempt) {
             case .retrying:
                 logger.notice(
@@ -215,7 +202,7 @@ public final class GenerationDispatcher: Service, Sendable {
 
     /// Gives a job back (this process is stopping): queued again at once, the attempt not counted.
     private func release(_ job: GenerationJob, reason: String) async {
-        await persist { [self] in
+        await queue.persist { [self] in
             _ = try await database.jobs.move(
                 id: job.meta.id, to: .queued, owner: owner,
                 Changes([
@@ -224,17 +211,6 @@ public final class GenerationDispatcher: Service, Sendable {
                 ])
             )
         }
-    }
-
-    /// Runs a final write even while the surrounding task is being cancelled (shutdown), so a
-    /// job is never left `running` by a clean stop. Bounded by the database's own timeouts.
-    private func persist(_ body: @escaping @Sendable () async throws -> Void) async {
-        let logger = self.logger
-        await Task {
-            do { try await body() } catch {
-                logger.warning("job state could not be written; its lease will expire", metadata: ["error": "\(error)"])
-            }
-        }.value
     }
 }
 

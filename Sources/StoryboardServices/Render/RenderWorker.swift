@@ -14,10 +14,11 @@ public final class RenderWorker: Service, Sendable {
     let database: Database
     let media: MediaStore
     let settings: RenderSettings
-    let wakeup: JobWakeup
     let logger: Logger
     /// Unique per process start, like the dispatcher's.
     public let owner: String
+    /// The claim loop's rounds, lease recovery and last writes (one render at a time).
+    let queue: LeasedQueueWorker
     /// Seconds between progress writes (each also renews the lease and looks for a cancel).
     let tick: Double
 
@@ -28,37 +29,23 @@ public final class RenderWorker: Service, Sendable {
         self.database = database
         self.media = media
         self.settings = settings
-        self.wakeup = wakeup
         self.logger = logger
         self.owner =
             "render:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8).lowercased())"
         self.tick = min(0.5, settings.leaseSeconds / 3)
+        self.queue = LeasedQueueWorker(
+            wakeup: wakeup, leaseSeconds: settings.leaseSeconds, idleWait: 1, roundFailure: "render claim failed; trying again shortly",
+            persistFailure: "render state could not be written; its lease will expire", logger: logger)
     }
 
     public func run() async throws {
-        // Shutdown cancels the loop: ffmpeg is stopped and the render goes back to the queue.
-        await cancelWhenGracefulShutdown {
-            await self.loop()
-        }
-    }
-
-    private func loop() async {
-        var lastRecovery: ContinuousClock.Instant?
-        while !Task.isCancelled {
-            let seen = wakeup.current
-            if lastRecovery.map({ ContinuousClock.now - $0 > .seconds(settings.leaseSeconds / 2) }) ?? true {
-                await recoverLeases()
-                lastRecovery = ContinuousClock.now
+        // Shutdown cancels the round: ffmpeg is stopped and the render goes back to the queue.
+        await queue.run(recover: { await self.recoverLeases() }) { _ in
+            guard let render = try await self.database.renders.claim(owner: self.owner, leaseSeconds: self.settings.leaseSeconds) else {
+                return false
             }
-            do {
-                if let render = try await database.renders.claim(owner: owner, leaseSeconds: settings.leaseSeconds) {
-                    await execute(render)
-                    continue
-                }
-            } catch {
-                logger.warning("render claim failed; trying again shortly", metadata: ["error": "\(error)"])
-            }
-            await wakeup.wait(after: seen, timeout: 1)
+            await self.execute(render)
+            return true
         }
     }
 
@@ -126,7 +113,7 @@ public final class RenderWorker: Service, Sendable {
 
     /// Gives a render back (this process is stopping): queued again at once, the attempt not counted.
     private func release(_ render: Render) async {
-        await persist { [self] in
+        await queue.persist { [self] in
             _ = try await database.renders.move(
                 id: render.meta.id, to: .queued, owner: owner, Changes(["attempts": .integer(max(0, render.attempts - 1))]))
         }
@@ -227,7 +214,7 @@ public final class RenderWorker: Service, Sendable {
 
     private func fail(_ render: Render, message: String) async {
         logger.warning("render failed", metadata: ["render_id": "\(render.meta.id.lowercasedString)", "error": "\(message.prefix(2000))"])
-        await persist { [self] in
+        await queue.persist { [self] in
             try await database.transaction { tx in
                 if let failed = try await tx.renders.move(
                     id: render.meta.id, to: .failed, owner: owner, Changes(["error": .text(String(message.prefix(2000)))]))
@@ -242,16 +229,5 @@ public final class RenderWorker: Service, Sendable {
     private func sanitized(_ text: String) -> String {
         let root = URL(fileURLWithPath: media.root).standardizedFileURL.path
         return text.replacingOccurrences(of: "file:\(root)/", with: "").replacingOccurrences(of: "\(root)/", with: "")
-    }
-
-    /// Writes state in a task of its own: the render's task may be cancelled (shutdown), and a
-    /// cancelled task's statements are never run.
-    private func persist(_ body: @escaping @Sendable () async throws -> Void) async {
-        let logger = self.logger
-        await Task {
-            do { try await body() } catch {
-                logger.warning("render state could not be written; its lease will expire", metadata: ["error": "\(error)"])
-            }
-        }.value
     }
 }
