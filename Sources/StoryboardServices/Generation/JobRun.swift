@@ -40,12 +40,6 @@ struct JobRun: Sendable {
     /// Whether the attempt's start is written yet.
     let start = RunStart()
 
-    private var lease: JobLease {
-        JobLease(
-            database: dependencies.database, jobID: job.meta.id, owner: dependencies.owner, leaseSeconds: dependencies.settings.leaseSeconds
-        )
-    }
-
     func perform() async throws {
         let (database, monitor) = (dependencies.database, dependencies.monitor)
         let checkpoint = job.model ?? status.capabilities.checkpoints.first
@@ -59,8 +53,8 @@ struct JobRun: Sendable {
             if !problems.isEmpty { throw UpstreamError(.permanent, "refused before sending: \(problems.joined(separator: "; "))") }
         }
         if !start.isRecorded { try await recordStart(checkpoint: checkpoint) }
-        let lease = self.lease
-        let server = server
+        let lease = JobLease(
+            database: database, jobID: job.meta.id, owner: dependencies.owner, leaseSeconds: dependencies.settings.leaseSeconds)
         // It may be the server that is wedged: find out now, not at its next scheduled check.
         let follower = JobFollow(lease: lease, settings: dependencies.settings) { _ = try? await monitor.check(server) }
         let outputs: [StoredOutput]
