@@ -79,7 +79,7 @@ public struct ServerService: Sendable {
             let updated = try await tx.servers.update(id: id, changes, expectedVersion: expectedVersion)
             // The status row keeps copies of both (the audit's denormalised backend name and URL).
             if updated.name != current.name || updated.url != current.url {
-                try await tx.backends.rename(id: id, name: updated.name, url: updated.url, urlChanged: updated.url != current.url)
+                try await tx.serverStatuses.rename(id: id, name: updated.name, url: updated.url, urlChanged: updated.url != current.url)
             }
             return updated
         }

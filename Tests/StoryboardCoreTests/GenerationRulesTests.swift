@@ -18,7 +18,7 @@ private let epoch = Timestamp(microseconds: 1_800_000_000_000_000)
 
 @Suite("Circuit breaker", .timeLimit(.minutes(1)))
 struct CircuitBreakerTests {
-    static let status = BackendStatus(id: UUID(), name: "gpu", url: "http://gpu", isOnline: true, updatedAt: epoch)
+    static let status = ServerStatus(id: UUID(), name: "gpu", url: "http://gpu", isOnline: true, updatedAt: epoch)
 
     @Test("failures below the threshold keep the server in rotation; the threshold's takes it out until reopenAfter")
     func opensAtThreshold() {
@@ -128,7 +128,7 @@ struct ServerPickerTests {
         retryAt: Timestamp? = nil
     ) -> ServerCandidate {
         let server = GenerationServer(name: name, url: "http://\(name)", serverType: type, isActive: active, maxConcurrent: max)
-        let status = BackendStatus(
+        let status = ServerStatus(
             id: server.meta.id, name: name, url: server.url, isOnline: online, queuePending: pending,
             capabilities: ServerCapabilities(checkpoints: checkpoints, loras: loras), consecutiveFailures: failures, retryAt: retryAt,
             lastModel: lastModel)

@@ -21,7 +21,7 @@ struct ServerController {
             )
             // `include=status`: each server with its last check (null before the first), so a
             // list view needs one request, and no 404 per server that was never checked.
-            var statuses: [UUID: BackendStatus]?
+            var statuses: [UUID: ServerStatus]?
             switch request.query("include") {
             case nil: break
             case "status"?: statuses = Dictionary(try await monitor.statuses().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -73,7 +73,7 @@ struct ServerController {
         routes.add(.post, "/api/servers/{id}/check") { _, context in
             let status = try await monitor.check(id: try context.uuidParameter())
             var writer = JSONWriter()
-            writer.backendStatus(status)
+            writer.serverStatus(status)
             return writer.response()
         }
         routes.add(.get, "/api/servers/{id}/status") { _, context in
@@ -85,7 +85,7 @@ struct ServerController {
                     details: ["resource": "server_status", "id": .string(id.uuidString.lowercased())])
             }
             var writer = JSONWriter()
-            writer.backendStatus(status)
+            writer.serverStatus(status)
             return writer.response()
         }
         routes.addTrashRoutes("/api/servers/{id}", kind: .server, trash: trash) { id in respond(try await service.get(id: id)) }
@@ -111,7 +111,7 @@ struct ServerController {
 
 extension JSONWriter {
     /// What the last check (and the dispatcher) know about a server.
-    mutating func backendStatus(_ status: BackendStatus) {
+    mutating func serverStatus(_ status: ServerStatus) {
         beginObject()
         key("server_id")
         uuid(status.id)
@@ -154,7 +154,7 @@ extension JSONWriter {
 
     /// Never the key itself.
     /// `status`: nil leaves the key out; `.some(nil)` writes `"status": null` (never checked).
-    mutating func server(_ server: GenerationServer, status: BackendStatus?? = nil) {
+    mutating func server(_ server: GenerationServer, status: ServerStatus?? = nil) {
         beginObject()
         key("id")
         uuid(server.meta.id)
@@ -184,7 +184,7 @@ extension JSONWriter {
         timestamp(server.meta.deletedAt)
         if let status {
             key("status")
-            if let status { backendStatus(status) } else { null() }
+            if let status { serverStatus(status) } else { null() }
         }
         endObject()
     }

@@ -41,7 +41,7 @@ extension SQLExecutor {
 /// A server the dispatcher may call, with its status row and the jobs running on it.
 public struct DispatchableServer: Sendable {
     public var server: GenerationServer
-    public var status: BackendStatus
+    public var status: ServerStatus
     /// Running jobs recorded on it, by every process.
     public var running: Int
 }
@@ -52,7 +52,7 @@ extension BaseRepository where R == GenerationServer {
     /// every finished job. A server not checked yet (no status row) is left out.
     public func dispatchable() async throws -> [DispatchableServer] {
         let servers = GenerationServer.allColumns.map { "s.\"\($0)\"" }.joined(separator: ", ")
-        let statuses = BackendRepository.columns.map { "b.\"\($0)\" AS \"\(Self.statusPrefix)\($0)\"" }.joined(separator: ", ")
+        let statuses = ServerStatusRepository.columns.map { "b.\"\($0)\" AS \"\(Self.statusPrefix)\($0)\"" }.joined(separator: ", ")
         return try await executor.read { sql in
             try await sql.raw(
                 """
@@ -68,7 +68,7 @@ extension BaseRepository where R == GenerationServer {
             ).all().map { row in
                 DispatchableServer(
                     server: try GenerationServer(row: row),
-                    status: try BackendRepository.decode(PrefixedRow(row: row, prefix: Self.statusPrefix)),
+                    status: try ServerStatusRepository.decode(PrefixedRow(row: row, prefix: Self.statusPrefix)),
                     running: try row.decode(column: "running_jobs", as: Int.self)
                 )
             }

@@ -465,7 +465,7 @@ public struct TrashService: Sendable {
         case .server:
             // Gallery items keep the server's name; their `server_id` is a plain reference.
             _ = try await trashed(tx.servers)
-            try await tx.backends.remove(id: id)
+            try await tx.serverStatuses.remove(id: id)
             try await tx.servers.purgeAll(.equals("id", key))
         }
         // A purge under a project changes its tree: count it in the revision (the ETag).

@@ -193,7 +193,7 @@ public struct BatchService: Sendable {
         }
         guard !durations.isEmpty else { return nil }
         let mean = durations.reduce(0, +) / Double(durations.count)
-        let online = try await database.backends.all().filter(\.isOnline).map(\.id)
+        let online = try await database.serverStatuses.all().filter(\.isOnline).map(\.id)
         let servers = try await database.servers.all(
             Filter([.oneOf("id", online.map { DatabaseValue($0) })]).and(.equals("is_active", .bool(true))))
         let capacity = max(1, servers.reduce(0) { $0 + $1.maxConcurrent })

@@ -147,7 +147,7 @@ public final class GenerationDispatcher: Service, Sendable {
     // MARK: - One job
 
     private func execute(
-        _ job: GenerationJob, on server: GenerationServer, status: BackendStatus, hub: ComfyUISocketHub?,
+        _ job: GenerationJob, on server: GenerationServer, status: ServerStatus, hub: ComfyUISocketHub?,
         claimedAt: ContinuousClock.Instant, started: Bool
     ) async {
         let run = JobRun(job: job, server: server, status: status, hub: hub, dependencies: runs, claimedAt: claimedAt)

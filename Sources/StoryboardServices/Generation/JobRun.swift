@@ -32,7 +32,7 @@ struct JobRun: Sendable {
 
     let job: GenerationJob
     let server: GenerationServer
-    let status: BackendStatus
+    let status: ServerStatus
     /// The server's shared websocket (ComfyUI only).
     let hub: ComfyUISocketHub?
     let dependencies: Dependencies

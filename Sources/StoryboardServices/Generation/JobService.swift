@@ -331,7 +331,9 @@ public struct JobService: Sendable {
         }
         guard model != nil || !loras.isEmpty else { return }
         if let model, !ModelFileName.isValid(model) { throw AppError.validation(["model": "must be a model file name"]) }
-        let known = try await tx.backends.all().filter { !$0.capabilities.nodeTypes.isEmpty && (serverID == nil || $0.id == serverID) }
+        let known = try await tx.serverStatuses.all().filter {
+            !$0.capabilities.nodeTypes.isEmpty && (serverID == nil || $0.id == serverID)
+        }
         // Nothing checked yet (or a RunPod endpoint, which lists no models): the dispatcher decides.
         guard !known.isEmpty else { return }
         if let model, !known.contains(where: { $0.capabilities.checkpoints.contains(model) }) {

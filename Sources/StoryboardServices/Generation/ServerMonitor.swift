@@ -24,7 +24,7 @@ public struct ServerMonitor: Sendable {
 
     /// Calls the server now and records what it said. An unreachable server is not an error
     /// of this call: the answer says it is offline, and why.
-    public func check(id: UUID) async throws -> BackendStatus {
+    public func check(id: UUID) async throws -> ServerStatus {
         let server = try await database.servers.get(id: id)
         guard !server.pullMode else {
             throw AppError(
@@ -35,7 +35,7 @@ public struct ServerMonitor: Sendable {
     }
 
     @discardableResult
-    func check(_ server: GenerationServer) async throws -> BackendStatus {
+    func check(_ server: GenerationServer) async throws -> ServerStatus {
         let started = Timestamp.now()
         let result: Result<ServerCheck, UpstreamError>
         do {
@@ -53,8 +53,8 @@ public struct ServerMonitor: Sendable {
                 throw AppError.notFound(.server, id: server.meta.id.lowercasedString)
             }
             var status =
-                try await tx.backends.find(id: server.meta.id, forUpdate: true)
-                ?? BackendStatus(id: server.meta.id, name: server.name, url: server.url)
+                try await tx.serverStatuses.find(id: server.meta.id, forUpdate: true)
+                ?? ServerStatus(id: server.meta.id, name: server.name, url: server.url)
             // A check that began after this one has already written what it saw: newer news wins.
             if let last = status.lastCheck, last > started { return status }
             status.name = server.name
@@ -84,26 +84,26 @@ public struct ServerMonitor: Sendable {
                 // Still down after its pause: the circuit stays open for another one.
                 if status.retryAt != nil { status.retryAt = now.adding(seconds: settings.offlineRetryAfter) }
             }
-            try await tx.backends.save(status)
+            try await tx.serverStatuses.save(status)
             return status
         }
     }
 
     /// The status row of a server (nil before its first check).
-    public func status(of id: UUID) async throws -> BackendStatus? {
-        try await database.backends.find(id: id)
+    public func status(of id: UUID) async throws -> ServerStatus? {
+        try await database.serverStatuses.find(id: id)
     }
 
     /// Every server's last check.
-    public func statuses() async throws -> [BackendStatus] {
-        try await database.backends.all()
+    public func statuses() async throws -> [ServerStatus] {
+        try await database.serverStatuses.all()
     }
 
     /// Checks every active server whose check is due (an open circuit waits out its pause).
     public func checkDue() async {
         do {
             let servers = try await database.servers.all(Filter.equals("is_active", .bool(true)).and(.equals("pull_mode", .bool(false))))
-            let statuses = Dictionary(try await database.backends.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let statuses = Dictionary(try await database.serverStatuses.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let now = Timestamp.now()
             await withTaskGroup(of: Void.self) { group in
                 for server in servers {
@@ -139,12 +139,12 @@ public struct ServerMonitor: Sendable {
         await update(serverID) { breaker.recordingSuccess($0, model: model, now: .now()) }
     }
 
-    private func update(_ serverID: UUID, _ change: @Sendable (BackendStatus) -> BackendStatus) async {
+    private func update(_ serverID: UUID, _ change: @Sendable (ServerStatus) -> ServerStatus) async {
         do {
             try await database.transaction { tx in
-                guard let status = try await tx.backends.find(id: serverID, forUpdate: true) else { return }
+                guard let status = try await tx.serverStatuses.find(id: serverID, forUpdate: true) else { return }
                 let next = change(status)
-                if next != status { try await tx.backends.save(next) }
+                if next != status { try await tx.serverStatuses.save(next) }
             }
         } catch {
             logger.warning(

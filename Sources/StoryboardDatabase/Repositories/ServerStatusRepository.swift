@@ -3,7 +3,7 @@ import SQLKit
 import StoryboardCore
 
 /// Server status rows (`backends`), one per server, written by checks and by the dispatcher.
-public struct BackendRepository: Sendable {
+public struct ServerStatusRepository: Sendable {
     let executor: any SQLExecutor
 
     public init(_ executor: any SQLExecutor) { self.executor = executor }
@@ -13,7 +13,7 @@ public struct BackendRepository: Sendable {
         "model_count", "consecutive_failures", "last_error", "retry_at", "last_model", "updated_at",
     ]
 
-    public func find(id: UUID, forUpdate: Bool = false) async throws -> BackendStatus? {
+    public func find(id: UUID, forUpdate: Bool = false) async throws -> ServerStatus? {
         let lock = forUpdate && executor.engine == .postgresql ? " FOR UPDATE" : ""
         let key = id.uuidString.lowercased()
         return try await (forUpdate ? executor.write : executor.read) { sql in
@@ -21,14 +21,14 @@ public struct BackendRepository: Sendable {
         }
     }
 
-    public func all() async throws -> [BackendStatus] {
+    public func all() async throws -> [ServerStatus] {
         try await executor.read { sql in
             try await sql.raw("SELECT * FROM backends ORDER BY id").all().map(Self.decode)
         }
     }
 
     /// Writes the whole row (inserting it the first time).
-    public func save(_ status: BackendStatus) async throws {
+    public func save(_ status: ServerStatus) async throws {
         let values: [DatabaseValue] = [
             DatabaseValue(status.id), .text(status.name), .text(status.url), .bool(status.isOnline), DatabaseValue(status.lastCheck),
             DatabaseValue(status.latencyMs), .integer(status.queueRunning), .integer(status.queuePending), DatabaseValue(status.devices),
@@ -65,8 +65,8 @@ public struct BackendRepository: Sendable {
         try await executor.write { sql in try await sql.raw("DELETE FROM backends WHERE id = \(bind: key)").run() }
     }
 
-    static func decode(_ row: any SQLRow) throws -> BackendStatus {
-        BackendStatus(
+    static func decode(_ row: any SQLRow) throws -> ServerStatus {
+        ServerStatus(
             id: try row.uuid("id"),
             name: try row.decode(column: "name", as: String.self),
             url: try row.decode(column: "url", as: String.self),
@@ -104,5 +104,5 @@ public struct BackendRepository: Sendable {
 }
 
 extension SQLExecutor {
-    public var backends: BackendRepository { BackendRepository(self) }
+    public var serverStatuses: ServerStatusRepository { ServerStatusRepository(self) }
 }
