@@ -36,7 +36,7 @@ public enum PromptComposer {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// A character sample's prompt (DOMAIN.md): "{prompt} {trigger words}, {description}", or
+    /// A character sample's prompt (docs/domain.md): "{prompt} {trigger words}, {description}", or
     /// "portrait of {name}, high quality, detailed" when none is given.
     public static func samplePrompt(for character: ProjectCharacter, given: String?) -> String {
         guard let given = given?.trimmingCharacters(in: .whitespacesAndNewlines), !given.isEmpty else {
