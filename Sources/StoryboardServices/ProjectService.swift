@@ -71,7 +71,8 @@ public struct ProjectService: Sendable {
     ) async throws -> Project where Chunks.Element == [UInt8] {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
         _ = try await get(id: id)
-        return try await media.accept(chunks, expected: .audio, declaredLength: declaredLength, database: database) { received in
+        return try await MediaCatalog(store: media, database: database).accept(chunks, expected: .audio, declaredLength: declaredLength) {
+            received in
             try await setMusic(id: id, received, expectedVersion: expectedVersion)
         }
     }

@@ -73,7 +73,7 @@ struct RenderAPITests {
 
             // The media clean-up keeps a render's file.
             let store = MediaStore(root: server.configuration.mediaDirectory, maxUploadBytes: 1 << 30, logger: server.logs.logger)
-            await store.collectGarbage(database: server.database, graceSeconds: 0)
+            await MediaCatalog(store: store, database: server.database).collectGarbage(graceSeconds: 0)
             #expect(try await server.request(.get, "/api/media/\(id)").data == mp4)
         }
     }

@@ -277,7 +277,7 @@ struct ParameterMergeTests {
     }
 
     @Test(
-        "model families from file names, first match in DOMAIN.md's order",
+        "model families from file names, first match in docs/domain.md's order",
         arguments: [
             ("flux1-dev.safetensors", BaseModel.fluxDev), ("flux-krea.safetensors", .fluxKrea), ("flux-krea-dev.safetensors", .fluxDev),
             ("sdxl/base.safetensors", .sdxl), ("juggernautXL.safetensors", .sdxl), ("ponyDiffusion.safetensors", .pony),

@@ -141,7 +141,8 @@ public struct CharacterService: Sendable {
     ) async throws -> CharacterImage where Chunks.Element == [UInt8] {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
         _ = try await get(id: characterID)
-        return try await media.accept(chunks, expected: .image, declaredLength: declaredLength, database: database) { received in
+        return try await MediaCatalog(store: media, database: database).accept(chunks, expected: .image, declaredLength: declaredLength) {
+            received in
             try await addImage(characterID: characterID, received.file)
         }
     }

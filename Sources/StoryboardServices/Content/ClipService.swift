@@ -357,7 +357,8 @@ public struct ClipService: Sendable {
     ) async throws -> (item: GalleryItem, isSelected: Bool) where Chunks.Element == [UInt8] {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
         _ = try await get(id: clipID)
-        let item = try await media.accept(chunks, expected: .image, declaredLength: declaredLength, database: database) { received in
+        let item = try await MediaCatalog(store: media, database: database).accept(chunks, expected: .image, declaredLength: declaredLength)
+        { received in
             let file = received.file
             return try await addToGallery(
                 clipID: clipID,

@@ -60,7 +60,8 @@ public struct PoolService: Sendable {
         projectID: UUID, _ chunks: Chunks, declaredLength: Int?, name: String?, description: String?, tags: [String]
     ) async throws -> PoolItem where Chunks.Element == [UInt8] {
         guard let media else { throw AppError(.serviceUnavailable, "The media store is not configured") }
-        return try await media.accept(chunks, expected: .generated, declaredLength: declaredLength, database: database) { received in
+        return try await MediaCatalog(store: media, database: database).accept(chunks, expected: .generated, declaredLength: declaredLength)
+        { received in
             try await add(projectID: projectID, file: received.file, name: name, description: description, tags: tags)
         }
     }

@@ -514,6 +514,6 @@ public struct TrashService: Sendable {
     /// Deletes the media files no row refers to any more (after the purge has committed).
     func collectMedia() async {
         guard let media else { return }
-        await media.collectGarbage(database: database, graceSeconds: media.orphanGraceSeconds)
+        await MediaCatalog(store: media, database: database).collectGarbage(graceSeconds: media.orphanGraceSeconds)
     }
 }

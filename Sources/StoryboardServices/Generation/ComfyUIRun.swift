@@ -86,7 +86,7 @@ struct ComfyUIRun: Sendable {
         let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
         let received = try await dependencies.media.receive(
             response.body.map { Array($0.readableBytesView) }, expected: .generated, declaredLength: length)
-        try await dependencies.media.commit(received, database: dependencies.database)
+        try await MediaCatalog(store: dependencies.media, database: dependencies.database).commit(received)
         return StoredOutput(
             file: received.file, isVideo: file.isVideo || received.file.contentType.hasPrefix("video/"), justCommitted: true)
     }

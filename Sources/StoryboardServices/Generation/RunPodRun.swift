@@ -36,7 +36,7 @@ struct RunPodRun: Sendable {
                 // Outputs in a bucket need its credentials; worker-comfyui sends base64 unless told otherwise.
                 throw UpstreamError(.permanent, "output \(name) was sent as an S3 URL; configure the endpoint to return base64 images")
             }
-            try await media.commit(received, database: dependencies.database)
+            try await MediaCatalog(store: media, database: dependencies.database).commit(received)
             // worker-comfyui lists an animated WebP among its images: what the job asked for decides.
             let isVideo =
                 job.generationType == .video || received.file.contentType.hasPrefix("video/") || received.file.contentType == "image/gif"

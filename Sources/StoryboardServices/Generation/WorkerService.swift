@@ -116,7 +116,9 @@ public struct WorkerService: Sendable {
         jobID: UUID, _ chunks: Chunks, declaredLength: Int?
     ) async throws -> MediaFile where Chunks.Element == [UInt8] {
         _ = try await held(jobID)
-        return try await media.accept(chunks, expected: .generated, declaredLength: declaredLength, database: database) { $0.file }
+        return try await MediaCatalog(store: media, database: database).accept(
+            chunks, expected: .generated, declaredLength: declaredLength
+        ) { $0.file }
     }
 
     /// Ends the job with the uploaded outputs (media ids from `POST /api/jobs/{id}/outputs`),
@@ -171,16 +173,5 @@ public struct WorkerService: Sendable {
             "Job \(job.meta.id.lowercasedString) is not held by a pull worker (it is \(job.status.rawValue)); stop working on it",
             details: ["status": .string(job.status.rawValue)]
         )
-    }
-}
-
-/// What happens when a job starts running, wherever it runs: its batch is running and the
-/// `started` event is out.
-enum JobStart {
-    /// `markBatch` false: the caller already saw the job's batch leave `queued` (it never goes
-    /// back), so the batch row is not touched again for each of its jobs.
-    static func record(_ job: GenerationJob, in tx: Transaction, markBatch: Bool = true) async throws {
-        if markBatch, let batch = job.batchID { try await tx.batches.markStarted(batch) }
-        try await tx.jobEvents.append([JobEvent.of(job, .started)])
     }
 }

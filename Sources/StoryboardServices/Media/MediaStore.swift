@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Logging
 import StoryboardCore
-import StoryboardDatabase
 
 #if canImport(Glibc)
     import Glibc
@@ -156,17 +155,9 @@ public final class MediaStore: Sendable {
         }
     }
 
-    /// Moves a received file to its content address. Its `media_files` row is written (and
-    /// committed) first, so a file in the store always has a row the clean-up can find: if the
-    /// transaction that should point at it then fails, the file is an orphan removed after the
-    /// grace period, never one that stays forever.
-    public func commit(_ media: ReceivedMedia, database: Database) async throws {
-        do {
-            try await database.mediaFiles.register(media.file)
-        } catch {
-            discard(media)
-            throw error
-        }
+    /// Moves a received file to its content address. `MediaCatalog.commit` registers its row
+    /// first; this is the file half.
+    func place(_ media: ReceivedMedia) throws {
         let destination = path(of: media.file)
         try FileManager.default.createDirectory(
             atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -183,33 +174,6 @@ public final class MediaStore: Sendable {
     /// Drops a received file that will not be used (the request failed).
     public func discard(_ media: ReceivedMedia) {
         try? FileManager.default.removeItem(atPath: media.temporaryPath)
-    }
-
-    /// Removes the files no row refers to and that were registered at least `graceSeconds`
-    /// ago (uploads whose transaction is still running are younger). Runs after purges;
-    /// failures are logged, never thrown (a file left behind is retried next time).
-    ///
-    /// A file is first renamed aside, then its row is looked for again: an upload of the same
-    /// bytes registers its row before its own rename, so either the row is seen (the file is
-    /// put back) or the upload's rename lands after ours (its copy is the one in place).
-    public func collectGarbage(database: Database, graceSeconds: Double) async {
-        do {
-            let cutoff = Timestamp(Date().addingTimeInterval(-graceSeconds))
-            let unreferenced = try await database.transaction { tx in try await tx.mediaFiles.removeUnreferenced(registeredBefore: cutoff) }
-            for file in unreferenced {
-                let destination = path(of: file)
-                let aside = "\(root)/tmp/\(UUID().uuidString.lowercased()).removed"
-                try? FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
-                guard rename(destination, aside) == 0 else { continue }
-                if try await database.mediaFiles.exists(id: file.id), !FileManager.default.fileExists(atPath: destination) {
-                    _ = rename(aside, destination)
-                }
-                try? FileManager.default.removeItem(atPath: aside)
-            }
-            if !unreferenced.isEmpty { logger.info("media files removed", metadata: ["count": "\(unreferenced.count)"]) }
-        } catch {
-            logger.warning("media clean-up failed; it runs again after the next purge", metadata: ["error": "\(error)"])
-        }
     }
 
     /// Opens a stored file for reading, or nil when it is missing on disk.

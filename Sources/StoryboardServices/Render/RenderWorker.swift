@@ -199,7 +199,7 @@ public final class RenderWorker: Service, Sendable {
     /// the media clean-up removes, never one that stays forever.
     private func finish(_ render: Render, output: String) async throws {
         let received = try media.receiveFile(at: output, expected: .generated)
-        try await media.commit(received, database: database)
+        try await MediaCatalog(store: media, database: database).commit(received)
         try await database.transaction { tx in
             try await tx.mediaFiles.register(received.file)
             guard
