@@ -201,6 +201,14 @@ extension GenerationSuites {
                         #expect(reply.status == 400, "\(body)")
                         #expect(reply.json?["error"]?["details"]?["fields"]?[field] != nil, "\(body) → \(reply.body)")
                     }
+                    // A body's wrong JSON types and its wrong values are answered together, in one 400.
+                    let both = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"server_id": "x", "preset": "bad"}"#)
+                    #expect(
+                        both.json?["error"]?["details"]?["fields"]?.objectValue?.keys.sorted() == ["preset", "server_id"], "\(both.body)")
+                    let unknownAndMissing = try await server.request(.patch, "/api/jobs/\(UUID().uuidString)", body: #"{"foo": 1}"#)
+                    #expect(
+                        unknownAndMissing.json?["error"]?["details"]?["fields"]?.objectValue?.keys.sorted() == ["foo", "priority"],
+                        "\(unknownAndMissing.body)")
                     let video = try await server.request(.post, "/api/clips/\(clip)/generate", body: #"{"generation_type": "video"}"#)
                     #expect(
                         video.json?["error"]?["details"]?["fields"]?["selected_image_id"] != nil,

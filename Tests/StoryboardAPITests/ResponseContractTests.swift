@@ -48,6 +48,12 @@ struct ResponseContractTests {
         #expect(problems { $0["tags"] = [1] } == ["$.tags[0]: expected string, found number"])
         #expect(checker.problems(12, against: ["multipleOf": 8]) == ["$: 12 is not a multiple of 8"])
         #expect(checker.problems(["a", "a"], against: ["uniqueItems": true]) == ["$: items are not unique"])
+        // Lengths count code points, as the server's limits do: one flag emoji is two.
+        #expect(checker.problems("🇫🇷", against: ["maxLength": 1]) == ["$: length 2 breaks maxLength 1"])
+        // A branch of anyOf the checker cannot read fails the check, even when another branch matches.
+        #expect(
+            checker.problems("x", against: ["anyOf": [["type": "string"], ["type": "string", "unknownKeyword": 1]]])
+                == [#"$: the checker does not know the keyword "unknownKeyword""#])
         #expect(problems { $0["extra"] = true } == ["$.extra: no value is allowed here"])
         #expect(
             checker.problems(good, against: ["$ref": "#/components/schemas/Missing"]) == [

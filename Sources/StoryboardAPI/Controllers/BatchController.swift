@@ -23,7 +23,7 @@ struct BatchController {
             batch.preset = body.string("preset")
             batch.destination = body.string("destination")
             batch.workflowID = body.uuid("workflow_id")
-            try body.throwIfInvalid()
+            batch.bodyErrors = body.errors
             let report = try await service.create(projectID: projectID, batch)
             return respond(report, status: .accepted)
         }

@@ -33,7 +33,7 @@ struct JobController {
             generate.destination = body.string("destination")
             generate.workflowID = body.uuid("workflow_id")
             generate.priority = body.int("priority")
-            try body.throwIfInvalid()
+            generate.bodyErrors = body.errors
             return jobs(try await service.generate(clipID: clipID, generate))
         }
         routes.add(.post, "/api/characters/{id}/samples") { request, context in
@@ -45,7 +45,7 @@ struct JobController {
             samples.prompt = body.string("prompt")
             samples.serverID = body.uuid("server_id")
             samples.model = body.string("model")
-            try body.throwIfInvalid()
+            samples.bodyErrors = body.errors
             return jobs(try await service.samples(characterID: characterID, samples))
         }
         routes.add(.get, "/api/jobs") { request, _ in
@@ -94,8 +94,9 @@ struct JobController {
             var body = try await JSONBody.read(request, limit: maxBodyBytes)
             body.allowOnly(Self.patchFields)
             let priority = body.int("priority")
-            try body.throwIfInvalid()
-            return job(try await service.setPriority(id: id, priority: priority, expectedVersion: expected))
+            return job(
+                try await service.setPriority(
+                    id: id, priority: priority, isPresent: body.has("priority"), bodyErrors: body.errors, expectedVersion: expected))
         }
         routes.add(.post, "/api/jobs/clear-finished") { request, _ in
             var body = try await JSONBody.read(request, limit: maxBodyBytes)

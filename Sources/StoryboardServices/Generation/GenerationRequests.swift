@@ -15,11 +15,13 @@ public struct GenerateInput: Sendable {
     public var priority: Int?
     public var destination: String?
     public var workflowID: UUID?
+    /// What the route already found wrong with the body's JSON types: answered in the same 400.
+    public var bodyErrors = FieldErrors()
 
     public init() {}
 
     func checked() throws -> GenerateRequest {
-        var errors = FieldErrors()
+        var errors = bodyErrors
         var request = GenerateRequest()
         request.generationType = JobLimits.generationType(generationType, &errors)
         request.serverID = serverID
@@ -45,11 +47,13 @@ public struct BatchInput: Sendable {
     public var preset: String?
     public var destination: String?
     public var workflowID: UUID?
+    /// What the route already found wrong with the body's JSON types: answered in the same 400.
+    public var bodyErrors = FieldErrors()
 
     public init() {}
 
     func checked() throws -> BatchRequest {
-        var errors = FieldErrors()
+        var errors = bodyErrors
         var request = BatchRequest()
         request.generationType = JobLimits.generationType(generationType, &errors)
         request.clipIDs = clipIDs
@@ -71,11 +75,13 @@ public struct SampleInput: Sendable {
     public var prompt: String?
     public var serverID: UUID?
     public var model: String?
+    /// What the route already found wrong with the body's JSON types: answered in the same 400.
+    public var bodyErrors = FieldErrors()
 
     public init() {}
 
     func checked() throws -> SampleRequest {
-        var errors = FieldErrors()
+        var errors = bodyErrors
         if let prompt, prompt.unicodeScalars.count > Limits.lyricsOrPrompt {
             errors.add("prompt", "must be at most \(Limits.lyricsOrPrompt) characters")
         }
@@ -143,13 +149,18 @@ extension JobService {
         try await samples(characterID: characterID, try input.checked())
     }
 
-    /// `PATCH /api/jobs/{id}` with `priority` (required).
-    public func setPriority(id: UUID, priority: Int?, expectedVersion: Int?) async throws -> GenerationJob {
-        var errors = FieldErrors()
+    /// `PATCH /api/jobs/{id}` with `priority` (required); `bodyErrors` are the route's findings
+    /// about the body's JSON types, answered in the same 400.
+    public func setPriority(
+        id: UUID, priority: Int?, isPresent: Bool, bodyErrors: FieldErrors, expectedVersion: Int?
+    ) async throws -> GenerationJob {
+        var errors = bodyErrors
+        if !isPresent { errors.add("priority", "is required") }
         guard let priority = JobLimits.priority(priority, &errors) else {
             try errors.throwIfAny()
             throw AppError.validation(["priority": "is required"])
         }
+        try errors.throwIfAny()
         return try await setPriority(id: id, priority: priority, expectedVersion: expectedVersion)
     }
 }

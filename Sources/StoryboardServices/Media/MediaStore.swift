@@ -20,7 +20,7 @@ public enum MediaExpectation: Sendable {
 }
 
 /// A file that has arrived and been identified, still under its temporary name until
-/// `MediaStore.commit` moves it into place.
+/// `MediaCatalog.commit` registers it and moves it into place.
 public struct ReceivedMedia: Sendable {
     public let file: MediaFile
     /// Seconds, for audio.
@@ -90,7 +90,7 @@ public final class MediaStore: Sendable {
     }
 
     /// Takes a file this process wrote under `<media>/tmp` (a render's output) as if it had been
-    /// uploaded: hashed, typed from its bytes, then `commit` moves it into place.
+    /// uploaded: hashed, typed from its bytes, then `MediaCatalog.commit` moves it into place.
     public func receiveFile(at path: String, expected: MediaExpectation) throws -> ReceivedMedia {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AppError(.internalServerError, "The media store cannot read a file it wrote")

@@ -112,9 +112,10 @@ public struct JSONSchemaValidator: Sendable {
                 continue
             case "minLength", "maxLength":
                 guard case .string(let string) = value, let bound = argument.doubleValue else { continue }
-                let length = Double(string.count)
-                if keyword == "minLength" ? length < bound : length > bound {
-                    problems.append("\(path): length \(string.count) breaks \(keyword) \(Int(bound))")
+                // Code points, as JSON Schema (and the server's limits) count them, not graphemes.
+                let count = string.unicodeScalars.count
+                if keyword == "minLength" ? Double(count) < bound : Double(count) > bound {
+                    problems.append("\(path): length \(count) breaks \(keyword) \(Int(bound))")
                 }
             case "pattern":
                 guard case .string(let string) = value, let pattern = argument.stringValue else { continue }
@@ -131,7 +132,10 @@ public struct JSONSchemaValidator: Sendable {
                     check(value, part, path: path, depth: depth + 1, into: &problems)
                 }
             case "anyOf", "oneOf":
-                let matches = (argument.arrayValue ?? []).filter { problemsOf(value, $0, path: path, depth: depth).isEmpty }.count
+                let outcomes = (argument.arrayValue ?? []).map { problemsOf(value, $0, path: path, depth: depth) }
+                // A branch the checker cannot read is the checker's failure, not a non-match.
+                problems += outcomes.joined().filter { $0.contains("the checker does not know the keyword") }
+                let matches = outcomes.filter(\.isEmpty).count
                 if matches == 0 || (keyword == "oneOf" && matches > 1) {
                     problems.append("\(path): matches \(matches) of the \(keyword) schemas")
                 }

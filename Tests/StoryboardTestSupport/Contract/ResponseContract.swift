@@ -66,7 +66,9 @@ public struct ResponseContract: Sendable {
             }
             return []
         }
-        let mediaType = contentType.map { String($0.split(separator: ";")[0]).trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = contentType.map {
+            String($0.split(separator: ";", omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        }
         guard let mediaType, let media = content[mediaType] ?? wildcard(mediaType, in: content) else {
             return ["\(context): Content-Type \(contentType ?? "none") is not among \(content.keys.sorted().joined(separator: ", "))"]
         }
